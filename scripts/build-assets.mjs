@@ -1,0 +1,27 @@
+// Copies the front-end libraries that `npm ci` installed into the app's static folder.
+// The app serves them itself, so it works air-gapped and under a strict CSP.
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const vendor = join(root, "src", "habitus", "static", "vendor");
+
+// [source inside node_modules, destination inside static/vendor]
+const files = [
+  ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
+  ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"],
+  ["swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"],
+  ["swagger-ui-dist/oauth2-redirect.html", "swagger-ui/oauth2-redirect.html"],
+  ["swagger-ui-dist/oauth2-redirect.js", "swagger-ui/oauth2-redirect.js"],
+  ["redoc/bundles/redoc.standalone.js", "redoc/redoc.standalone.js"],
+];
+
+rmSync(vendor, { recursive: true, force: true });
+for (const [source, destination] of files) {
+  const target = join(vendor, destination);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(join(root, "node_modules", source), target);
+}
+writeFileSync(join(vendor, "README.txt"), "Built by scripts/build-assets.mjs from node_modules; not in git.\n");
+console.log(`copied ${files.length} vendor files into ${vendor}`);

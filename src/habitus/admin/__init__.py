@@ -1,0 +1,1 @@
+"""Administration: users, invites, disabling accounts."""

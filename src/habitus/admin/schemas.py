@@ -1,0 +1,55 @@
+"""Bodies of /api/v1/admin."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from habitus.auth.schemas import StrictBody, UserOut
+
+InviteStatus = Literal["active", "used", "expired", "revoked"]
+
+
+class AdminUserOut(UserOut):
+    disabled: bool
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    last_login_at: datetime | None
+
+
+class DisableIn(StrictBody):
+    reason: str = Field(
+        min_length=1, max_length=500, description="Shown to the user when they try to sign in."
+    )
+
+
+class InviteIn(StrictBody):
+    email: EmailStr | None = Field(
+        default=None, max_length=320, description="Only this address may use the invite."
+    )
+    note: str | None = Field(default=None, max_length=200)
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=365, description="Default: HABITUS_INVITE_DAYS (7)."
+    )
+
+
+class InviteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str | None
+    note: str | None
+    status: InviteStatus
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by_id: uuid.UUID | None
+    revoked_at: datetime | None
+
+
+class InviteCreated(InviteOut):
+    token: str = Field(description="Shown once; only its hash is stored.")
+    url: str = Field(description="The sign-up link to send to the invitee.")

@@ -1,0 +1,136 @@
+"""The admin page: users (search, disable, enable) and invites."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from habitus.admin import service
+from habitus.admin.schemas import DisableIn, InviteIn
+from habitus.auth.dependencies import Context, DbSession
+from habitus.errors import AppError, field_errors_from_pydantic
+from habitus.kit import flash
+from habitus.kit.pagination import decode_cursor, encode_cursor, time_id_key
+from habitus.kit.routing import TransactionalRoute
+from habitus.kit.templating import render
+from habitus.web.dependencies import Form, PageAdmin
+
+router = APIRouter(prefix="/admin", route_class=TransactionalRoute, include_in_schema=False)
+PAGE_SIZE = 25
+
+
+async def _page(
+    request: Request,
+    session: DbSession,
+    *,
+    q: str | None,
+    cursor: str | None,
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    after = decode_cursor(cursor) if cursor else None
+    users = await service.list_users(session, search=q, limit=PAGE_SIZE, after=after)
+    next_cursor = (
+        encode_cursor(time_id_key(users[PAGE_SIZE - 1].created_at, users[PAGE_SIZE - 1].id))
+        if len(users) > PAGE_SIZE
+        else None
+    )
+    invites = await service.list_invites(session, limit=PAGE_SIZE, after=None)
+    context = {
+        "users": users[:PAGE_SIZE],
+        "q": q or "",
+        "next_cursor": next_cursor,
+        "invites": [(invite, service.invite_status(invite)) for invite in invites[:PAGE_SIZE]],
+        "created_invite": None,
+        "errors": {},
+    }
+    context.update(extra or {})
+    return render(request, "admin/page.html", context, status_code=status_code)
+
+
+@router.get("", response_class=HTMLResponse)
+async def admin_page(
+    request: Request,
+    admin: PageAdmin,
+    session: DbSession,
+    q: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    return await _page(request, session, q=q, cursor=cursor)
+
+
+@router.post("/users/{user_id}/disable")
+async def disable(
+    request: Request, user_id: uuid.UUID, admin: PageAdmin, form: Form, session: DbSession
+) -> Response:
+    try:
+        body = DisableIn(reason=form.get("reason", "").strip())
+        user = await service.disable_user(
+            session, admin=admin, user_id=user_id, reason=body.reason
+        )
+    except ValidationError as error:
+        errors = {f"reason-{user_id}": e.message for e in field_errors_from_pydantic(error.errors())}
+        return await _page(request, session, q=None, cursor=None, extra={"errors": errors}, status_code=422)
+    except AppError as error:
+        return await _page(
+            request, session, q=None, cursor=None,
+            extra={"errors": {f"reason-{user_id}": error.message}}, status_code=error.status_code,
+        )
+    response = RedirectResponse("/admin", status_code=303)
+    flash.show(response, request, f"{user.email} is disabled and signed out.", "success")
+    return response
+
+
+@router.post("/users/{user_id}/enable")
+async def enable(
+    request: Request, user_id: uuid.UUID, admin: PageAdmin, form: Form, session: DbSession
+) -> Response:
+    user = await service.enable_user(session, user_id=user_id)
+    response = RedirectResponse("/admin", status_code=303)
+    flash.show(response, request, f"{user.email} can sign in again.", "success")
+    return response
+
+
+@router.post("/invites", response_class=HTMLResponse)
+async def create_invite(
+    request: Request, admin: PageAdmin, form: Form, session: DbSession, ctx: Context
+) -> Response:
+    try:
+        body = InviteIn(
+            email=form.get("email", "").strip() or None,
+            note=form.get("note", "").strip() or None,
+            expires_in_days=int(form.get("expires_in_days") or ctx.settings.invite_days),
+        )
+    except (ValidationError, ValueError) as error:
+        messages = (
+            {f"invite-{e.field}": e.message for e in field_errors_from_pydantic(error.errors())}
+            if isinstance(error, ValidationError)
+            else {"invite-expires_in_days": "must be a whole number of days"}
+        )
+        return await _page(
+            request, session, q=None, cursor=None, extra={"errors": messages}, status_code=422
+        )
+    created = await service.create_invite(
+        session,
+        ctx,
+        admin=admin,
+        email=str(body.email) if body.email else None,
+        note=body.note,
+        expires_in_days=body.expires_in_days,
+    )
+    # Rendered, not redirected: the link is shown once and never stored in clear.
+    return await _page(request, session, q=None, cursor=None, extra={"created_invite": created})
+
+
+@router.post("/invites/{invite_id}/revoke")
+async def revoke_invite(
+    request: Request, invite_id: uuid.UUID, admin: PageAdmin, form: Form, session: DbSession
+) -> Response:
+    await service.revoke_invite(session, invite_id=invite_id)
+    response = RedirectResponse("/admin", status_code=303)
+    flash.show(response, request, "Invite revoked.", "success")
+    return response

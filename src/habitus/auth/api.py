@@ -1,0 +1,171 @@
+"""JSON API: /api/v1/auth/* and /api/v1/me."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from habitus import db
+from habitus.auth import repository, service
+from habitus.auth.dependencies import (
+    Context,
+    CurrentPrincipal,
+    CurrentUser,
+    DbSession,
+    request_ip,
+)
+from habitus.auth.schemas import (
+    AccountExport,
+    LoginIn,
+    PasswordIn,
+    RefreshIn,
+    RegisterIn,
+    SessionOut,
+    TokenPair,
+    UserOut,
+    UserPatch,
+)
+from habitus.errors import problem_response
+from habitus.kit import clock
+from habitus.kit.responses import AUTHENTICATED_PROBLEMS, COMMON_PROBLEMS, problems
+from habitus.kit.routing import TransactionalRoute
+
+router = APIRouter(route_class=TransactionalRoute, responses=COMMON_PROBLEMS)
+ClientIp = Annotated[str, Depends(request_ip)]
+
+
+def _pair(issued: service.Issued, ctx: Context) -> TokenPair:
+    assert issued.access_token is not None and issued.refresh_token is not None
+    return TokenPair(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=ctx.settings.access_token_minutes * 60,
+    )
+
+
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    tags=["auth"],
+    responses=problems(403, 409),
+)
+async def register(body: RegisterIn, session: DbSession, ctx: Context) -> UserOut:
+    """Create an account. With `HABITUS_REGISTRATION=invite`, `invite_token` is required;
+    with `closed`, sign-up is refused (403)."""
+    user = await service.register(
+        session,
+        ctx,
+        email=str(body.email),
+        password=body.password,
+        display_name=body.display_name,
+        timezone=body.timezone,
+        invite_token=body.invite_token,
+    )
+    return UserOut.model_validate(user)
+
+
+async def _login(
+    request: Request, session: DbSession, ctx: Context, *, email: str, password: str, ip: str
+) -> TokenPair:
+    user = await service.authenticate(session, ctx, email=email, password=password, ip=ip)
+    issued = await service.start_session(
+        session,
+        ctx,
+        user=user,
+        kind="api",
+        ip=ip,
+        user_agent=request.headers.get("user-agent"),
+    )
+    return _pair(issued, ctx)
+
+
+@router.post("/auth/login", tags=["auth"], responses=problems(401, 403))
+async def login(
+    body: LoginIn, request: Request, session: DbSession, ctx: Context, ip: ClientIp
+) -> TokenPair:
+    """Exchange email and password for an access token (15 minutes) and a refresh token."""
+    return await _login(request, session, ctx, email=body.email, password=body.password, ip=ip)
+
+
+@router.post("/auth/token", tags=["auth"], responses=problems(401, 403))
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    session: DbSession,
+    ctx: Context,
+    ip: ClientIp,
+) -> TokenPair:
+    """The OAuth2 password flow (form fields `username` = email, `password`), for
+    Swagger UI's Authorize button. Same answers as /auth/login."""
+    return await _login(
+        request, session, ctx, email=form.username, password=form.password, ip=ip
+    )
+
+
+@router.post(
+    "/auth/refresh", tags=["auth"], response_model=TokenPair, responses=problems(401, 403)
+)
+async def refresh(
+    body: RefreshIn, request: Request, session: DbSession, ctx: Context
+) -> TokenPair | JSONResponse:
+    """Trade a refresh token for a new pair; the old one is spent. Presenting a spent
+    token revokes every token of that sign-in and answers 401."""
+    outcome = await service.refresh(session, ctx, refresh_token=body.refresh_token)
+    if isinstance(outcome, service.RefreshRejected):
+        # An error answer that must keep its write: the revoked sign-in.
+        db.keep_writes_on_error(request)
+        return problem_response(
+            401,
+            outcome.message,
+            code="refresh-token-reused" if outcome.family_revoked else "invalid-refresh-token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return _pair(outcome, ctx)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
+async def logout(body: RefreshIn, session: DbSession) -> Response:
+    """End the sign-in the refresh token belongs to (its access tokens stop working)."""
+    await service.logout_refresh_token(session, refresh_token=body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", tags=["account"], responses=AUTHENTICATED_PROBLEMS)
+async def get_me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+@router.patch("/me", tags=["account"], responses=AUTHENTICATED_PROBLEMS)
+async def patch_me(body: UserPatch, user: CurrentUser, session: DbSession) -> UserOut:
+    """Change the profile: name, time zone (IANA), day start hour (0-6), week start."""
+    await service.update_profile(session, user=user, changes=body.changes())
+    return UserOut.model_validate(user)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["account"],
+    responses=AUTHENTICATED_PROBLEMS,
+)
+async def delete_me(
+    body: PasswordIn, user: CurrentUser, session: DbSession, ctx: Context, ip: ClientIp
+) -> Response:
+    """Delete the account and every row that belongs to it. Needs the password."""
+    await service.delete_account(session, ctx, user=user, password=body.password, ip=ip)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me/export", tags=["account"], responses=AUTHENTICATED_PROBLEMS)
+async def export_me(principal: CurrentPrincipal, session: DbSession) -> AccountExport:
+    """Everything stored about the account, as JSON."""
+    user = principal.user
+    sessions = await repository.sessions_of(session, user.id)
+    return AccountExport(
+        exported_at=clock.now(),
+        user=UserOut.model_validate(user),
+        sessions=[SessionOut.model_validate(row) for row in sessions],
+    )

@@ -1,0 +1,151 @@
+"""Who is asking: a Bearer token (API clients) or a session cookie (the web UI).
+
+Both resolve to the same `Principal` with one query (the sign-in joined to its user),
+so a revoked sign-in or a disabled account is refused on the very next request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus import db
+from habitus.auth import repository
+from habitus.auth.service import WEB_SESSION_TOUCH
+from habitus.auth.tokens import InvalidToken, read_access_token, token_digest
+from habitus.context import AppContext
+from habitus.errors import AccountDisabled, Forbidden, TooManyRequests, Unauthorized
+from habitus.kit import clock, csrf
+from habitus.kit.middleware import client_ip
+from habitus.models import AuthSession, User
+
+SESSION_COOKIE = "habitus_session"
+
+bearer_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="An access token from POST /api/v1/auth/login (or /auth/token).",
+)
+
+
+@dataclass(slots=True)
+class Principal:
+    user: User
+    session: AuthSession
+    via: Literal["bearer", "cookie"]
+
+
+def get_session(request: Request) -> AsyncSession:
+    return db.request_session(request)
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+def request_ip(request: Request) -> str:
+    return client_ip(request.scope)
+
+
+async def _from_bearer(session: AsyncSession, ctx: AppContext, token: str) -> Principal:
+    try:
+        claims = read_access_token(token, key=ctx.settings.signing_key, now=clock.now())
+    except InvalidToken as error:
+        raise Unauthorized(
+            "The access token is invalid or has expired.", code="invalid-token"
+        ) from error
+    found = await repository.session_with_user(
+        session, session_id=claims.session_id, user_id=claims.user_id
+    )
+    if found is None:
+        raise Unauthorized("The access token is invalid or has expired.", code="invalid-token")
+    auth_session, user = found
+    if user.is_disabled:
+        raise AccountDisabled(user.disabled_reason)
+    if auth_session.revoked_at is not None:
+        raise Unauthorized("This sign-in has ended; sign in again.", code="session-revoked")
+    return Principal(user=user, session=auth_session, via="bearer")
+
+
+async def _from_cookie(session: AsyncSession, cookie: str) -> Principal | None:
+    found = await repository.web_session_with_user(session, token_digest(cookie))
+    if found is None:
+        return None
+    auth_session, user = found
+    if user.is_disabled:
+        raise AccountDisabled(user.disabled_reason)
+    now = clock.now()
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        return None
+    if auth_session.last_seen_at is None or now - auth_session.last_seen_at > WEB_SESSION_TOUCH:
+        auth_session.last_seen_at = now
+    return Principal(user=user, session=auth_session, via="cookie")
+
+
+async def get_principal(
+    request: Request,
+    session: DbSession,
+    ctx: Context,
+    token: Annotated[str | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    """The caller, if any: Bearer first, then the browser's session cookie."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    principal = None
+    if token:
+        principal = await _from_bearer(session, ctx, token)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        principal = await _from_cookie(session, cookie)
+        if principal is not None:
+            request.state.web_session_id = principal.session.id
+            if request.url.path.startswith("/api/"):
+                # Cookie-authenticated API calls (the web UI's own scripts) need the
+                # CSRF header; Bearer calls cannot be forged by another site.
+                csrf.verify(request, request.headers.get(csrf.HEADER))
+    if principal is not None:
+        request.state.principal = principal
+        request.scope.setdefault("state", {})["user_id"] = str(principal.user.id)
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_principal)]
+
+
+async def require_principal(request: Request, principal: OptionalPrincipal, ctx: Context) -> Principal:
+    if principal is None:
+        raise Unauthorized()
+    settings = ctx.settings
+    if settings.rate_limit_enabled and request.url.path.startswith("/api/"):
+        decision = await ctx.limiter.hit(f"user:{principal.user.id}", settings.rate_limit_user)
+        if not decision.allowed:
+            raise TooManyRequests(decision.retry_after)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+
+
+async def get_current_user(principal: CurrentPrincipal) -> User:
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise Forbidden("This needs an administrator.", code="admin-only")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]

@@ -1,0 +1,104 @@
+"""Every query of accounts, sessions and refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.models import AuthSession, RefreshToken, User
+
+
+def email_key(email: str) -> str:
+    """Addresses are unique case-insensitively: "Alice@X.org" is "alice@x.org"."""
+    return email.strip().lower()
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email_key == email_key(email)))
+
+
+async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def session_with_user(
+    session: AsyncSession, *, session_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[AuthSession, User] | None:
+    """One query: the sign-in and its user, both needed on every authenticated request."""
+    row = (
+        await session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.id == session_id, AuthSession.user_id == user_id)
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def web_session_with_user(
+    session: AsyncSession, token_hash: str
+) -> tuple[AuthSession, User] | None:
+    row = (
+        await session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == token_hash, AuthSession.kind == "web")
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def refresh_token_with_session(
+    session: AsyncSession, token_hash: str
+) -> tuple[RefreshToken, AuthSession, User] | None:
+    row = (
+        await session.execute(
+            select(RefreshToken, AuthSession, User)
+            .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+            .join(User, User.id == RefreshToken.user_id)
+            .where(RefreshToken.token_hash == token_hash)
+        )
+    ).one_or_none()
+    return (row[0], row[1], row[2]) if row else None
+
+
+async def spend_refresh_token(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    """Mark a refresh token used, only if nobody did first (two racing refreshes: one wins)."""
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def revoke_session(
+    session: AsyncSession, session_id: uuid.UUID, *, now: datetime, reason: str
+) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+async def revoke_user_sessions(
+    session: AsyncSession, user_id: uuid.UUID, *, now: datetime, reason: str
+) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+async def sessions_of(session: AsyncSession, user_id: uuid.UUID) -> list[AuthSession]:
+    result = await session.scalars(
+        select(AuthSession)
+        .where(AuthSession.user_id == user_id)
+        .order_by(AuthSession.created_at, AuthSession.id)
+    )
+    return list(result)

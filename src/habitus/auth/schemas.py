@@ -1,0 +1,125 @@
+"""Request and response bodies of /auth and /me."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from habitus.core.time import MAX_DAY_START_HOUR, is_valid_timezone
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _check_timezone(value: str) -> str:
+    if not is_valid_timezone(value):
+        raise ValueError(
+            f"{value!r} is not an IANA time zone name (for example Europe/Berlin or America/New_York)"
+        )
+    return value
+
+
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+DayStartHour = Annotated[int, Field(ge=0, le=MAX_DAY_START_HOUR)]
+# Rules beyond the length cap (at least 10 characters, not common) are checked by the
+# service, so the web form and the API give the same messages.
+Password = Annotated[str, StringConstraints(max_length=1024)]
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(StrictBody):
+    email: EmailStr = Field(max_length=320)
+    password: Password
+    display_name: DisplayName | None = None
+    timezone: TimeZoneName = "UTC"
+    invite_token: str | None = Field(
+        default=None, max_length=200, description="Required when sign-up is by invite."
+    )
+
+
+class LoginIn(StrictBody):
+    # Not EmailStr: a malformed address gets the same 401 as a wrong password.
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class RefreshIn(StrictBody):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class PasswordIn(StrictBody):
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    display_name: str | None
+    timezone: str
+    day_start_hour: int
+    week_start: Weekday
+    is_admin: bool
+    created_at: datetime
+
+
+class UserPatch(StrictBody):
+    display_name: DisplayName | None = None
+    timezone: TimeZoneName | None = None
+    day_start_hour: DayStartHour | None = None
+    week_start: Weekday | None = None
+
+    @model_validator(mode="after")
+    def _no_null_settings(self) -> UserPatch:
+        for name in ("timezone", "day_start_hour", "week_start"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent; `display_name: null` clears the name."""
+        sent = self.model_dump(exclude_unset=True)
+        return {key: value for key, value in sent.items() if value is not None or key == "display_name"}
+
+
+class SessionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: Literal["api", "web"]
+    created_at: datetime
+    last_seen_at: datetime | None
+    expires_at: datetime
+    revoked_at: datetime | None
+    ip: str | None
+    user_agent: str | None
+
+
+class AccountExport(BaseModel):
+    format: Literal["habitus-export"] = "habitus-export"
+    format_version: int = 1
+    exported_at: datetime
+    user: UserOut
+    sessions: list[SessionOut]

@@ -1,0 +1,369 @@
+"""Use cases of accounts and sign-in. Services flush; the request boundary commits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.auth import repository
+from habitus.auth.passwords import password_problem
+from habitus.auth.tokens import (
+    issue_access_token,
+    new_opaque_token,
+    token_digest,
+)
+from habitus.context import AppContext
+from habitus.errors import (
+    AccountDisabled,
+    AppError,
+    Conflict,
+    FieldError,
+    Forbidden,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
+from habitus.kit import clock
+from habitus.models import AuthSession, Invite, RefreshToken, User
+
+BAD_CREDENTIALS = "Incorrect email or password."
+BAD_REFRESH = "The refresh token is not valid; sign in again."
+WEB_SESSION_TOUCH = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A new sign-in and the secrets that go back to the client, once."""
+
+    user: User
+    session: AuthSession
+    access_token: str | None = None
+    refresh_token: str | None = None
+    cookie_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshRejected:
+    message: str
+    family_revoked: bool
+
+
+# --- sign-up ----------------------------------------------------------------------
+
+
+async def register(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    email: str,
+    password: str,
+    display_name: str | None = None,
+    timezone: str = "UTC",
+    invite_token: str | None = None,
+) -> User:
+    """Create an account, honouring the server's registration mode."""
+    mode = ctx.settings.registration
+    if mode == "closed":
+        raise Forbidden("Sign-up is closed on this server.", code="registration-closed")
+    invite = None
+    if mode == "invite":
+        invite = await _usable_invite(session, invite_token, email)
+    problem = password_problem(password, email=email)
+    if problem:
+        raise ValidationFailed.field("password", problem, rule="password_policy")
+    if await repository.user_by_email(session, email) is not None:
+        raise _email_taken()
+    user = User(
+        email=email.strip(),
+        email_key=repository.email_key(email),
+        password_hash=await ctx.hasher.hash(password),
+        display_name=display_name,
+        timezone=timezone,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a concurrent sign-up with the same address won
+        raise _email_taken() from error
+    if invite is not None:
+        claimed = await session.execute(
+            update(Invite)
+            .where(Invite.id == invite.id, Invite.used_at.is_(None))
+            .values(used_at=clock.now(), used_by_id=user.id)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise _invite_error("was already used")
+    return user
+
+
+def _email_taken() -> Conflict:
+    return Conflict(
+        "An account with this email address already exists.",
+        code="email-taken",
+        errors=[FieldError("email", "is already registered", rule="unique")],
+    )
+
+
+def _invite_error(message: str) -> ValidationFailed:
+    return ValidationFailed(
+        [FieldError("invite_token", message, rule="invite")],
+        message=f"This invite {message}.",
+    )
+
+
+async def _usable_invite(session: AsyncSession, token: str | None, email: str) -> Invite:
+    from habitus.admin import repository as admin_repository  # admin builds on auth
+
+    if not token:
+        raise AppError(
+            "Sign-up on this server is by invite only; ask an administrator for a link.",
+            status_code=403,
+            code="invite-required",
+            errors=[FieldError("invite_token", "is required", rule="missing")],
+        )
+    invite = await admin_repository.invite_by_token_hash(session, token_digest(token))
+    now = clock.now()
+    if invite is None or invite.revoked_at is not None:
+        raise _invite_error("is not valid")
+    if invite.used_at is not None:
+        raise _invite_error("was already used")
+    if invite.expires_at <= now:
+        raise _invite_error("has expired")
+    if invite.email_key and invite.email_key != repository.email_key(email):
+        raise _invite_error("is for another email address")
+    return invite
+
+
+# --- sign-in ----------------------------------------------------------------------
+
+
+async def authenticate(
+    session: AsyncSession, ctx: AppContext, *, email: str, password: str, ip: str
+) -> User:
+    """The user behind `email` and `password`, or 401 / 429 / 403 (disabled).
+
+    Unknown address and wrong password answer alike and cost alike (a dummy Argon2
+    check). Failures are throttled per address and per client IP; the wait grows by
+    one interval per failure and drains with time, so the owner is never locked out.
+    """
+    key = repository.email_key(email)
+    await _refuse_if_throttled(ctx, key, ip)
+    user = await repository.user_by_email(session, email)
+    matched = await ctx.hasher.verify(user.password_hash if user else None, password)
+    if user is None or not matched:
+        await _count_failure(ctx, key, ip)
+        raise Unauthorized(BAD_CREDENTIALS, code="invalid-credentials")
+    await ctx.limiter.reset(_account_key(key))
+    if user.is_disabled:
+        raise AccountDisabled(user.disabled_reason)
+    if ctx.hasher.needs_rehash(user.password_hash):
+        user.password_hash = await ctx.hasher.hash(password)
+    user.last_login_at = clock.now()
+    return user
+
+
+async def confirm_password(
+    ctx: AppContext, *, user: User, password: str, ip: str, field: str = "password"
+) -> None:
+    """Ask a signed-in user for their password again (before deleting the account,
+    changing the password). Throttled like sign-in; a wrong one is a 422 on `field`."""
+    await _refuse_if_throttled(ctx, user.email_key, ip)
+    if not await ctx.hasher.verify(user.password_hash, password):
+        await _count_failure(ctx, user.email_key, ip)
+        raise ValidationFailed.field(field, "is not your current password", rule="password_mismatch")
+    await ctx.limiter.reset(_account_key(user.email_key))
+
+
+def _account_key(email_key: str) -> str:
+    return "login:account:" + email_key
+
+
+async def _refuse_if_throttled(ctx: AppContext, email_key: str, ip: str) -> None:
+    settings = ctx.settings
+    if not settings.rate_limit_enabled:
+        return
+    for key, rate in (
+        (_account_key(email_key), settings.login_failures_per_account),
+        ("login:ip:" + ip, settings.login_failures_per_ip),
+    ):
+        decision = await ctx.limiter.peek(key, rate)
+        if not decision.allowed:
+            raise TooManyRequests(
+                decision.retry_after,
+                message="Too many failed sign-in attempts; try again in "
+                f"{_minutes(decision.retry_after)}.",
+            )
+
+
+async def _count_failure(ctx: AppContext, email_key: str, ip: str) -> None:
+    settings = ctx.settings
+    if settings.rate_limit_enabled:
+        await ctx.limiter.hit(_account_key(email_key), settings.login_failures_per_account)
+        await ctx.limiter.hit("login:ip:" + ip, settings.login_failures_per_ip)
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, int((seconds + 59) // 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+async def start_session(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    user: User,
+    kind: Literal["api", "web"],
+    ip: str | None,
+    user_agent: str | None,
+) -> Issued:
+    """Open a sign-in: an API token pair, or a browser cookie."""
+    now = clock.now()
+    settings = ctx.settings
+    if kind == "web":
+        cookie_token = new_opaque_token()
+        auth_session = AuthSession(
+            user_id=user.id,
+            kind="web",
+            token_hash=token_digest(cookie_token),
+            expires_at=now + timedelta(days=settings.web_session_days),
+            last_seen_at=now,
+            ip=ip,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+        session.add(auth_session)
+        await session.flush()
+        return Issued(user=user, session=auth_session, cookie_token=cookie_token)
+    auth_session = AuthSession(
+        user_id=user.id,
+        kind="api",
+        expires_at=now + timedelta(days=settings.refresh_token_days),
+        last_seen_at=now,
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    session.add(auth_session)
+    await session.flush()
+    return await _issue_pair(session, ctx, user=user, auth_session=auth_session)
+
+
+async def _issue_pair(
+    session: AsyncSession, ctx: AppContext, *, user: User, auth_session: AuthSession
+) -> Issued:
+    now = clock.now()
+    refresh = new_opaque_token()
+    ttl = timedelta(days=ctx.settings.refresh_token_days)
+    session.add(
+        RefreshToken(
+            session_id=auth_session.id,
+            user_id=user.id,
+            token_hash=token_digest(refresh),
+            expires_at=now + ttl,
+        )
+    )
+    # The family lives as long as its newest refresh token.
+    auth_session.expires_at = now + ttl
+    auth_session.last_seen_at = now
+    await session.flush()
+    access = issue_access_token(
+        key=ctx.settings.signing_key,
+        user_id=user.id,
+        session_id=auth_session.id,
+        now=now,
+        ttl=timedelta(minutes=ctx.settings.access_token_minutes),
+    )
+    return Issued(
+        user=user, session=auth_session, access_token=access, refresh_token=refresh
+    )
+
+
+async def refresh(
+    session: AsyncSession, ctx: AppContext, *, refresh_token: str
+) -> Issued | RefreshRejected:
+    """Rotate a refresh token. A spent one is a sign of theft: the whole sign-in
+    (every token of that login) is revoked and the caller is told 401."""
+    now = clock.now()
+    found = await repository.refresh_token_with_session(session, token_digest(refresh_token))
+    if found is None:
+        return RefreshRejected(BAD_REFRESH, family_revoked=False)
+    token, auth_session, user = found
+    if auth_session.revoked_at is not None:
+        return RefreshRejected(BAD_REFRESH, family_revoked=False)
+    if token.used_at is not None or not await repository.spend_refresh_token(
+        session, token.id, now
+    ):
+        await repository.revoke_session(
+            session, auth_session.id, now=now, reason="refresh token reuse"
+        )
+        return RefreshRejected(
+            "This refresh token was already used. For your safety every token of this "
+            "sign-in has been revoked; sign in again.",
+            family_revoked=True,
+        )
+    if token.expires_at <= now:
+        return RefreshRejected(BAD_REFRESH, family_revoked=False)
+    if user.is_disabled:
+        raise AccountDisabled(user.disabled_reason)
+    return await _issue_pair(session, ctx, user=user, auth_session=auth_session)
+
+
+async def logout_refresh_token(session: AsyncSession, *, refresh_token: str) -> None:
+    """End the sign-in a refresh token belongs to. Unknown tokens are ignored."""
+    found = await repository.refresh_token_with_session(session, token_digest(refresh_token))
+    if found is not None:
+        await repository.revoke_session(session, found[1].id, now=clock.now(), reason="logout")
+
+
+async def end_session(session: AsyncSession, *, session_id: uuid.UUID) -> None:
+    await repository.revoke_session(session, session_id, now=clock.now(), reason="logout")
+
+
+# --- the account --------------------------------------------------------------------
+
+
+async def update_profile(session: AsyncSession, *, user: User, changes: dict[str, Any]) -> User:
+    """Apply validated profile changes. A new time zone never moves stored entries (D1.4):
+    entries are keyed by local date, not by instant."""
+    for name, value in changes.items():
+        setattr(user, name, value)
+    await session.flush()
+    return user
+
+
+async def delete_account(
+    session: AsyncSession, ctx: AppContext, *, user: User, password: str, ip: str
+) -> None:
+    """Delete the user and, by cascade, every row that belongs to them."""
+    await confirm_password(ctx, user=user, password=password, ip=ip)
+    await session.delete(user)
+    await session.flush()
+
+
+async def change_password(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    keep_session_id: uuid.UUID | None,
+    ip: str,
+) -> None:
+    await confirm_password(
+        ctx, user=user, password=current_password, ip=ip, field="current_password"
+    )
+    problem = password_problem(new_password, email=user.email)
+    if problem:
+        raise ValidationFailed.field("new_password", problem, rule="password_policy")
+    user.password_hash = await ctx.hasher.hash(new_password)
+    # Every other sign-in ends: whoever knew the old password is out.
+    for other in await repository.sessions_of(session, user.id):
+        if other.id != keep_session_id and other.revoked_at is None:
+            other.revoked_at = clock.now()
+            other.revoked_reason = "password changed"
+    await session.flush()

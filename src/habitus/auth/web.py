@@ -1,0 +1,169 @@
+"""Sign-in, sign-up and sign-out pages (cookie sessions, CSRF on every form)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from habitus.auth import service
+from habitus.auth.dependencies import SESSION_COOKIE, Context, DbSession, request_ip
+from habitus.auth.schemas import RegisterIn
+from habitus.errors import (
+    AccountDisabled,
+    AppError,
+    FieldError,
+    TooManyRequests,
+    field_errors_from_pydantic,
+)
+from habitus.kit import flash
+from habitus.kit.routing import TransactionalRoute
+from habitus.kit.templating import render
+from habitus.web.dependencies import Form, MaybePageUser
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    settings = request.app.state.settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.web_session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https or request.url.scheme == "https",
+        path="/",
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, principal: MaybePageUser, next: str = "/") -> Response:  # noqa: A002
+    if principal is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "auth/login.html", {"next": safe_next(next), "email": ""})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login_submit(request: Request, form: Form, session: DbSession, ctx: Context) -> Response:
+    email = form.get("email", "").strip()
+    target = safe_next(form.get("next"))
+    context: dict[str, object] = {"next": target, "email": email}
+    try:
+        user = await service.authenticate(
+            session, ctx, email=email, password=form.get("password", ""), ip=request_ip(request)
+        )
+    except AccountDisabled as error:
+        return render(request, "auth/login.html", {**context, "disabled": error}, status_code=403)
+    except TooManyRequests as error:
+        return render(
+            request,
+            "auth/login.html",
+            {**context, "error": error.message},
+            status_code=429,
+            headers=error.headers,
+        )
+    except AppError as error:
+        return render(
+            request, "auth/login.html", {**context, "error": error.message}, status_code=401
+        )
+    issued = await service.start_session(
+        session,
+        ctx,
+        user=user,
+        kind="web",
+        ip=request_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    response = RedirectResponse(target, status_code=303)
+    assert issued.cookie_token is not None
+    set_session_cookie(response, request, issued.cookie_token)
+    return response
+
+
+@router.get("/register", response_class=HTMLResponse)
+async def register_page(
+    request: Request, principal: MaybePageUser, invite: str | None = None
+) -> Response:
+    if principal is not None:
+        return RedirectResponse("/", status_code=303)
+    return render(request, "auth/register.html", {"values": {}, "invite": invite, "errors": {}})
+
+
+@router.post("/register", response_class=HTMLResponse)
+async def register_submit(
+    request: Request, form: Form, session: DbSession, ctx: Context
+) -> Response:
+    values = {
+        name: form.get(name, "").strip()
+        for name in ("email", "display_name", "timezone", "invite_token")
+    }
+    invite = values.pop("invite_token") or None
+    errors: list[FieldError]
+    try:
+        body = RegisterIn(
+            email=values["email"],
+            password=form.get("password", ""),
+            display_name=values["display_name"] or None,
+            timezone=values["timezone"] or "UTC",
+            invite_token=invite,
+        )
+        user = await service.register(
+            session,
+            ctx,
+            email=str(body.email),
+            password=body.password,
+            display_name=body.display_name,
+            timezone=body.timezone,
+            invite_token=body.invite_token,
+        )
+    except ValidationError as error:
+        errors = field_errors_from_pydantic(error.errors())
+    except AppError as error:
+        errors = error.errors or [FieldError("form", error.message)]
+    else:
+        issued = await service.start_session(
+            session,
+            ctx,
+            user=user,
+            kind="web",
+            ip=request_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+        response = RedirectResponse("/", status_code=303)
+        assert issued.cookie_token is not None
+        set_session_cookie(response, request, issued.cookie_token)
+        flash.show(response, request, "Welcome to Habitus!", "success")
+        return response
+    by_field = {error.field: error.message for error in errors}
+    return render(
+        request,
+        "auth/register.html",
+        {"values": values, "invite": invite, "errors": by_field},
+        status_code=422,
+    )
+
+
+@router.post("/logout")
+async def logout(
+    request: Request, principal: MaybePageUser, form: Form, session: DbSession
+) -> Response:
+    # `principal` comes before `form`: the CSRF check needs to know the session.
+    if principal is not None:
+        await service.end_session(session, session_id=principal.session.id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    flash.show(response, request, "You have signed out.", "info")
+    return response

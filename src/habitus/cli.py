@@ -1,0 +1,153 @@
+"""The `habitus` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from habitus import __version__
+
+app = typer.Typer(
+    name="habitus",
+    help="Habitus: a self-hostable habit tracker.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from habitus.config import Settings, SettingsError
+
+    try:
+        return Settings()
+    except (SettingsError, ValueError) as error:
+        console.print(f"[red]Configuration error:[/red] {error}")
+        raise typer.Exit(2) from error
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Processes; more than 1 wants HABITUS_REDIS_URL.")
+    ] = 1,
+) -> None:
+    """Serve the web app and the API (migrating the database first unless
+    HABITUS_AUTO_MIGRATE=false)."""
+    import uvicorn
+
+    from habitus.kit.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.auto_migrate and workers > 1:
+        # Migrate once here rather than racing in every worker.
+        from habitus.migrations_runner import upgrade
+
+        upgrade(settings.database_url)
+        os.environ["HABITUS_AUTO_MIGRATE"] = "false"
+    console.print(f"Habitus {__version__} on http://{host}:{port}")
+    uvicorn.run(
+        "habitus.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Apply database migrations (creates the SQLite file when needed)."""
+    from habitus.db import create_engine
+    from habitus.kit.logging import configure_logging
+    from habitus.migrations_runner import current_revision, head_revision, upgrade
+
+    settings = _settings()
+    configure_logging("WARNING", settings.log_format)
+    # Opening the engine once creates the SQLite file and turns WAL on.
+    engine = create_engine(settings.database_url)
+
+    async def read_revision() -> str | None:
+        async with engine.connect() as connection:
+            found = await connection.run_sync(current_revision)
+        await engine.dispose()
+        return found
+
+    before = asyncio.run(read_revision())
+    upgrade(settings.database_url, revision)
+    target = head_revision() if revision == "head" else revision
+    if before == target:
+        console.print(f"Database already at {target}.")
+    else:
+        console.print(f"Database migrated: {before or 'empty'} → {target}.")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Argument(help="The administrator's email address.")],
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HABITUS_ADMIN_PASSWORD",
+            help="Password (asked for when omitted; env HABITUS_ADMIN_PASSWORD).",
+        ),
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="Name shown in the app.")] = None,
+) -> None:
+    """Create an administrator, or make an existing user one."""
+    from habitus.admin.commands import make_admin
+    from habitus.kit.logging import configure_logging
+
+    settings = _settings()
+    configure_logging("WARNING", settings.log_format)
+    existing = asyncio.run(_user_exists(settings, email))
+    if password is None and not existing:
+        if not sys.stdin.isatty():
+            console.print("[red]No password:[/red] pass --password or HABITUS_ADMIN_PASSWORD.")
+            raise typer.Exit(2)
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        outcome = asyncio.run(
+            make_admin(settings, email=email, password=password, display_name=display_name)
+        )
+    except ValueError as error:
+        console.print(f"[red]Not done:[/red] {error}")
+        raise typer.Exit(1) from error
+    console.print(outcome)
+
+
+async def _user_exists(settings, email: str) -> bool:  # type: ignore[no-untyped-def]
+    from habitus.auth import repository
+    from habitus.db import create_engine, create_sessionmaker
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return await repository.user_by_email(session, email) is not None
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

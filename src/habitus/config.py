@@ -1,0 +1,163 @@
+"""Settings, read from `HABITUS_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from habitus.kit.rates import Rate
+
+# Values people paste from tutorials. A production server refuses to sign tokens with them.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "change_me",
+        "changethis",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "your-secret-key",
+        "your_secret_key",
+        "supersecret",
+        "password",
+        "habitus",
+        "dev",
+        "development",
+        "test",
+        "insecure",
+        "xxx",
+    }
+)
+MIN_PRODUCTION_SECRET_LENGTH = 32
+SECRET_FILE_NAME = "secret_key"
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used (a message fit for an operator)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HABITUS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./data/habitus.db"
+    data_dir: Path = Path("./data")
+    secret_key: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    registration: Literal["open", "invite", "closed"] = "open"
+
+    # Optional Redis: shared rate-limit counters (and later caches) across processes.
+    redis_url: str | None = None
+    redis_prefix: str = "habitus:"
+
+    # Migrations at start-up (one-machine installs); multi-process deployments run
+    # `habitus migrate` once and set this to false.
+    auto_migrate: bool = True
+    run_worker: bool = True
+
+    # Tokens and sessions.
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    web_session_days: int = Field(default=30, ge=1, le=365)
+    invite_days: int = Field(default=7, ge=1, le=365)
+
+    # Argon2id cost. The defaults follow RFC 9106's second recommended option;
+    # tests lower them to stay fast.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=1024)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    # Rate limits, as "<count>/<period>" (period: second, minute, hour, day, or e.g. 15minutes).
+    rate_limit_enabled: bool = True
+    rate_limit_user: Rate = Rate.parse("600/minute")
+    rate_limit_ip: Rate = Rate.parse("1200/minute")
+    login_failures_per_account: Rate = Rate.parse("5/15minutes")
+    login_failures_per_ip: Rate = Rate.parse("30/15minutes")
+    registrations_per_ip: Rate = Rate.parse("20/hour")
+
+    # Idempotency keys: how long they are kept, and how long a retry waits for the
+    # first request to finish before it is told 409.
+    idempotency_ttl_hours: int = Field(default=24, ge=24)
+    idempotency_wait_seconds: float = Field(default=5.0, ge=0)
+
+    # HTTP.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    forwarded_allow_ips: str = "127.0.0.1"
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    metrics_token: str | None = None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key is not None:
+            check_production_secret(self.secret_key)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The secret that signs tokens: the configured one, or one generated once and
+        kept in the data directory so restarts keep everyone signed in."""
+        if self.secret_key is not None:
+            return self.secret_key
+        return load_or_create_secret(self.data_dir / SECRET_FILE_NAME)
+
+
+def check_production_secret(secret: str) -> None:
+    if secret.strip().lower() in PLACEHOLDER_SECRETS:
+        raise SettingsError(
+            "HABITUS_SECRET_KEY is a well-known placeholder; set a random value "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))') "
+            "or unset it to have one generated in the data directory"
+        )
+    if len(secret) < MIN_PRODUCTION_SECRET_LENGTH:
+        raise SettingsError(
+            f"HABITUS_SECRET_KEY must be at least {MIN_PRODUCTION_SECRET_LENGTH} characters "
+            "in production"
+        )
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the secret kept at `path`, creating it (mode 0600) on first use."""
+    if path.exists():
+        secret = path.read_text(encoding="utf-8").strip()
+        if secret:
+            return secret
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    # O_EXCL: when two processes start at once, the second reads the first one's key.
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(secret + "\n")
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    return secret

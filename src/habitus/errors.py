@@ -1,0 +1,280 @@
+"""Application errors and how they reach a client.
+
+The JSON API answers RFC 9457 problem details (`application/problem+json`); web
+pages get an HTML page (or a redirect to sign in). Bad input is always a 422 that
+names each field and the rule it broke, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:habitus:problem:"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+    rule: str = "invalid"
+    location: str = "body"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "field": self.field,
+            "message": self.message,
+            "rule": self.rule,
+            "location": self.location,
+        }
+
+
+class AppError(Exception):
+    """An error with a message fit for the user and an HTTP status."""
+
+    status_code = 400
+    code = "bad-request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+        if code is not None:
+            self.code = code
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not-found"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str = "Sign in to continue.", **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(message, **kwargs)
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class AccountDisabled(Forbidden):
+    code = "account-disabled"
+
+    def __init__(self, reason: str | None) -> None:
+        message = "This account has been disabled"
+        message += f": {reason}" if reason else "."
+        super().__init__(message, extra={"reason": reason})
+        self.reason = reason
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "rate-limited"
+
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        seconds = max(1, int(retry_after + 0.999))
+        super().__init__(
+            message or f"Too many requests; try again in {_humanize(seconds)}.",
+            headers={"Retry-After": str(seconds)},
+        )
+        self.retry_after = seconds
+
+
+class ValidationFailed(AppError):
+    status_code = 422
+    code = "validation-error"
+
+    def __init__(self, errors: Sequence[FieldError], message: str | None = None) -> None:
+        super().__init__(message or summarize(errors), errors=errors)
+
+    @classmethod
+    def field(cls, field: str, message: str, rule: str = "invalid") -> ValidationFailed:
+        return cls([FieldError(field=field, message=message, rule=rule)])
+
+
+def summarize(errors: Sequence[FieldError]) -> str:
+    if not errors:
+        return "The request is not valid."
+    first = errors[0]
+    text = f"{first.field}: {first.message}"
+    if len(errors) > 1:
+        text += f" (and {len(errors) - 1} more)"
+    return text
+
+
+def _humanize(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minutes"
+
+
+def problem_body(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: Iterable[FieldError] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + code if code else "about:blank",
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+    }
+    error_list = [error.as_dict() for error in errors]
+    if error_list:
+        body["errors"] = error_list
+    if extra:
+        body.update(extra)
+    return body
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: Iterable[FieldError] = (),
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, detail, code=code, errors=errors, extra=extra),
+        status_code=status,
+        headers=dict(headers or {}),
+        media_type=PROBLEM_JSON,
+    )
+
+
+def field_errors_from_pydantic(raw: Sequence[Any]) -> list[FieldError]:
+    """Turn FastAPI/pydantic error dicts into named fields: `schedule.days.0`, not a tuple."""
+    errors = []
+    for item in raw:
+        location, *path = [str(part) for part in item.get("loc", ())] or ["body"]
+        field = ".".join(path) if path else location
+        if location == "header":
+            field = field.title()  # idempotency-key -> Idempotency-Key
+        message = str(item.get("msg", "is not valid"))
+        message = message.removeprefix("Value error, ")
+        errors.append(
+            FieldError(
+                field=field,
+                message=message,
+                rule=str(item.get("type", "invalid")),
+                location=location,
+            )
+        )
+    return errors
+
+
+def wants_json(request: Request) -> bool:
+    """API paths answer JSON; pages answer HTML."""
+    path = request.url.path
+    if path.startswith(("/api/", "/healthz", "/readyz", "/metrics", "/openapi.json")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "text/html" not in accept and "*/*" not in accept and bool(accept)
+
+
+def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+
+
+async def _app_error(request: Request, error: AppError) -> Response:
+    if error.status_code >= 500:
+        log.error("app_error", detail=error.message, status=error.status_code)
+    if wants_json(request):
+        return problem_response(
+            error.status_code,
+            error.message,
+            code=error.code,
+            errors=error.errors,
+            headers=error.headers,
+            extra=error.extra,
+        )
+    return await _web_error(request, error)
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> Response:
+    errors = field_errors_from_pydantic(error.errors())
+    return await _app_error(request, ValidationFailed(errors))
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code)
+    return await _app_error(
+        request,
+        AppError(detail, status_code=error.status_code, code=code, headers=error.headers),
+    )
+
+
+async def _web_error(request: Request, error: AppError) -> Response:
+    from habitus.kit.templating import render  # templates import errors indirectly
+
+    if error.status_code == 401:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+    if isinstance(error, AccountDisabled):
+        # Signed out on the spot; the sign-in page says why.
+        from habitus.auth.dependencies import SESSION_COOKIE
+        from habitus.kit import flash
+
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        flash.show(response, request, error.message, "error")
+        return response
+    return render(
+        request,
+        "error.html",
+        {"status": error.status_code, "message": error.message, "errors": error.errors},
+        status_code=error.status_code,
+        headers=error.headers,
+    )
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")

@@ -1,0 +1,51 @@
+"""Periodic clean-up in the background: expired idempotency keys, spent tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import delete, or_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from habitus import db
+from habitus.kit import clock, idempotency
+from habitus.models import AuthSession, RefreshToken
+
+log = structlog.get_logger(__name__)
+INTERVAL_SECONDS = 3600
+# Revoked and expired sign-ins stay a while so a user can see them in their export.
+KEEP_ENDED_SESSIONS = timedelta(days=30)
+
+
+async def sweep(session: AsyncSession) -> dict[str, int]:
+    now = clock.now()
+    keys = await idempotency.purge_expired(session)
+    # Spent tokens stay until they expire: presenting one must still be recognised
+    # as reuse (and revoke its sign-in), not answered as merely unknown.
+    tokens = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
+    sessions = await session.execute(
+        delete(AuthSession).where(
+            or_(
+                AuthSession.expires_at < now - KEEP_ENDED_SESSIONS,
+                AuthSession.revoked_at < now - KEEP_ENDED_SESSIONS,
+            )
+        )
+    )
+    return {
+        "idempotency_keys": keys,
+        "refresh_tokens": int(tokens.rowcount),  # type: ignore[attr-defined]
+        "sessions": int(sessions.rowcount),  # type: ignore[attr-defined]
+    }
+
+
+async def run_forever(maker: async_sessionmaker[AsyncSession]) -> None:
+    while True:
+        try:
+            async with db.job_transaction(maker) as session:
+                removed = await sweep(session)
+            log.info("housekeeping", **removed)
+        except Exception:  # a failed sweep must not stop the next one
+            log.exception("housekeeping_failed")
+        await asyncio.sleep(INTERVAL_SECONDS)

@@ -1,0 +1,1 @@
+"""Small shared tools: clock, pagination, idempotency, rate limits, CSRF, templating."""

@@ -1,0 +1,57 @@
+"""One-shot messages carried across a redirect in a signed cookie ("Invite created")."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from habitus.kit import signing
+
+COOKIE = "habitus_flash"
+_PURPOSE = "flash"
+Kind = Literal["info", "success", "error"]
+
+
+def _key(request: Request) -> str:
+    key: str = request.app.state.settings.signing_key
+    return key
+
+
+def show(response: Response, request: Request, text: str, kind: Kind = "info") -> None:
+    """Show `text` on the next page this browser renders."""
+    response.set_cookie(
+        COOKIE,
+        signing.pack(_key(request), _PURPOSE, {"kind": kind, "text": text}),
+        max_age=300,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.https,
+        path="/",
+    )
+
+
+def pop(request: Request) -> dict[str, str] | None:
+    """The pending message, if any; it will be cleared by the response (see `commit`)."""
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    request.state.flash_consumed = True
+    data = signing.unpack(_key(request), _PURPOSE, raw)
+    if data is None:
+        return None
+    return {"kind": str(data.get("kind", "info")), "text": str(data.get("text", ""))}
+
+
+def commit(request: Request, response: Response) -> None:
+    if getattr(request.state, "flash_consumed", False) and COOKIE not in _cookies_set(response):
+        response.delete_cookie(COOKIE, path="/")
+
+
+def _cookies_set(response: Response) -> set[str]:
+    names = set()
+    for name, value in response.raw_headers:
+        if name == b"set-cookie":
+            names.add(value.split(b"=", 1)[0].decode())
+    return names

@@ -1,0 +1,99 @@
+"""Keyset pagination with opaque cursors (API.md: `limit`, `cursor`, `next_cursor`)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+from habitus.errors import FieldError, ValidationFailed
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class PageParams(BaseModel):
+    limit: int
+    after: list[Any] | None  # the sort key of the last item already seen
+
+
+def encode_cursor(sort_key: list[Any]) -> str:
+    raw = json.dumps(sort_key, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        value = None
+    if not isinstance(value, list):
+        raise _bad_cursor()
+    return value
+
+
+def page_params(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT}).")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=512, description="`next_cursor` of the previous page."),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
+
+
+Pagination = Annotated[PageParams, Depends(page_params)]
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        [
+            FieldError(
+                "cursor",
+                "is not a cursor this server issued; use next_cursor from the previous page",
+                rule="cursor_format",
+                location="query",
+            )
+        ]
+    )
+
+
+def time_id_key(created_at: datetime, row_id: uuid.UUID) -> list[Any]:
+    """The sort key of a row listed newest first: (created_at, id)."""
+    return [created_at.isoformat(), str(row_id)]
+
+
+def parse_time_id_key(after: list[Any] | None) -> tuple[datetime, uuid.UUID] | None:
+    if after is None:
+        return None
+    try:
+        stamp, row_id = after
+        created_at = datetime.fromisoformat(stamp)
+        if created_at.tzinfo is None:
+            raise ValueError("naive")
+        return created_at, uuid.UUID(row_id)
+    except (ValueError, TypeError) as error:
+        raise _bad_cursor() from error
+
+
+def page_of(items: list[T], limit: int, key: Callable[[T], list[Any]]) -> Page[T]:
+    """A page from `limit + 1` fetched rows: the extra row only says there is more."""
+    if len(items) > limit:
+        return Page(items=items[:limit], next_cursor=encode_cursor(key(items[limit - 1])))
+    return Page(items=items, next_cursor=None)

@@ -1,0 +1,148 @@
+"""Rate limits with GCRA (the generic cell rate algorithm).
+
+A `Rate` of 5/15minutes allows a burst of 5, then one more every 3 minutes: nobody is
+ever locked out for good. One stored number per key (the "theoretical arrival time")
+makes it cheap in memory and a single atomic script in Redis, which several processes
+share. Time comes from `kit.clock`, so tests can move it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from habitus.kit import clock
+from habitus.kit.rates import Rate
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    retry_after: float  # seconds until one more is allowed; 0 when allowed
+    remaining: int
+
+
+class Limiter(Protocol):
+    async def hit(self, key: str, rate: Rate, cost: int = 1) -> Decision:
+        """Count `cost` events for `key` if the rate allows them."""
+
+    async def peek(self, key: str, rate: Rate) -> Decision:
+        """Would one more event be allowed? Counts nothing."""
+
+    async def reset(self, key: str) -> None:
+        """Forget `key` (a successful sign-in clears its failures)."""
+
+    async def close(self) -> None: ...
+
+
+def _decide(
+    stored_tat: float | None, now: float, rate: Rate, cost: int
+) -> tuple[Decision, float | None]:
+    """GCRA step: the decision and the new arrival time to store (None: store nothing)."""
+    interval = rate.interval
+    tolerance = interval * rate.count
+    tat = max(stored_tat if stored_tat is not None else now, now)
+    new_tat = tat + interval * cost
+    allow_at = new_tat - tolerance
+    if allow_at > now + 1e-9:
+        return Decision(allowed=False, retry_after=allow_at - now, remaining=0), None
+    remaining = int(math.floor((tolerance - (new_tat - now)) / interval + 1e-9))
+    return Decision(allowed=True, retry_after=0.0, remaining=max(0, remaining)), new_tat
+
+
+class MemoryLimiter:
+    """One process's counters. Fine for a single `habitus serve`."""
+
+    _PRUNE_AT = 50_000
+
+    def __init__(self) -> None:
+        self._tat: dict[str, float] = {}
+
+    async def hit(self, key: str, rate: Rate, cost: int = 1) -> Decision:
+        now = clock.epoch_seconds()
+        decision, new_tat = _decide(self._tat.get(key), now, rate, cost)
+        if new_tat is not None:
+            self._tat[key] = new_tat
+            if len(self._tat) > self._PRUNE_AT:
+                self._prune(now)
+        return decision
+
+    async def peek(self, key: str, rate: Rate) -> Decision:
+        decision, _ = _decide(self._tat.get(key), clock.epoch_seconds(), rate, 1)
+        return decision
+
+    async def reset(self, key: str) -> None:
+        self._tat.pop(key, None)
+
+    async def close(self) -> None:
+        self._tat.clear()
+
+    def _prune(self, now: float) -> None:
+        for key in [key for key, tat in self._tat.items() if tat <= now]:
+            del self._tat[key]
+
+
+# KEYS[1]: the counter. ARGV: now, interval, tolerance, cost, apply (1 = count it).
+# Floats travel as strings: Redis turns Lua numbers into integers in replies.
+_GCRA_SCRIPT = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+local new_tat = tat + interval * cost
+local allow_at = new_tat - tolerance
+if allow_at > now + 1e-9 then
+  return {0, tostring(allow_at - now), "0"}
+end
+if ARGV[5] == "1" then
+  redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil((new_tat - now) * 1000)))
+end
+return {1, "0", tostring(math.floor((tolerance - (new_tat - now)) / interval + 1e-9))}
+"""
+
+
+class RedisLimiter:
+    """Counters in Redis, shared by every process that points at the same server."""
+
+    def __init__(self, url: str, prefix: str = "habitus:rl:") -> None:
+        from redis.asyncio import Redis
+
+        self._redis: Any = Redis.from_url(url)
+        self._prefix = prefix
+        self._script = self._redis.register_script(_GCRA_SCRIPT)
+
+    async def _run(self, key: str, rate: Rate, cost: int, apply: bool) -> Decision:
+        allowed, retry_after, remaining = await self._script(
+            keys=[self._prefix + key],
+            args=[
+                repr(clock.epoch_seconds()),
+                repr(rate.interval),
+                repr(rate.interval * rate.count),
+                cost,
+                "1" if apply else "0",
+            ],
+        )
+        return Decision(
+            allowed=bool(int(allowed)),
+            retry_after=float(retry_after),
+            remaining=max(0, int(float(remaining))),
+        )
+
+    async def hit(self, key: str, rate: Rate, cost: int = 1) -> Decision:
+        return await self._run(key, rate, cost, apply=True)
+
+    async def peek(self, key: str, rate: Rate) -> Decision:
+        return await self._run(key, rate, 1, apply=False)
+
+    async def reset(self, key: str) -> None:
+        await self._redis.delete(self._prefix + key)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def build_limiter(redis_url: str | None, prefix: str = "habitus:rl:") -> Limiter:
+    return RedisLimiter(redis_url, prefix) if redis_url else MemoryLimiter()

@@ -1,0 +1,51 @@
+"""OpenAPI descriptions of the problem answers every route may give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ProblemFieldError(BaseModel):
+    field: str = Field(description="The input that broke a rule, e.g. `email` or `schedule.days.0`.")
+    message: str
+    rule: str = Field(description="A machine-readable name of the rule.")
+    location: str = Field(description="`body`, `query`, `path` or `header`.")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemFieldError] | None = None
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries for these statuses, in problem+json."""
+    described = {
+        400: "Bad request",
+        401: "Not signed in, or the token is invalid",
+        403: "Not allowed (a disabled account, an admin-only route)",
+        404: "Not found (or another user's)",
+        409: "Conflict",
+        413: "Too large",
+        422: "Invalid input: `errors` names each field and rule",
+        429: "Too many requests; see Retry-After",
+    }
+    return {status: _problem(described[status]) for status in statuses}
+
+
+# Every API route can be rate limited and can receive malformed input.
+COMMON_PROBLEMS = problems(422, 429)
+AUTHENTICATED_PROBLEMS = problems(401, 403, 422, 429)

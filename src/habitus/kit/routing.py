@@ -1,0 +1,55 @@
+"""The request boundary for every route: one transaction, committed after the handler.
+
+A handler that answers a success commits what it wrote. One that raises, or answers
+an error (a form re-rendered with its errors), rolls everything back, so bad input
+never leaves a half-written change; `db.keep_writes_on_error` is the explicit way out
+(a 401 that revoked a stolen token family must keep the revocation). An idempotent
+POST stores its answer in the same transaction as its writes (`kit.idempotency`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+from habitus import db
+from habitus.kit import idempotency
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            try:
+                try:
+                    response = await handler(request)
+                except idempotency.Replay as replay:
+                    return replay.response
+                failed = response.status_code >= 500 or (
+                    response.status_code >= 400 and not db.keeps_writes_on_error(request)
+                )
+                if failed:
+                    await db.rollback_request(request)
+                    await idempotency.release(request)
+                    return response
+                await idempotency.complete(request, response)
+                await db.commit_request(request)
+            except BaseException:
+                await db.rollback_request(request)
+                await idempotency.release(request)
+                raise
+            finally:
+                await db.close_request(request)
+            return response
+
+        return run_in_transaction
+
+
+def route_options() -> dict[str, Any]:
+    """Router keyword arguments every feature router uses."""
+    return {"route_class": TransactionalRoute}

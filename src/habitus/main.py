@@ -1,0 +1,124 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from habitus import __version__, db, housekeeping
+from habitus.admin import api as admin_api
+from habitus.admin import web as admin_web
+from habitus.auth import api as auth_api
+from habitus.auth import web as auth_web
+from habitus.config import Settings
+from habitus.context import AppContext
+from habitus.errors import install_handlers
+from habitus.health import router as health_router
+from habitus.kit.logging import configure_logging
+from habitus.kit.middleware import IPRateLimitMiddleware, RequestContextMiddleware
+from habitus.kit.ratelimit import build_limiter
+from habitus.migrations_runner import upgrade_async
+from habitus.web import pages
+
+log = structlog.get_logger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """
+Habitus is a self-hostable habit tracker. Every path below lives under `/api/v1`.
+
+**Auth**: `POST /api/v1/auth/login` gives an access token (Bearer, 15 minutes) and a
+refresh token; Swagger's *Authorize* button uses `POST /api/v1/auth/token`.
+
+**Errors** are RFC 9457 problem details; a 422 lists each bad field in `errors`.
+**Idempotency**: POSTs that create something accept an `Idempotency-Key` header.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    settings.signing_key  # noqa: B018 - create or read the secret now, not mid-request
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await upgrade_async(settings.database_url)
+        engine = db.create_engine(settings.database_url)
+        limiter = build_limiter(settings.redis_url, settings.redis_prefix + "rl:")
+        app.state.engine = engine
+        app.state.sessionmaker = db.create_sessionmaker(engine)
+        app.state.ctx = AppContext.build(settings, limiter)
+        background = (
+            asyncio.create_task(housekeeping.run_forever(app.state.sessionmaker))
+            if settings.run_worker
+            else None
+        )
+        log.info("started", version=__version__, database=engine.url.get_backend_name())
+        try:
+            yield
+        finally:
+            if background is not None:
+                background.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await background
+            await limiter.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Habitus",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by web.pages from our own static files (no CDN)
+        redoc_url=None,
+        openapi_tags=[
+            {"name": "auth", "description": "Sign up, sign in, tokens."},
+            {"name": "account", "description": "The signed-in user's profile and data."},
+            {"name": "admin", "description": "Users and invites (administrators only)."},
+            {"name": "health", "description": "Liveness, readiness and metrics."},
+        ],
+    )
+    app.state.settings = settings
+    install_handlers(app)
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(auth_api.router)
+    api.include_router(admin_api.router)
+    app.include_router(api)
+    app.include_router(health_router)
+    app.include_router(auth_web.router)
+    app.include_router(admin_web.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # Added innermost first: the request context wraps everything else.
+    if settings.rate_limit_enabled:
+        app.add_middleware(
+            IPRateLimitMiddleware,
+            limiter_from_app=_limiter_of,
+            rate=settings.rate_limit_ip,
+        )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match"],
+            expose_headers=["X-Request-ID", "Retry-After", "ETag", "Idempotent-Replayed"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, hsts=settings.https)
+    return app
+
+
+def _limiter_of(scope: dict[str, Any]) -> Any:
+    return scope["app"].state.ctx.limiter

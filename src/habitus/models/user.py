@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habitus.kit import clock
+from habitus.models.base import Base, CreatedAtMixin, IdMixin
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class User(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("day_start_hour BETWEEN 0 AND 6", name="day_start_hour_range"),
+        Index("ix_users_created_at_id", "created_at", "id"),
+    )
+
+    # As typed at sign-up (for display); `email_key` is the lower-cased form that
+    # makes addresses unique case-insensitively on SQLite and PostgreSQL alike.
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    day_start_hour: Mapped[int] = mapped_column(default=0)
+    week_start: Mapped[str] = mapped_column(String(3), default="mon")
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    last_login_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None

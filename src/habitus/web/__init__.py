@@ -1,0 +1,1 @@
+"""Server-rendered pages that belong to no single feature (home, API docs)."""

@@ -1,0 +1,34 @@
+"""Who is looking at a page: the browser's session cookie, or nobody."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from habitus.auth.dependencies import OptionalPrincipal, Principal
+from habitus.errors import Forbidden, Unauthorized
+from habitus.kit import csrf
+from habitus.models import User
+
+
+async def page_principal(principal: OptionalPrincipal) -> Principal | None:
+    return principal
+
+
+async def require_page_user(request: Request, principal: OptionalPrincipal) -> User:
+    if principal is None or principal.via != "cookie":
+        raise Unauthorized()
+    return principal.user
+
+
+async def require_page_admin(user: Annotated[User, Depends(require_page_user)]) -> User:
+    if not user.is_admin:
+        raise Forbidden("This page is for administrators.", code="admin-only")
+    return user
+
+
+MaybePageUser = Annotated[Principal | None, Depends(page_principal)]
+PageUser = Annotated[User, Depends(require_page_user)]
+PageAdmin = Annotated[User, Depends(require_page_admin)]
+Form = Annotated[dict[str, str], Depends(csrf.verified_form)]

@@ -1,0 +1,27 @@
+"""Home, and the API documentation pages served from our own static files."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from habitus.kit.routing import TransactionalRoute
+from habitus.kit.templating import render
+from habitus.web.dependencies import MaybePageUser
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, principal: MaybePageUser) -> Response:
+    return render(request, "pages/home.html")
+
+
+@router.get("/docs", response_class=HTMLResponse)
+async def swagger_ui(request: Request) -> Response:
+    return render(request, "pages/swagger.html")
+
+
+@router.get("/redoc", response_class=HTMLResponse)
+async def redoc(request: Request) -> Response:
+    return render(request, "pages/redoc.html")

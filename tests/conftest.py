@@ -1,0 +1,169 @@
+"""Fixtures for the whole suite. See tests/fixtures/ for the parts."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import time_machine
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from habitus.config import Settings
+from habitus.db import create_engine
+from habitus.main import create_app
+from tests.fixtures.database import backend, drop_postgres_database, migrated_database, wipe
+from tests.fixtures.personas import Persona, make_persona
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+REDIS_URL = os.environ.get("HABITUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def uses_redis() -> bool:
+    """The PostgreSQL run also shares rate limits through Redis, the multi-process shape."""
+    return os.environ.get("HABITUS_TEST_REDIS", "1" if backend() == "postgresql" else "0") == "1"
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+async def database_url(data_dir: Path) -> AsyncIterator[str]:
+    url, name = await migrated_database(data_dir)
+    yield url
+    if name is not None:
+        await drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session for reading what the app wrote (and arranging rare states)."""
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        yield session
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "engine" in request.fixturenames:
+        await wipe(request.getfixturevalue("engine"))
+
+
+def settings_for(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": "test",
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "secret_key": TEST_SECRET,
+        "auto_migrate": False,
+        "run_worker": False,
+        # Cheap Argon2 keeps the suite fast; a dedicated test checks the real cost.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
+        "argon2_parallelism": 1,
+        "rate_limit_user": "100000/minute",
+        "rate_limit_ip": "100000/minute",
+        "login_failures_per_account": "1000/minute",
+        "login_failures_per_ip": "1000/minute",
+        "log_level": "WARNING",
+        "redis_url": REDIS_URL if uses_redis() else None,
+        "redis_prefix": f"habitus-test:{uuid.uuid4().hex}:",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+AppFactory = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def make_client(
+    database_url: str, data_dir: Path, engine: AsyncEngine
+) -> AsyncIterator[AppFactory]:
+    """Start an app with these setting overrides and return a client for it."""
+    managers: list[LifespanManager] = []
+    clients: list[httpx.AsyncClient] = []
+
+    async def factory(**overrides: Any) -> httpx.AsyncClient:
+        app = create_app(settings_for(database_url, data_dir, **overrides))
+        manager = LifespanManager(app)
+        await manager.__aenter__()
+        managers.append(manager)
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app, client=("203.0.113.7", 50000)),
+            base_url="http://testserver",
+        )
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        await client.aclose()
+    for manager in reversed(managers):
+        await manager.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def client(make_client: AppFactory) -> httpx.AsyncClient:
+    return await make_client()
+
+
+@pytest.fixture
+def app(client: httpx.AsyncClient) -> FastAPI:
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    return transport.app  # type: ignore[return-value]
+
+
+@pytest.fixture
+async def alice(client: httpx.AsyncClient) -> Persona:
+    return await make_persona(client, "alice@example.org", display_name="Alice")
+
+
+@pytest.fixture
+async def bob(client: httpx.AsyncClient) -> Persona:
+    return await make_persona(client, "bob@example.org", display_name="Bob")
+
+
+@pytest.fixture
+async def charlie(client: httpx.AsyncClient) -> Persona:
+    """The curious one: tries to see and touch other people's data."""
+    return await make_persona(client, "charlie@example.org", display_name="Charlie")
+
+
+@pytest.fixture
+async def admin(client: httpx.AsyncClient, db_session: AsyncSession) -> Persona:
+    from sqlalchemy import update
+
+    from habitus.models import User
+
+    persona = await make_persona(client, "root@example.org", display_name="Root")
+    await db_session.execute(update(User).where(User.id == persona.id).values(is_admin=True))
+    await db_session.commit()
+    return persona
+
+
+FROZEN_AT = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[time_machine.Coordinates]:
+    """Time stands still at 2026-11-21 12:00 UTC until the test moves it."""
+    with time_machine.travel(FROZEN_AT, tick=False) as traveller:
+        yield traveller
