@@ -14,7 +14,6 @@ from alembic import op
 
 import habitus.models.base
 
-
 revision: str = "72f6fb4dcb9d"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -164,7 +163,6 @@ def upgrade() -> None:
             batch_op.f("ix_refresh_tokens_session_id"), ["session_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_refresh_tokens_user_id"), ["user_id"], unique=False)
-
 
 
 def downgrade() -> None:

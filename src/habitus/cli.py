@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from habitus import __version__
+from habitus.config import Settings
 
 app = typer.Typer(
     name="habitus",
@@ -21,8 +22,8 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
-def _settings():  # type: ignore[no-untyped-def]
-    from habitus.config import Settings, SettingsError
+def _settings() -> Settings:
+    from habitus.config import SettingsError
 
     try:
         return Settings()
@@ -137,7 +138,7 @@ def create_admin(
     console.print(outcome)
 
 
-async def _user_exists(settings, email: str) -> bool:  # type: ignore[no-untyped-def]
+async def _user_exists(settings: Settings, email: str) -> bool:
     from habitus.auth import repository
     from habitus.db import create_engine, create_sessionmaker
 

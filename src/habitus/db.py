@@ -12,11 +12,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from starlette.requests import HTTPConnection
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -127,3 +132,8 @@ async def job_transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncItera
     """The boundary for CLI commands and background jobs: commit on success."""
     async with independent_transaction(maker) as session:
         yield session
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE changed (conditional updates claim work with it)."""
+    return int(cast("CursorResult[Any]", result).rowcount)

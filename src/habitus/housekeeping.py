@@ -35,8 +35,8 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     )
     return {
         "idempotency_keys": keys,
-        "refresh_tokens": int(tokens.rowcount),  # type: ignore[attr-defined]
-        "sessions": int(sessions.rowcount),  # type: ignore[attr-defined]
+        "refresh_tokens": db.rowcount(tokens),
+        "sessions": db.rowcount(sessions),
     }
 
 

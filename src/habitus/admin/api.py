@@ -27,7 +27,11 @@ router = APIRouter(
 def admin_user_out(user: User) -> AdminUserOut:
     return AdminUserOut.model_validate(
         {
-            **{name: getattr(user, name) for name in AdminUserOut.model_fields if hasattr(user, name)},
+            **{
+                name: getattr(user, name)
+                for name in AdminUserOut.model_fields
+                if hasattr(user, name)
+            },
             "disabled": user.is_disabled,
         }
     )
@@ -58,7 +62,9 @@ async def list_users(
 ) -> Page[AdminUserOut]:
     users = await service.list_users(session, search=q, limit=page.limit, after=page.after)
     result = page_of(users, page.limit, lambda user: time_id_key(user.created_at, user.id))
-    return Page(items=[admin_user_out(user) for user in result.items], next_cursor=result.next_cursor)
+    return Page(
+        items=[admin_user_out(user) for user in result.items], next_cursor=result.next_cursor
+    )
 
 
 @router.get("/users/{user_id}", responses=problems(404))
@@ -66,9 +72,7 @@ async def get_user(user_id: uuid.UUID, _admin: AdminUser, session: DbSession) ->
     return admin_user_out(await service.get_user(session, user_id))
 
 
-@router.post(
-    "/users/{user_id}/disable", responses=problems(404), dependencies=[idempotent()]
-)
+@router.post("/users/{user_id}/disable", responses=problems(404), dependencies=[idempotent()])
 async def disable_user(
     user_id: uuid.UUID, body: DisableIn, admin: AdminUser, session: DbSession
 ) -> AdminUserOut:
@@ -105,7 +109,9 @@ async def create_invite(
 async def list_invites(_admin: AdminUser, session: DbSession, page: Pagination) -> Page[InviteOut]:
     invites = await service.list_invites(session, limit=page.limit, after=page.after)
     result = page_of(invites, page.limit, lambda invite: time_id_key(invite.created_at, invite.id))
-    return Page(items=[invite_out(invite) for invite in result.items], next_cursor=result.next_cursor)
+    return Page(
+        items=[invite_out(invite) for invite in result.items], next_cursor=result.next_cursor
+    )
 
 
 @router.delete(

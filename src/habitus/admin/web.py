@@ -17,7 +17,7 @@ from habitus.kit import flash
 from habitus.kit.pagination import decode_cursor, encode_cursor, time_id_key
 from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
-from habitus.web.dependencies import Form, PageAdmin
+from habitus.web.dependencies import CsrfChecked, Form, PageAdmin
 
 router = APIRouter(prefix="/admin", route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 25
@@ -40,7 +40,7 @@ async def _page(
         else None
     )
     invites = await service.list_invites(session, limit=PAGE_SIZE, after=None)
-    context = {
+    context: dict[str, Any] = {
         "users": users[:PAGE_SIZE],
         "q": q or "",
         "next_cursor": next_cursor,
@@ -55,7 +55,7 @@ async def _page(
 @router.get("", response_class=HTMLResponse)
 async def admin_page(
     request: Request,
-    admin: PageAdmin,
+    _admin: PageAdmin,
     session: DbSession,
     q: str | None = None,
     cursor: str | None = None,
@@ -69,25 +69,31 @@ async def disable(
 ) -> Response:
     try:
         body = DisableIn(reason=form.get("reason", "").strip())
-        user = await service.disable_user(
-            session, admin=admin, user_id=user_id, reason=body.reason
-        )
+        user = await service.disable_user(session, admin=admin, user_id=user_id, reason=body.reason)
     except ValidationError as error:
-        errors = {f"reason-{user_id}": e.message for e in field_errors_from_pydantic(error.errors())}
-        return await _page(request, session, q=None, cursor=None, extra={"errors": errors}, status_code=422)
+        errors = {
+            f"reason-{user_id}": e.message for e in field_errors_from_pydantic(error.errors())
+        }
+        return await _page(
+            request, session, q=None, cursor=None, extra={"errors": errors}, status_code=422
+        )
     except AppError as error:
         return await _page(
-            request, session, q=None, cursor=None,
-            extra={"errors": {f"reason-{user_id}": error.message}}, status_code=error.status_code,
+            request,
+            session,
+            q=None,
+            cursor=None,
+            extra={"errors": {f"reason-{user_id}": error.message}},
+            status_code=error.status_code,
         )
     response = RedirectResponse("/admin", status_code=303)
     flash.show(response, request, f"{user.email} is disabled and signed out.", "success")
     return response
 
 
-@router.post("/users/{user_id}/enable")
+@router.post("/users/{user_id}/enable", dependencies=[CsrfChecked])
 async def enable(
-    request: Request, user_id: uuid.UUID, admin: PageAdmin, form: Form, session: DbSession
+    request: Request, user_id: uuid.UUID, _admin: PageAdmin, session: DbSession
 ) -> Response:
     user = await service.enable_user(session, user_id=user_id)
     response = RedirectResponse("/admin", status_code=303)
@@ -126,9 +132,9 @@ async def create_invite(
     return await _page(request, session, q=None, cursor=None, extra={"created_invite": created})
 
 
-@router.post("/invites/{invite_id}/revoke")
+@router.post("/invites/{invite_id}/revoke", dependencies=[CsrfChecked])
 async def revoke_invite(
-    request: Request, invite_id: uuid.UUID, admin: PageAdmin, form: Form, session: DbSession
+    request: Request, invite_id: uuid.UUID, _admin: PageAdmin, session: DbSession
 ) -> Response:
     await service.revoke_invite(session, invite_id=invite_id)
     response = RedirectResponse("/admin", status_code=303)

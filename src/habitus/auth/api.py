@@ -38,7 +38,8 @@ ClientIp = Annotated[str, Depends(request_ip)]
 
 
 def _pair(issued: service.Issued, ctx: Context) -> TokenPair:
-    assert issued.access_token is not None and issued.refresh_token is not None
+    assert issued.access_token is not None
+    assert issued.refresh_token is not None
     return TokenPair(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
@@ -100,14 +101,10 @@ async def token(
 ) -> TokenPair:
     """The OAuth2 password flow (form fields `username` = email, `password`), for
     Swagger UI's Authorize button. Same answers as /auth/login."""
-    return await _login(
-        request, session, ctx, email=form.username, password=form.password, ip=ip
-    )
+    return await _login(request, session, ctx, email=form.username, password=form.password, ip=ip)
 
 
-@router.post(
-    "/auth/refresh", tags=["auth"], response_model=TokenPair, responses=problems(401, 403)
-)
+@router.post("/auth/refresh", tags=["auth"], response_model=TokenPair, responses=problems(401, 403))
 async def refresh(
     body: RefreshIn, request: Request, session: DbSession, ctx: Context
 ) -> TokenPair | JSONResponse:

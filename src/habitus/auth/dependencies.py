@@ -121,7 +121,9 @@ async def get_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(get_principal)]
 
 
-async def require_principal(request: Request, principal: OptionalPrincipal, ctx: Context) -> Principal:
+async def require_principal(
+    request: Request, principal: OptionalPrincipal, ctx: Context
+) -> Principal:
     if principal is None:
         raise Unauthorized()
     settings = ctx.settings

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus import db
 from habitus.models import AuthSession, RefreshToken, User
 
 
@@ -72,7 +73,7 @@ async def spend_refresh_token(session: AsyncSession, token_id: uuid.UUID, now: d
         .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None))
         .values(used_at=now)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return db.rowcount(result) == 1
 
 
 async def revoke_session(

@@ -24,7 +24,8 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 def _check_timezone(value: str) -> str:
     if not is_valid_timezone(value):
         raise ValueError(
-            f"{value!r} is not an IANA time zone name (for example Europe/Berlin or America/New_York)"
+            f"{value!r} is not an IANA time zone name "
+            "(for example Europe/Berlin or America/New_York)"
         )
     return value
 
@@ -101,7 +102,9 @@ class UserPatch(StrictBody):
     def changes(self) -> dict[str, Any]:
         """The fields the client sent; `display_name: null` clears the name."""
         sent = self.model_dump(exclude_unset=True)
-        return {key: value for key, value in sent.items() if value is not None or key == "display_name"}
+        return {
+            key: value for key, value in sent.items() if value is not None or key == "display_name"
+        }
 
 
 class SessionOut(BaseModel):

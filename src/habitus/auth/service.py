@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus import db
 from habitus.auth import repository
 from habitus.auth.passwords import password_problem
 from habitus.auth.tokens import (
@@ -97,7 +98,7 @@ async def register(
             .where(Invite.id == invite.id, Invite.used_at.is_(None))
             .values(used_at=clock.now(), used_by_id=user.id)
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if db.rowcount(claimed) != 1:
             raise _invite_error("was already used")
     return user
 
@@ -176,7 +177,9 @@ async def confirm_password(
     await _refuse_if_throttled(ctx, user.email_key, ip)
     if not await ctx.hasher.verify(user.password_hash, password):
         await _count_failure(ctx, user.email_key, ip)
-        raise ValidationFailed.field(field, "is not your current password", rule="password_mismatch")
+        raise ValidationFailed.field(
+            field, "is not your current password", rule="password_mismatch"
+        )
     await ctx.limiter.reset(_account_key(user.email_key))
 
 
@@ -277,9 +280,7 @@ async def _issue_pair(
         now=now,
         ttl=timedelta(minutes=ctx.settings.access_token_minutes),
     )
-    return Issued(
-        user=user, session=auth_session, access_token=access, refresh_token=refresh
-    )
+    return Issued(user=user, session=auth_session, access_token=access, refresh_token=refresh)
 
 
 async def refresh(

@@ -21,7 +21,7 @@ from habitus.errors import (
 from habitus.kit import flash
 from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
-from habitus.web.dependencies import Form, MaybePageUser
+from habitus.web.dependencies import CsrfChecked, Form, MaybePageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -50,7 +50,7 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, principal: MaybePageUser, next: str = "/") -> Response:  # noqa: A002
+async def login_page(request: Request, principal: MaybePageUser, next: str = "/") -> Response:
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "auth/login.html", {"next": safe_next(next), "email": ""})
@@ -156,11 +156,8 @@ async def register_submit(
     )
 
 
-@router.post("/logout")
-async def logout(
-    request: Request, principal: MaybePageUser, form: Form, session: DbSession
-) -> Response:
-    # `principal` comes before `form`: the CSRF check needs to know the session.
+@router.post("/logout", dependencies=[CsrfChecked])
+async def logout(request: Request, principal: MaybePageUser, session: DbSession) -> Response:
     if principal is not None:
         await service.end_session(session, session_id=principal.session.id)
     response = RedirectResponse("/login", status_code=303)

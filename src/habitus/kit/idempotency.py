@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, params
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from habitus import db
@@ -41,7 +42,7 @@ _STORED_HEADERS = ("content-type", "location", "etag")
 _STATE_ATTR = "idempotency_reservation"
 
 
-class Replay(Exception):  # noqa: N818 - a control-flow signal, not an error
+class Replay(Exception):
     """Raised by the guard to answer with a stored response instead of running."""
 
     def __init__(self, response: Response) -> None:
@@ -83,9 +84,7 @@ def request_fingerprint(request: Request, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def guard(
-    request: Request, user_id: uuid.UUID, key: str | None, *, required: bool
-) -> None:
+async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, required: bool) -> None:
     """Reserve `key` for this request, or raise `Replay` / 409 / 422."""
     if key is None:
         if required:
@@ -93,9 +92,7 @@ async def guard(
                 f"The {HEADER} header is required on this request.",
                 status_code=400,
                 code="idempotency-key-required",
-                errors=[
-                    FieldError(HEADER, "is required", rule="missing", location="header")
-                ],
+                errors=[FieldError(HEADER, "is required", rule="missing", location="header")],
             )
         return
     key = validate_key(key)
@@ -112,15 +109,14 @@ async def guard(
             raise Replay(reservation)
         if clock.monotonic() >= deadline:
             raise Conflict(
-                "A request with this Idempotency-Key is still being processed; "
-                "retry in a moment.",
+                "A request with this Idempotency-Key is still being processed; retry in a moment.",
                 code="idempotency-key-in-flight",
             )
         await asyncio.sleep(POLL_SECONDS)
 
 
 async def _try_reserve(
-    maker: db.async_sessionmaker[db.AsyncSession],
+    maker: async_sessionmaker[AsyncSession],
     user_id: uuid.UUID,
     key: str,
     fingerprint: str,
@@ -177,7 +173,7 @@ async def _try_reserve(
                 )
                 .values(lease_token=lease, lease_expires_at=now + timedelta(seconds=LEASE_SECONDS))
             )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
+            if db.rowcount(taken) == 1:
                 return Reservation(row_id=existing.id, lease_token=lease)
         return None
 
@@ -198,9 +194,7 @@ async def complete(request: Request, response: Response) -> None:
     if reservation is None:
         return
     body = getattr(response, "body", None)
-    headers = {
-        name: value for name, value in response.headers.items() if name in _STORED_HEADERS
-    }
+    headers = {name: value for name, value in response.headers.items() if name in _STORED_HEADERS}
     session = db.request_session(request)
     result = await session.execute(
         update(IdempotencyKey)
@@ -217,7 +211,7 @@ async def complete(request: Request, response: Response) -> None:
             response_body=bytes(body) if body is not None else b"",
         )
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if db.rowcount(result) != 1:
         # Our lease ran out and another request took the key over: let it win.
         raise Conflict(
             "This request took too long and was superseded by a retry with the same "
@@ -252,7 +246,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
-def idempotent(*, required: bool = False) -> object:
+def idempotent(*, required: bool = False) -> params.Depends:
     """A dependency for a POST route of a signed-in user: `Depends(idempotent())`."""
     from habitus.auth.dependencies import CurrentUser  # auth builds on kit
 
@@ -262,11 +256,12 @@ def idempotent(*, required: bool = False) -> object:
         await guard(request, user.id, key, required=required)
 
     dependency.__name__ = "idempotency_required" if required else "idempotency_optional"
-    return Depends(dependency)
+    result: params.Depends = Depends(dependency)
+    return result
 
 
-async def purge_expired(session: db.AsyncSession) -> int:
+async def purge_expired(session: AsyncSession) -> int:
     result = await session.execute(
         delete(IdempotencyKey).where(IdempotencyKey.expires_at < clock.now())
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return db.rowcount(result)

@@ -102,7 +102,9 @@ class RequestContextMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
-            template = getattr(route, "path", None) or ("static" if path.startswith("/static") else "unmatched")
+            template = getattr(route, "path", None) or (
+                "static" if path.startswith("/static") else "unmatched"
+            )
             HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
             HTTP_LATENCY.labels(scope["method"], template).observe(elapsed)
             state = scope.get("state", {})
@@ -126,26 +128,29 @@ def _security_headers(headers: MutableHeaders, path: str, https: bool) -> None:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault(
-        "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
-    )
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
     if https:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
 async def _send_internal_error(scope: Scope, send: Send, request_id: str) -> None:
-    body = problem_body(
-        500,
-        f"Something went wrong on our side. The request ID is {request_id}.",
-        code="internal-error",
-    )
-    payload = json.dumps(body).encode()
+    detail = f"Something went wrong on our side. The request ID is {request_id}."
+    accept = Headers(scope=scope).get("accept", "")
+    if not scope["path"].startswith("/api/") and "text/html" in accept:
+        content_type = "text/html; charset=utf-8"
+        payload = (
+            "<!doctype html><title>Error · Habitus</title><h1>Something went wrong</h1>"
+            f'<p>{detail}</p><p><a href="/">Back to the start page</a></p>'
+        ).encode()
+    else:
+        content_type = PROBLEM_JSON
+        payload = json.dumps(problem_body(500, detail, code="internal-error")).encode()
     await send(
         {
             "type": "http.response.start",
             "status": 500,
             "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-type", content_type.encode()),
                 (b"content-length", str(len(payload)).encode()),
             ],
         }

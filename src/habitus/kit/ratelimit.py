@@ -47,7 +47,7 @@ def _decide(
     allow_at = new_tat - tolerance
     if allow_at > now + 1e-9:
         return Decision(allowed=False, retry_after=allow_at - now, remaining=0), None
-    remaining = int(math.floor((tolerance - (new_tat - now)) / interval + 1e-9))
+    remaining = math.floor((tolerance - (new_tat - now)) / interval + 1e-9)
     return Decision(allowed=True, retry_after=0.0, remaining=max(0, remaining)), new_tat
 
 
@@ -98,7 +98,8 @@ if allow_at > now + 1e-9 then
   return {0, tostring(allow_at - now), "0"}
 end
 if ARGV[5] == "1" then
-  redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil((new_tat - now) * 1000)))
+  local ttl_ms = math.max(1, math.ceil((new_tat - now) * 1000))
+  redis.call('SET', KEYS[1], tostring(new_tat), 'PX', ttl_ms)
 end
 return {1, "0", tostring(math.floor((tolerance - (new_tat - now)) / interval + 1e-9))}
 """

@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 
 
 class ProblemFieldError(BaseModel):
-    field: str = Field(description="The input that broke a rule, e.g. `email` or `schedule.days.0`.")
+    field: str = Field(
+        description="The input that broke a rule, e.g. `email` or `schedule.days.0`."
+    )
     message: str
     rule: str = Field(description="A machine-readable name of the rule.")
     location: str = Field(description="`body`, `query`, `path` or `header`.")

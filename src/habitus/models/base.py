@@ -41,7 +41,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         # SQLite stores text; keep it naive-UTC so values sort and compare as strings.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(
+        self,
+        value: datetime | None,
+        dialect: Dialect,  # noqa: ARG002 - the signature is SQLAlchemy's
+    ) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

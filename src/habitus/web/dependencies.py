@@ -16,7 +16,7 @@ async def page_principal(principal: OptionalPrincipal) -> Principal | None:
     return principal
 
 
-async def require_page_user(request: Request, principal: OptionalPrincipal) -> User:
+async def require_page_user(principal: OptionalPrincipal) -> User:
     if principal is None or principal.via != "cookie":
         raise Unauthorized()
     return principal.user
@@ -28,7 +28,15 @@ async def require_page_admin(user: Annotated[User, Depends(require_page_user)]) 
     return user
 
 
+async def csrf_form(request: Request, _principal: OptionalPrincipal) -> dict[str, str]:
+    """The submitted form fields, after the CSRF check. Depends on the principal so the
+    check knows the browser's session (its token is bound to it)."""
+    return await csrf.verified_form(request)
+
+
 MaybePageUser = Annotated[Principal | None, Depends(page_principal)]
 PageUser = Annotated[User, Depends(require_page_user)]
 PageAdmin = Annotated[User, Depends(require_page_admin)]
-Form = Annotated[dict[str, str], Depends(csrf.verified_form)]
+Form = Annotated[dict[str, str], Depends(csrf_form)]
+# For handlers that need no field, only the check.
+CsrfChecked = Depends(csrf_form)

@@ -13,7 +13,8 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, principal: MaybePageUser) -> Response:
+async def home(request: Request, _principal: MaybePageUser) -> Response:
+    # `_principal` resolves the session cookie, so the page knows who is signed in.
     return render(request, "pages/home.html")
 
 
