@@ -106,7 +106,9 @@ async def make_client(
         await manager.__aenter__()
         managers.append(manager)
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app, client=("203.0.113.7", 50000)),
+            # The app itself, not manager.app: that wrapper shares one state dict
+            # between all requests, which no real server does.
+            transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 50000)),
             base_url="http://testserver",
         )
         clients.append(client)

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from habitus.admin import service
 from habitus.admin.schemas import AdminUserOut, DisableIn, InviteCreated, InviteIn, InviteOut
-from habitus.auth.dependencies import AdminUser, Context, DbSession
-from habitus.kit.idempotency import idempotent
+from habitus.auth.dependencies import AdminUser, Context, DbSession, idempotent
 from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request, params
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from habitus.auth.service import WEB_SESSION_TOUCH
 from habitus.auth.tokens import InvalidToken, read_access_token, token_digest
 from habitus.context import AppContext
 from habitus.errors import AccountDisabled, Forbidden, TooManyRequests, Unauthorized
-from habitus.kit import clock, csrf
+from habitus.kit import clock, csrf, idempotency
 from habitus.kit.middleware import client_ip
 from habitus.models import AuthSession, User
 
@@ -151,3 +151,32 @@ async def get_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin)]
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        description="Makes a retry of this POST safe: the first answer is replayed.",
+        max_length=255,
+    ),
+]
+
+
+async def _idempotency_optional(
+    request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None
+) -> None:
+    await idempotency.guard(request, user.id, key, required=False)
+
+
+async def _idempotency_required(
+    request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None
+) -> None:
+    await idempotency.guard(request, user.id, key, required=True)
+
+
+def idempotent(*, required: bool = False) -> params.Depends:
+    """A route dependency for a signed-in user's POST: `dependencies=[idempotent()]`.
+    With `required=True` a request without the header is refused (400)."""
+    guard: params.Depends = Depends(_idempotency_required if required else _idempotency_optional)
+    return guard

@@ -21,9 +21,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import Depends, Header, Request, params
+from fastapi import Request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -234,30 +233,6 @@ async def release(request: Request) -> None:
                 IdempotencyKey.lease_token == reservation.lease_token,
             )
         )
-
-
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias=HEADER,
-        description="Makes a retry of this POST safe: the first answer is replayed.",
-        max_length=255,
-    ),
-]
-
-
-def idempotent(*, required: bool = False) -> params.Depends:
-    """A dependency for a POST route of a signed-in user: `Depends(idempotent())`."""
-    from habitus.auth.dependencies import CurrentUser  # auth builds on kit
-
-    async def dependency(
-        request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None
-    ) -> None:
-        await guard(request, user.id, key, required=required)
-
-    dependency.__name__ = "idempotency_required" if required else "idempotency_optional"
-    result: params.Depends = Depends(dependency)
-    return result
 
 
 async def purge_expired(session: AsyncSession) -> int:

@@ -73,7 +73,9 @@ class RequestContextMiddleware:
             return
         incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        # A state dict of this request's own: some servers hand every request the same
+        # lifespan state object, and per-request values must never leak between them.
+        scope["state"] = {**scope.get("state", {}), "request_id": request_id}
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
