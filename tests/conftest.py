@@ -19,7 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from habitus.config import Settings
 from habitus.db import create_engine
 from habitus.main import create_app
-from tests.fixtures.database import backend, drop_postgres_database, migrated_database, wipe
+from tests.fixtures.database import (
+    backend,
+    drop_postgres_database,
+    migrated_database,
+    new_database,
+    wipe,
+)
 from tests.fixtures.personas import Persona, make_persona
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -39,6 +45,15 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 async def database_url(data_dir: Path) -> AsyncIterator[str]:
     url, name = await migrated_database(data_dir)
+    yield url
+    if name is not None:
+        await drop_postgres_database(name)
+
+
+@pytest.fixture
+async def fresh_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the suite's kind (no tables), dropped afterwards."""
+    url, name = await new_database(tmp_path)
     yield url
     if name is not None:
         await drop_postgres_database(name)
@@ -81,6 +96,7 @@ def settings_for(database_url: str, data_dir: Path, **overrides: Any) -> Setting
         "rate_limit_ip": "100000/minute",
         "login_failures_per_account": "1000/minute",
         "login_failures_per_ip": "1000/minute",
+        "registrations_per_ip": "100000/minute",
         "log_level": "WARNING",
         "redis_url": REDIS_URL if uses_redis() else None,
         "redis_prefix": f"habitus-test:{uuid.uuid4().hex}:",

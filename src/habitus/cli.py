@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Annotated
 
+import structlog
 import typer
 from rich.console import Console
 
@@ -18,6 +19,7 @@ app = typer.Typer(
     help="Habitus: a self-hostable habit tracker.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
 
@@ -60,7 +62,9 @@ def serve(
 
         upgrade(settings.database_url)
         os.environ["HABITUS_AUTO_MIGRATE"] = "false"
-    console.print(f"Habitus {__version__} on http://{host}:{port}")
+    structlog.get_logger("habitus.cli").info(
+        "serving", version=__version__, url=f"http://{host}:{port}", workers=workers
+    )
     uvicorn.run(
         "habitus.main:create_app",
         factory=True,
@@ -119,9 +123,11 @@ def create_admin(
     """Create an administrator, or make an existing user one."""
     from habitus.admin.commands import make_admin
     from habitus.kit.logging import configure_logging
+    from habitus.migrations_runner import upgrade
 
     settings = _settings()
     configure_logging("WARNING", settings.log_format)
+    upgrade(settings.database_url)
     existing = asyncio.run(_user_exists(settings, email))
     if password is None and not existing:
         if not sys.stdin.isatty():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -37,6 +40,11 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 MIN_PRODUCTION_SECRET_LENGTH = 32
 SECRET_FILE_NAME = "secret_key"
+
+
+# NoDecode: a rate is read as the text it is ("5/15minutes"); pydantic-settings would
+# otherwise take a dataclass for JSON and refuse every value.
+RateSetting = Annotated[Rate, NoDecode]
 
 
 class SettingsError(ValueError):
@@ -78,11 +86,11 @@ class Settings(BaseSettings):
 
     # Rate limits, as "<count>/<period>" (period: second, minute, hour, day, or e.g. 15minutes).
     rate_limit_enabled: bool = True
-    rate_limit_user: Rate = Rate.parse("600/minute")
-    rate_limit_ip: Rate = Rate.parse("1200/minute")
-    login_failures_per_account: Rate = Rate.parse("5/15minutes")
-    login_failures_per_ip: Rate = Rate.parse("30/15minutes")
-    registrations_per_ip: Rate = Rate.parse("20/hour")
+    rate_limit_user: RateSetting = Rate.parse("600/minute")
+    rate_limit_ip: RateSetting = Rate.parse("1200/minute")
+    login_failures_per_account: RateSetting = Rate.parse("5/15minutes")
+    login_failures_per_ip: RateSetting = Rate.parse("30/15minutes")
+    registrations_per_ip: RateSetting = Rate.parse("20/hour")
 
     # Idempotency keys: how long they are kept, and how long a retry waits for the
     # first request to finish before it is told 409.
@@ -102,6 +110,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: str | None) -> str | None:
+        # `HABITUS_SECRET_KEY=` (a copied .env template) must not sign with "": treat it
+        # as unset, so a secret is generated and kept in the data directory.
+        return value if value is None or value.strip() else None
 
     @field_validator("base_url")
     @classmethod
@@ -153,11 +168,25 @@ def load_or_create_secret(path: Path) -> str:
             return secret
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    # O_EXCL: when two processes start at once, the second reads the first one's key.
+    # Written whole to a private temporary file (mkstemp: mode 0600 from the start), then
+    # linked into place, which fails if the name exists: when two processes start at once
+    # the second reads the first one's complete key, never a half-written or empty one.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(secret + "\n")
-        path.chmod(0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(secret + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            existing = path.read_text(encoding="utf-8").strip()
+            if existing:
+                return existing
+            os.replace(temporary, path)  # an empty file left by a crash: replace it
+        except OSError:
+            # A file system without hard links: move it into place (last one wins).
+            os.replace(temporary, path)
+            return path.read_text(encoding="utf-8").strip()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
     return secret

@@ -188,10 +188,17 @@ def field_errors_from_pydantic(raw: Sequence[Any]) -> list[FieldError]:
     errors = []
     for item in raw:
         location, *path = [str(part) for part in item.get("loc", ())] or ["body"]
+        message = str(item.get("msg", "is not valid"))
+        if item.get("type") == "json_invalid":
+            # FastAPI puts the character offset where a field name would be: the field
+            # that is wrong is the body itself.
+            reason = (item.get("ctx") or {}).get("error")
+            offset = f" at character {path[0]}" if path else ""
+            message = f"is not valid JSON ({reason}){offset}" if reason else message
+            path = []
         field = ".".join(path) if path else location
         if location == "header":
             field = field.title()  # idempotency-key -> Idempotency-Key
-        message = str(item.get("msg", "is not valid"))
         message = message.removeprefix("Value error, ")
         errors.append(
             FieldError(
@@ -241,11 +248,38 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
+    if error.status_code == 400 and isinstance(error.__cause__, (ValueError, RecursionError)):
+        # FastAPI's answer to a body it cannot decode (not UTF-8, say): bad input is a
+        # 422 that names the field, like every other malformed request.
+        reason = (
+            "is nested too deeply"
+            if isinstance(error.__cause__, RecursionError)
+            else "is not valid JSON text (UTF-8)"
+        )
+        invalid = FieldError("body", reason, rule="json_invalid")
+        return await _app_error(request, ValidationFailed([invalid]))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code)
     return await _app_error(
-        request,
-        AppError(detail, status_code=error.status_code, code=code, headers=error.headers),
+        request, AppError(detail, status_code=error.status_code, code=code, headers=headers)
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's own `Allow` names only
+    the first route that matched, and GET and POST on one path are two routes here."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    # Included routers are nested (not copied into app.routes): walk their routes too.
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _web_error(request: Request, error: AppError) -> Response:

@@ -41,7 +41,12 @@ async def readyz(request: Request) -> Response:
             "run `habitus migrate`",
             code="not-ready",
         )
-    return JSONResponse({"status": "ready", "database": "ok", "revision": revision})
+    body = {"status": "ready", "database": "ok", "revision": revision}
+    if request.app.state.settings.redis_url:
+        # Reported, not fatal: without Redis the rate limits let requests through.
+        healthy = await request.app.state.ctx.limiter.healthy()
+        body["rate_limiter"] = "ok" if healthy else "unreachable"
+    return JSONResponse(body)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)

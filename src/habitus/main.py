@@ -12,7 +12,9 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.pool import NullPool
 
 from habitus import __version__, db, housekeeping
 from habitus.admin import api as admin_api
@@ -26,6 +28,7 @@ from habitus.health import router as health_router
 from habitus.kit.logging import configure_logging
 from habitus.kit.middleware import IPRateLimitMiddleware, RequestContextMiddleware
 from habitus.kit.ratelimit import build_limiter
+from habitus.kit.responses import problem_components
 from habitus.migrations_runner import upgrade_async
 from habitus.web import pages
 
@@ -53,9 +56,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.auto_migrate:
             await upgrade_async(settings.database_url)
         engine = db.create_engine(settings.database_url)
+        # Unpooled: short bookkeeping transactions a request runs while it holds a
+        # pooled connection (idempotency keys) must never wait for the pool.
+        bookkeeping_engine = db.create_engine(settings.database_url, poolclass=NullPool)
         limiter = build_limiter(settings.redis_url, settings.redis_prefix + "rl:")
         app.state.engine = engine
         app.state.sessionmaker = db.create_sessionmaker(engine)
+        app.state.bookkeeping_sessionmaker = db.create_sessionmaker(bookkeeping_engine)
         app.state.ctx = AppContext.build(settings, limiter)
         background = (
             asyncio.create_task(housekeeping.run_forever(app.state.sessionmaker))
@@ -71,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await background
             await limiter.close()
+            await bookkeeping_engine.dispose()
             await engine.dispose()
 
     app = FastAPI(
@@ -89,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_handlers(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_api.router)
@@ -118,6 +127,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestContextMiddleware, hsts=settings.https)
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus the problem+json schemas the error answers refer to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_components())
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _limiter_of(scope: dict[str, Any]) -> Any:

@@ -13,6 +13,7 @@ from habitus.auth.dependencies import AdminUser, Context, DbSession, idempotent
 from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute
+from habitus.kit.validation import NoNul
 from habitus.models import Invite, User
 
 router = APIRouter(
@@ -56,7 +57,9 @@ async def list_users(
     session: DbSession,
     page: Pagination,
     q: Annotated[
-        str | None, Query(max_length=320, description="Part of an email address, any case.")
+        str | None,
+        Query(max_length=320, description="Part of an email address, any case."),
+        NoNul,
     ] = None,
 ) -> Page[AdminUserOut]:
     users = await service.list_users(session, search=q, limit=page.limit, after=page.after)

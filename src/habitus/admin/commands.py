@@ -11,19 +11,17 @@ from habitus.config import Settings
 from habitus.context import AppContext
 from habitus.errors import AppError
 from habitus.kit.ratelimit import MemoryLimiter
-from habitus.migrations_runner import upgrade_async
 
 
 async def make_admin(
     settings: Settings, *, email: str, password: str | None, display_name: str | None
 ) -> str:
     """Create the admin (or promote the user); a message saying which. ValueError on
-    a refused password or address."""
+    a refused password or address. The schema must be migrated already."""
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
         raise ValueError(f"{email!r} is not a valid email address: {error}") from error
-    await upgrade_async(settings.database_url)
     engine = db.create_engine(settings.database_url)
     ctx = AppContext.build(settings, MemoryLimiter())
     try:

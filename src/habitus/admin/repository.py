@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.kit.pagination import parse_time_id_key
@@ -55,3 +56,19 @@ async def list_invites(
             )
         )
     return list(await session.scalars(query))
+
+
+async def forget_invite_address(session: AsyncSession, email_key: str, now: datetime) -> None:
+    """Drop an address from the invites made for it (its owner deleted their account).
+
+    An unused invite for that address is revoked too: without its address it would be
+    an invite for anyone.
+    """
+    await session.execute(
+        update(Invite)
+        .where(Invite.email_key == email_key, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await session.execute(
+        update(Invite).where(Invite.email_key == email_key).values(email_key=None)
+    )

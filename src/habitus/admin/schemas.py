@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from habitus.auth.schemas import StrictBody, UserOut
+from habitus.kit.validation import NoNul
 
 InviteStatus = Literal["active", "used", "expired", "revoked"]
 
@@ -21,16 +22,17 @@ class AdminUserOut(UserOut):
 
 
 class DisableIn(StrictBody):
-    reason: str = Field(
-        min_length=1, max_length=500, description="Shown to the user when they try to sign in."
-    )
+    # Stripped before the length check: a reason made of blanks is no reason.
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul
+    ] = Field(description="Shown to the user when they try to sign in.")
 
 
 class InviteIn(StrictBody):
     email: EmailStr | None = Field(
         default=None, max_length=320, description="Only this address may use the invite."
     )
-    note: str | None = Field(default=None, max_length=200)
+    note: Annotated[str, NoNul] | None = Field(default=None, max_length=200)
     expires_in_days: int | None = Field(
         default=None, ge=1, le=365, description="Default: HABITUS_INVITE_DAYS (7)."
     )

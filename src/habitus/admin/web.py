@@ -45,7 +45,6 @@ async def _page(
         "q": q or "",
         "next_cursor": next_cursor,
         "invites": [(invite, service.invite_status(invite)) for invite in invites[:PAGE_SIZE]],
-        "created_invite": None,
         "errors": {},
     }
     context.update(extra or {})
@@ -78,12 +77,15 @@ async def disable(
             request, session, q=None, cursor=None, extra={"errors": errors}, status_code=422
         )
     except AppError as error:
+        # A rule about the reason goes next to that row's field; any other (your own
+        # account, an unknown user) above the table.
+        key = f"reason-{user_id}" if any(e.field == "reason" for e in error.errors) else "users"
         return await _page(
             request,
             session,
             q=None,
             cursor=None,
-            extra={"errors": {f"reason-{user_id}": error.message}},
+            extra={"errors": {key: error.message}},
             status_code=error.status_code,
         )
     response = RedirectResponse("/admin", status_code=303)
@@ -128,8 +130,18 @@ async def create_invite(
         note=body.note,
         expires_in_days=body.expires_in_days,
     )
-    # Rendered, not redirected: the link is shown once and never stored in clear.
-    return await _page(request, session, q=None, cursor=None, extra={"created_invite": created})
+    # Redirect, then show the link once: it rides in the signed flash cookie (never
+    # stored in clear), so a reload neither repeats the POST nor shows it again.
+    response = RedirectResponse("/admin", status_code=303)
+    expires = created.invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    flash.show(
+        response,
+        request,
+        "Invite created.",
+        "success",
+        extra={"invite_url": created.url, "invite_expires": expires},
+    )
+    return response
 
 
 @router.post("/invites/{invite_id}/revoke", dependencies=[CsrfChecked])

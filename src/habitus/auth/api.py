@@ -28,10 +28,11 @@ from habitus.auth.schemas import (
     UserOut,
     UserPatch,
 )
-from habitus.errors import problem_response
+from habitus.errors import ValidationFailed, problem_response
 from habitus.kit import clock
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, COMMON_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute
+from habitus.kit.validation import NUL_MESSAGE
 
 router = APIRouter(route_class=TransactionalRoute, responses=COMMON_PROBLEMS)
 ClientIp = Annotated[str, Depends(request_ip)]
@@ -53,7 +54,7 @@ def _pair(issued: service.Issued, ctx: Context) -> TokenPair:
     tags=["auth"],
     responses=problems(403, 409),
 )
-async def register(body: RegisterIn, session: DbSession, ctx: Context) -> UserOut:
+async def register(body: RegisterIn, session: DbSession, ctx: Context, ip: ClientIp) -> UserOut:
     """Create an account. With `HABITUS_REGISTRATION=invite`, `invite_token` is required;
     with `closed`, sign-up is refused (403)."""
     user = await service.register(
@@ -64,6 +65,7 @@ async def register(body: RegisterIn, session: DbSession, ctx: Context) -> UserOu
         display_name=body.display_name,
         timezone=body.timezone,
         invite_token=body.invite_token,
+        ip=ip,
     )
     return UserOut.model_validate(user)
 
@@ -101,6 +103,8 @@ async def token(
 ) -> TokenPair:
     """The OAuth2 password flow (form fields `username` = email, `password`), for
     Swagger UI's Authorize button. Same answers as /auth/login."""
+    if "\x00" in form.username:  # the form class is FastAPI's; check what LoginIn checks
+        raise ValidationFailed.field("username", NUL_MESSAGE, rule="value_error")
     return await _login(request, session, ctx, email=form.username, password=form.password, ip=ip)
 
 

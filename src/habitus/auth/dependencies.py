@@ -6,6 +6,7 @@ so a revoked sign-in or a disabled account is refused on the very next request.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -37,6 +38,35 @@ class Principal:
     user: User
     session: AuthSession
     via: Literal["bearer", "cookie"]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """What pages show of the signed-in user, copied out of the ORM row.
+
+    Pages read this, not the row: an error page is drawn after the request's
+    transaction was rolled back, when the row's attributes are expired.
+    """
+
+    id: uuid.UUID
+    email: str
+    display_name: str | None
+    timezone: str
+    day_start_hour: int
+    week_start: str
+    is_admin: bool
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(
+            id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            timezone=user.timezone,
+            day_start_hour=user.day_start_hour,
+            week_start=user.week_start,
+            is_admin=user.is_admin,
+        )
 
 
 def get_session(request: Request) -> AsyncSession:
@@ -114,6 +144,7 @@ async def get_principal(
                 csrf.verify(request, request.headers.get(csrf.HEADER))
     if principal is not None:
         request.state.principal = principal
+        request.state.viewer = Viewer.of(principal.user)
         request.scope.setdefault("state", {})["user_id"] = str(principal.user.id)
     return principal
 
@@ -158,7 +189,8 @@ IdempotencyKeyHeader = Annotated[
     Header(
         alias=idempotency.HEADER,
         description="Makes a retry of this POST safe: the first answer is replayed.",
-        max_length=255,
+        # Documented, and checked by `idempotency.validate_key` with a clearer message.
+        json_schema_extra={"pattern": "^[!-~]{1,255}$"},
     ),
 ]
 

@@ -13,10 +13,11 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
-    model_validator,
+    field_validator,
 )
 
 from habitus.core.time import MAX_DAY_START_HOUR, is_valid_timezone
+from habitus.kit.validation import NoNul
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -31,11 +32,18 @@ def _check_timezone(value: str) -> str:
 
 
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-DayStartHour = Annotated[int, Field(ge=0, le=MAX_DAY_START_HOUR)]
-# Rules beyond the length cap (at least 10 characters, not common) are checked by the
-# service, so the web form and the API give the same messages.
-Password = Annotated[str, StringConstraints(max_length=1024)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul
+]
+# strict: `true` or "3" is the wrong type for an hour, not 1 or 3.
+DayStartHour = Annotated[int, Field(ge=0, le=MAX_DAY_START_HOUR, strict=True)]
+# The rules (at least 10 characters, not common) are checked by the service, so the web
+# form and the API give the same messages; the schema documents the length.
+Password = Annotated[
+    str,
+    StringConstraints(max_length=1024),
+    Field(json_schema_extra={"minLength": 10}, description="At least 10 characters, not common."),
+]
 
 
 class StrictBody(BaseModel):
@@ -54,7 +62,7 @@ class RegisterIn(StrictBody):
 
 class LoginIn(StrictBody):
     # Not EmailStr: a malformed address gets the same 401 as a wrong password.
-    email: str = Field(min_length=1, max_length=320)
+    email: Annotated[str, NoNul] = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -92,12 +100,13 @@ class UserPatch(StrictBody):
     day_start_hour: DayStartHour | None = None
     week_start: Weekday | None = None
 
-    @model_validator(mode="after")
-    def _no_null_settings(self) -> UserPatch:
-        for name in ("timezone", "day_start_hour", "week_start"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
-        return self
+    @field_validator("timezone", "day_start_hour", "week_start", mode="before")
+    @classmethod
+    def _no_null_settings(cls, value: object) -> object:
+        # A field validator, not a model one: the 422 must name the field.
+        if value is None:
+            raise ValueError("may not be null")
+        return value
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent; `display_name: null` clears the name."""

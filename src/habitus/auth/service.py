@@ -67,9 +67,19 @@ async def register(
     display_name: str | None = None,
     timezone: str = "UTC",
     invite_token: str | None = None,
+    ip: str | None = None,
 ) -> User:
-    """Create an account, honouring the server's registration mode."""
+    """Create an account, honouring the server's registration mode. Sign-ups from one
+    client address (`ip`; None for the operator's CLI) are rate limited, tried or not."""
     mode = ctx.settings.registration
+    if ip is not None and ctx.settings.rate_limit_enabled:
+        decision = await ctx.limiter.hit("register:ip:" + ip, ctx.settings.registrations_per_ip)
+        if not decision.allowed:
+            raise TooManyRequests(
+                decision.retry_after,
+                "Too many sign-ups from your network; "
+                f"try again in {_minutes(decision.retry_after)}.",
+            )
     if mode == "closed":
         raise Forbidden("Sign-up is closed on this server.", code="registration-closed")
     invite = None
@@ -339,8 +349,12 @@ async def update_profile(session: AsyncSession, *, user: User, changes: dict[str
 async def delete_account(
     session: AsyncSession, ctx: AppContext, *, user: User, password: str, ip: str
 ) -> None:
-    """Delete the user and, by cascade, every row that belongs to them."""
+    """Delete the user and every row that belongs to them: their own rows go by
+    cascade; rows of others that merely name them lose the reference."""
+    from habitus.admin import repository as admin_repository  # admin builds on auth
+
     await confirm_password(ctx, user=user, password=password, ip=ip)
+    await admin_repository.forget_invite_address(session, user.email_key, clock.now())
     await session.delete(user)
     await session.flush()
 

@@ -128,9 +128,18 @@ async def register_submit(
             display_name=body.display_name,
             timezone=body.timezone,
             invite_token=body.invite_token,
+            ip=request_ip(request),
         )
     except ValidationError as error:
         errors = field_errors_from_pydantic(error.errors())
+    except TooManyRequests as error:
+        return render(
+            request,
+            "auth/register.html",
+            {"values": values, "invite": invite, "errors": {"form": error.message}},
+            status_code=429,
+            headers=error.headers,
+        )
     except AppError as error:
         errors = error.errors or [FieldError("form", error.message)]
     else:

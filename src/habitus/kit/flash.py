@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,11 +19,18 @@ def _key(request: Request) -> str:
     return key
 
 
-def show(response: Response, request: Request, text: str, kind: Kind = "info") -> None:
-    """Show `text` on the next page this browser renders."""
+def show(
+    response: Response,
+    request: Request,
+    text: str,
+    kind: Kind = "info",
+    extra: dict[str, str] | None = None,
+) -> None:
+    """Show `text` on the next page this browser renders; `extra` carries values that
+    page shows once (a new invite link)."""
     response.set_cookie(
         COOKIE,
-        signing.pack(_key(request), _PURPOSE, {"kind": kind, "text": text}),
+        signing.pack(_key(request), _PURPOSE, {"kind": kind, "text": text, "extra": extra or {}}),
         max_age=300,
         httponly=True,
         samesite="lax",
@@ -32,8 +39,8 @@ def show(response: Response, request: Request, text: str, kind: Kind = "info") -
     )
 
 
-def pop(request: Request) -> dict[str, str] | None:
-    """The pending message, if any; it will be cleared by the response (see `commit`)."""
+def pop(request: Request) -> dict[str, Any] | None:
+    """The pending message, if any; the response clears it (see `clear_if_shown`)."""
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
@@ -41,10 +48,15 @@ def pop(request: Request) -> dict[str, str] | None:
     data = signing.unpack(_key(request), _PURPOSE, raw)
     if data is None:
         return None
-    return {"kind": str(data.get("kind", "info")), "text": str(data.get("text", ""))}
+    extra = data.get("extra")
+    return {
+        "kind": str(data.get("kind", "info")),
+        "text": str(data.get("text", "")),
+        "extra": {str(k): str(v) for k, v in extra.items()} if isinstance(extra, dict) else {},
+    }
 
 
-def commit(request: Request, response: Response) -> None:
+def clear_if_shown(request: Request, response: Response) -> None:
     if getattr(request.state, "flash_consumed", False) and COOKIE not in _cookies_set(response):
         response.delete_cookie(COOKIE, path="/")
 

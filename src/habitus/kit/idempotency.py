@@ -97,7 +97,7 @@ async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, requir
     key = validate_key(key)
     fingerprint = request_fingerprint(request, await request.body())
     settings = request.app.state.settings
-    maker = request.app.state.sessionmaker
+    maker = _bookkeeping_sessions(request)
     deadline = clock.monotonic() + settings.idempotency_wait_seconds
     while True:
         reservation = await _try_reserve(maker, user_id, key, fingerprint, settings)
@@ -112,6 +112,18 @@ async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, requir
                 code="idempotency-key-in-flight",
             )
         await asyncio.sleep(POLL_SECONDS)
+
+
+def _bookkeeping_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the key's own short transactions, on unpooled connections.
+
+    The request already holds a connection of the app's pool (it looked up the caller)
+    while it reserves or waits here; taking a second one from the same pool deadlocks
+    once every pooled connection belongs to a request waiting for another (20 concurrent
+    retries against a pool of 15). See `main.create_app`'s lifespan.
+    """
+    maker: async_sessionmaker[AsyncSession] = request.app.state.bookkeeping_sessionmaker
+    return maker
 
 
 async def _try_reserve(
@@ -226,7 +238,7 @@ async def release(request: Request) -> None:
     if reservation is None:
         return
     setattr(request.state, _STATE_ATTR, None)
-    async with db.independent_transaction(request.app.state.sessionmaker) as session:
+    async with db.independent_transaction(_bookkeeping_sessions(request)) as session:
         await session.execute(
             delete(IdempotencyKey).where(
                 IdempotencyKey.id == reservation.row_id,

@@ -103,8 +103,7 @@ class RequestContextMiddleware:
             await _send_internal_error(scope, send_with_headers, request_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or (
+            template = _route_template(scope) or (
                 "static" if path.startswith("/static") else "unmatched"
             )
             HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
@@ -120,6 +119,19 @@ class RequestContextMiddleware:
                 user_id=state.get("user_id"),
             )
             structlog.contextvars.unbind_contextvars("request_id")
+
+
+def _route_template(scope: Scope) -> str | None:
+    """The matched route's full template, e.g. `/api/v1/admin/users/{user_id}`.
+
+    FastAPI nests included routers: `scope["route"]` is the route as its own router
+    declared it (`/admin/users/{user_id}`, without the `/api/v1` prefix); the effective
+    route FastAPI matched carries the full template.
+    """
+    fastapi_scope = scope.get("fastapi")
+    effective = fastapi_scope.get("effective_route_context") if fastapi_scope else None
+    template = getattr(effective, "path_format", None) or getattr(scope.get("route"), "path", None)
+    return str(template) if template else None
 
 
 def _security_headers(headers: MutableHeaders, path: str, https: bool) -> None:

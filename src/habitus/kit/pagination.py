@@ -84,6 +84,8 @@ def parse_time_id_key(after: list[Any] | None) -> tuple[datetime, uuid.UUID] | N
         return None
     try:
         stamp, row_id = after
+        if not isinstance(stamp, str) or not isinstance(row_id, str):
+            raise TypeError("not text")  # uuid.UUID(5) raises AttributeError, not this
         created_at = datetime.fromisoformat(stamp)
         if created_at.tzinfo is None:
             raise ValueError("naive")

@@ -12,8 +12,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import structlog
+
 from habitus.kit import clock
 from habitus.kit.rates import Rate
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +37,15 @@ class Limiter(Protocol):
     async def reset(self, key: str) -> None:
         """Forget `key` (a successful sign-in clears its failures)."""
 
+    async def healthy(self) -> bool:
+        """Can the limiter count right now? (Shown by /readyz.)"""
+
     async def close(self) -> None: ...
+
+
+# Seconds a stored time may lie beyond a full period (float rounding) before it is taken
+# as the mark of a clock that stepped back.
+_CLOCK_SLACK = 1.0
 
 
 def _decide(
@@ -42,7 +54,11 @@ def _decide(
     """GCRA step: the decision and the new arrival time to store (None: store nothing)."""
     interval = rate.interval
     tolerance = interval * rate.count
-    tat = max(stored_tat if stored_tat is not None else now, now)
+    tat = now if stored_tat is None else max(stored_tat, now)
+    if tat > now + tolerance + _CLOCK_SLACK:
+        # Only a clock that stepped back leaves a time this far ahead; what it counted
+        # is meaningless now. Start afresh rather than lock the key out for the step.
+        tat = now
     new_tat = tat + interval * cost
     allow_at = new_tat - tolerance
     if allow_at > now + 1e-9:
@@ -75,6 +91,9 @@ class MemoryLimiter:
     async def reset(self, key: str) -> None:
         self._tat.pop(key, None)
 
+    async def healthy(self) -> bool:
+        return True
+
     async def close(self) -> None:
         self._tat.clear()
 
@@ -84,6 +103,7 @@ class MemoryLimiter:
 
 
 # KEYS[1]: the counter. ARGV: now, interval, tolerance, cost, apply (1 = count it).
+# The same steps as `_decide`, clock-step guard included.
 # Floats travel as strings: Redis turns Lua numbers into integers in replies.
 _GCRA_SCRIPT = """
 local now = tonumber(ARGV[1])
@@ -92,6 +112,7 @@ local tolerance = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
+if tat > now + tolerance + 1.0 then tat = now end
 local new_tat = tat + interval * cost
 local allow_at = new_tat - tolerance
 if allow_at > now + 1e-9 then
@@ -106,16 +127,34 @@ return {1, "0", tostring(math.floor((tolerance - (new_tat - now)) / interval + 1
 
 
 class RedisLimiter:
-    """Counters in Redis, shared by every process that points at the same server."""
+    """Counters in Redis, shared by every process that points at the same server.
+
+    When Redis cannot be reached the limiter lets requests through (and says so in the
+    logs and on /readyz): a rate limit must not take the whole service down with it.
+    """
+
+    _WARN_EVERY_SECONDS = 60.0
 
     def __init__(self, url: str, prefix: str = "habitus:rl:") -> None:
         from redis.asyncio import Redis
 
-        self._redis: Any = Redis.from_url(url)
+        self._redis: Any = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._prefix = prefix
         self._script = self._redis.register_script(_GCRA_SCRIPT)
+        self._last_warning = float("-inf")
 
     async def _run(self, key: str, rate: Rate, cost: int, apply: bool) -> Decision:
+        from redis.exceptions import RedisError
+
+        try:
+            return await self._count(key, rate, cost, apply)
+        except (RedisError, OSError) as error:
+            if clock.monotonic() - self._last_warning > self._WARN_EVERY_SECONDS:
+                self._last_warning = clock.monotonic()
+                log.warning("rate_limiter_unavailable", error=repr(error))
+            return Decision(allowed=True, retry_after=0.0, remaining=rate.count)
+
+    async def _count(self, key: str, rate: Rate, cost: int, apply: bool) -> Decision:
         allowed, retry_after, remaining = await self._script(
             keys=[self._prefix + key],
             args=[
@@ -139,7 +178,20 @@ class RedisLimiter:
         return await self._run(key, rate, 1, apply=False)
 
     async def reset(self, key: str) -> None:
-        await self._redis.delete(self._prefix + key)
+        from redis.exceptions import RedisError
+
+        try:
+            await self._redis.delete(self._prefix + key)
+        except (RedisError, OSError) as error:
+            log.warning("rate_limiter_unavailable", error=repr(error))
+
+    async def healthy(self) -> bool:
+        from redis.exceptions import RedisError
+
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError):
+            return False
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -26,11 +26,22 @@ class Problem(BaseModel):
     errors: list[ProblemFieldError] | None = None
 
 
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
 def _problem(description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+        "content": {"application/problem+json": {"schema": PROBLEM_REF}},
     }
+
+
+def problem_components() -> dict[str, Any]:
+    """`Problem` and `ProblemFieldError` as OpenAPI components, for `PROBLEM_REF`."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = schema.pop("$defs", {})
+    components["Problem"] = schema
+    return components
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

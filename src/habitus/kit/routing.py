@@ -48,8 +48,3 @@ class TransactionalRoute(APIRoute):
             return response
 
         return run_in_transaction
-
-
-def route_options() -> dict[str, Any]:
-    """Router keyword arguments every feature router uses."""
-    return {"route_class": TransactionalRoute}

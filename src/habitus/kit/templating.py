@@ -46,9 +46,9 @@ def render(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    principal = getattr(request.state, "principal", None)
     values: dict[str, Any] = {
-        "user": principal.user if principal is not None else None,
+        # A plain snapshot (auth.dependencies.Viewer), safe to read after a rollback.
+        "user": getattr(request.state, "viewer", None),
         "csrf_token": csrf.token_for(request),
         "flash": flash.pop(request),
         "settings": request.app.state.settings,
@@ -68,5 +68,5 @@ def render(
             secure=settings.https,
             path="/",
         )
-    flash.commit(request, response)
+    flash.clear_if_shown(request, response)
     return response

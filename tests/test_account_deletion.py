@@ -1,0 +1,338 @@
+"""DELETE /api/v1/me: every row of the user is gone (API.md "Auth and account").
+
+The walk below covers every table of `habitus.models.Base.metadata`. A new table fails
+`test_every_table_is_known` until USER_ROWS says how to find a user's rows in it, and
+the big test then wants the arrangement to give alice (and bob) a row there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import ColumnElement, Table, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.models import Base, User
+from tests.conftest import AppFactory
+from tests.fixtures.personas import DEFAULT_PASSWORD, Persona, login
+from tests.fixtures.web import browser, web_login
+
+
+@dataclass(frozen=True)
+class Who:
+    id: uuid.UUID
+    email_key: str
+
+
+# table name -> the rows of that table that belong to, or name, a user.
+USER_ROWS: dict[str, Callable[[Table, Who], ColumnElement[bool]]] = {
+    "users": lambda t, who: or_(t.c.id == who.id, t.c.email_key == who.email_key),
+    "auth_sessions": lambda t, who: t.c.user_id == who.id,
+    "refresh_tokens": lambda t, who: t.c.user_id == who.id,
+    "idempotency_keys": lambda t, who: t.c.user_id == who.id,
+    # An invite is the admin's record of an invitation: it outlives the users it names
+    # (who made it, who used it, whom it was for), which are forgotten instead.
+    "invites": lambda t, who: or_(
+        t.c.created_by_id == who.id, t.c.used_by_id == who.id, t.c.email_key == who.email_key
+    ),
+}
+# Tables whose rows survive the user's deletion with every reference to them cleared.
+ROWS_OUTLIVE_THE_USER = frozenset({"invites"})
+
+
+def user_reference_columns(table: Table) -> list[tuple[str, str]]:
+    """(column, what it holds: "id" or "email_key") for each column that can name a user:
+    a foreign key to users.id, users.id itself, or a column called user_id / email_key."""
+    found = []
+    for column in table.columns:
+        points_at_users = any(
+            fk.column.table.name == "users" and fk.column.name == "id" for fk in column.foreign_keys
+        )
+        if (
+            points_at_users
+            or column.name == "user_id"
+            or (table.name, column.name)
+            == (
+                "users",
+                "id",
+            )
+        ):
+            found.append((column.name, "id"))
+        elif column.name == "email_key":
+            found.append((column.name, "email_key"))
+    return found
+
+
+Snapshot = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
+
+
+async def snapshot(db_session: AsyncSession) -> Snapshot:
+    """Every row of every table, by primary key."""
+    await db_session.rollback()
+    tables: Snapshot = {}
+    for table in Base.metadata.sorted_tables:
+        rows = (await db_session.execute(select(table))).mappings().all()
+        key = [column.name for column in table.primary_key.columns]
+        tables[table.name] = {tuple(row[name] for name in key): dict(row) for row in rows}
+    return tables
+
+
+async def rows_of(db_session: AsyncSession, who: Who) -> dict[str, set[tuple[Any, ...]]]:
+    """The primary keys of `who`'s rows in each table, found through USER_ROWS."""
+    await db_session.rollback()
+    found: dict[str, set[tuple[Any, ...]]] = {}
+    for table in Base.metadata.sorted_tables:
+        rows = (
+            await db_session.execute(
+                select(*table.primary_key.columns).where(USER_ROWS[table.name](table, who))
+            )
+        ).all()
+        found[table.name] = {tuple(row) for row in rows}
+    return found
+
+
+def test_every_table_is_known():
+    """DELETE /me: the deletion test knows how to find a user's rows in every table there is."""
+    unknown = set(Base.metadata.tables) - set(USER_ROWS)
+    assert not unknown, f"teach tests/test_account_deletion.py about {sorted(unknown)}"
+    assert set(USER_ROWS) == set(Base.metadata.tables), "USER_ROWS names a table that is gone"
+    for name in ROWS_OUTLIVE_THE_USER:
+        table = Base.metadata.tables[name]
+        for column, holds in user_reference_columns(table):
+            assert table.c[column].nullable, f"{name}.{column} ({holds}) cannot be cleared"
+
+
+# --- arranging ----------------------------------------------------------------------------
+
+
+async def sign_up_with(server: httpx.AsyncClient, email: str, invite_token: str) -> Persona:
+    response = await server.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": DEFAULT_PASSWORD, "invite_token": invite_token},
+    )
+    assert response.status_code == 201, response.text
+    tokens = await login(server, email)
+    return Persona(
+        id=uuid.UUID(response.json()["id"]),
+        email=email,
+        password=DEFAULT_PASSWORD,
+        access_token=tokens["access_token"],
+        refresh_token=tokens["refresh_token"],
+    )
+
+
+async def invite(
+    server: httpx.AsyncClient, by: Persona, *, key: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    headers = {**by.headers, **({"Idempotency-Key": key} if key else {})}
+    response = await server.post("/api/v1/admin/invites", json=fields, headers=headers)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def promote(db_session: AsyncSession, persona: Persona) -> None:
+    await db_session.execute(update(User).where(User.id == persona.id).values(is_admin=True))
+    await db_session.commit()
+
+
+async def refresh(server: httpx.AsyncClient, persona: Persona) -> None:
+    """Rotate the persona's refresh token: the spent one stays behind as a row."""
+    response = await server.post(
+        "/api/v1/auth/refresh", json={"refresh_token": persona.refresh_token}
+    )
+    assert response.status_code == 200, response.text
+    persona.access_token = response.json()["access_token"]
+    persona.refresh_token = response.json()["refresh_token"]
+
+
+async def delete_account(
+    server: httpx.AsyncClient, persona: Persona, password: str
+) -> httpx.Response:
+    return await server.request(
+        "DELETE", "/api/v1/me", json={"password": password}, headers=persona.headers
+    )
+
+
+# --- the deletion ---------------------------------------------------------------------------
+
+
+async def test_deleting_an_account_removes_every_row_of_the_user(
+    make_client: AppFactory, admin, db_session
+):
+    """DELETE /me: no row of any table refers to the user afterwards; other users' rows are
+    intact, and invites they made or used forget them (NULL, not a ghost id)."""
+    server = await make_client(registration="invite")
+    for_alice = await invite(server, admin, note="for alice")
+    alice = await sign_up_with(server, "alice@example.org", for_alice["token"])
+    await refresh(server, alice)  # a spent and a live refresh token
+    await promote(db_session, alice)
+    for_bob = await invite(server, alice, key="shared-key", note="for bob")
+    for_carol = await invite(server, alice, email="carol@example.org")
+    bob = await sign_up_with(server, "bob@example.org", for_bob["token"])
+    await promote(db_session, bob)
+    await invite(server, bob, key="shared-key", note="bob's own")
+
+    async with browser(server) as alices, browser(server) as bobs:
+        await web_login(alices, alice.email, alice.password)
+        await web_login(bobs, bob.email, bob.password)
+        her = Who(alice.id, "alice@example.org")
+        his = Who(bob.id, "bob@example.org")
+        before = await snapshot(db_session)
+        hers = await rows_of(db_session, her)
+        bobs_rows = await rows_of(db_session, his)
+        for table, keys in hers.items():
+            assert keys, f"the arrangement gives alice no row in {table}"
+            assert bobs_rows[table], f"the arrangement gives bob no row in {table}"
+        kinds = {
+            row["kind"]
+            for key, row in before["auth_sessions"].items()
+            if key in hers["auth_sessions"]
+        }
+        assert kinds == {"api", "web"}
+
+        response = await delete_account(server, alice, alice.password)
+        assert response.status_code == 204, response.text
+        assert response.content == b""
+
+        after = await snapshot(db_session)
+        # 1. Nothing anywhere names her, by id or by address.
+        await db_session.rollback()
+        for table in Base.metadata.sorted_tables:
+            assert not (await rows_of(db_session, her))[table.name], table.name
+            for column, holds in user_reference_columns(table):
+                value = her.id if holds == "id" else her.email_key
+                left = await db_session.scalar(
+                    select(table.c[column]).where(table.c[column] == value).limit(1)
+                )
+                assert left is None, f"{table.name}.{column} still names alice"
+        # 2. Her own rows are gone; rows that outlive her stay, with her references cleared.
+        for name, keys in hers.items():
+            if name in ROWS_OUTLIVE_THE_USER:
+                assert keys <= after[name].keys(), f"{name}: rows made for others vanished"
+            else:
+                assert not keys & after[name].keys(), f"{name}: alice's rows are still there"
+        # 3. Every other row is untouched, except that a reference to her is now NULL.
+        for name, rows in before.items():
+            references = dict(user_reference_columns(Base.metadata.tables[name]))
+            for key, row in rows.items():
+                if key in hers[name] and name not in ROWS_OUTLIVE_THE_USER:
+                    continue
+                assert key in after[name], f"{name} {key} (not alice's) was deleted"
+                for column, old in row.items():
+                    new = after[name][key][column]
+                    if column in references and old == (
+                        her.id if references[column] == "id" else her.email_key
+                    ):
+                        assert new is None, f"{name}.{column} points at a deleted user"
+                    else:
+                        assert new == old, f"{name}.{column} of {key} changed"
+        # 4. Bob keeps every row he had.
+        for name, keys in (await rows_of(db_session, his)).items():
+            assert keys == bobs_rows[name], name
+
+        invites = {str(key[0]): row for key, row in after["invites"].items()}
+        assert invites[for_alice["id"]]["used_by_id"] is None
+        assert invites[for_alice["id"]]["used_at"] is not None
+        assert invites[for_bob["id"]]["created_by_id"] is None
+        assert invites[for_bob["id"]]["used_by_id"] == bob.id
+        assert invites[for_carol["id"]]["created_by_id"] is None
+        assert invites[for_carol["id"]]["email_key"] == "carol@example.org"
+
+        # She is signed out everywhere and cannot sign in; bob carries on.
+        assert (await server.get("/api/v1/me", headers=alice.headers)).status_code == 401
+        gone = await server.post(
+            "/api/v1/auth/refresh", json={"refresh_token": alice.refresh_token}
+        )
+        assert gone.status_code == 401
+        assert "Hello" not in (await alices.get("/")).text
+        signing_in = await server.post(
+            "/api/v1/auth/login", json={"email": alice.email, "password": alice.password}
+        )
+        assert signing_in.status_code == 401
+        assert (await server.get("/api/v1/me", headers=bob.headers)).status_code == 200
+        assert "Hello" in (await bobs.get("/")).text
+        listed = await server.get("/api/v1/admin/invites", headers=admin.headers)
+        assert listed.status_code == 200
+        statuses = {item["id"]: item for item in listed.json()["items"]}
+        assert statuses[for_alice["id"]]["status"] == "used"
+        assert statuses[for_alice["id"]]["used_by_id"] is None
+
+
+async def test_deleting_an_account_forgets_the_address_on_invites(
+    make_client: AppFactory, admin, db_session
+):
+    """DELETE /me: an invite that was for the user's address no longer holds it."""
+    server = await make_client(registration="invite")
+    made = await invite(server, admin, email="Alice@Example.org")
+    alice = await sign_up_with(server, "alice@example.org", made["token"])
+    response = await delete_account(server, alice, alice.password)
+    assert response.status_code == 204, response.text
+    await db_session.rollback()
+    table = Base.metadata.tables["invites"]
+    row = (await db_session.execute(select(table).where(table.c.id == uuid.UUID(made["id"])))).one()
+    assert row.used_by_id is None
+    assert row.email_key is None
+
+
+async def test_an_unused_invite_for_a_deleted_address_is_revoked(
+    make_client: AppFactory, admin, db_session
+):
+    """DELETE /me: an unused invite for the user's address loses the address and is
+    revoked, so it does not become an invite for anyone."""
+    server = await make_client(registration="invite")
+    first = await invite(server, admin, email="alice@example.org")
+    spare = await invite(server, admin, email="alice@example.org")
+    alice = await sign_up_with(server, "alice@example.org", first["token"])
+    assert (await delete_account(server, alice, alice.password)).status_code == 204
+    await db_session.rollback()
+    table = Base.metadata.tables["invites"]
+    row = (
+        await db_session.execute(select(table).where(table.c.id == uuid.UUID(spare["id"])))
+    ).one()
+    assert row.email_key is None
+    assert row.revoked_at is not None
+    refused = await server.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "mallory@example.org",
+            "password": "a long and quiet meadow",
+            "invite_token": spare["token"],
+        },
+    )
+    assert refused.status_code == 422
+
+
+async def test_delete_account_needs_the_password(client, alice, bob, db_session):
+    """DELETE /me: a wrong or missing password is 422 on `password` and deletes nothing."""
+    for body in ({"password": "not my password"}, {}, {"password": ""}):
+        response = await client.request("DELETE", "/api/v1/me", json=body, headers=alice.headers)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert {error["field"] for error in response.json()["errors"]} == {"password"}
+    extra = await client.request(
+        "DELETE",
+        "/api/v1/me",
+        json={"password": alice.password, "also": "bob"},
+        headers=alice.headers,
+    )
+    assert extra.status_code == 422
+    anonymous = await client.request("DELETE", "/api/v1/me", json={"password": alice.password})
+    assert anonymous.status_code == 401
+    await db_session.rollback()
+    assert await db_session.get(User, alice.id) is not None
+    assert (await client.get("/api/v1/me", headers=alice.headers)).status_code == 200
+
+
+async def test_a_user_with_no_data_but_an_account_can_be_deleted(client, alice, bob, db_session):
+    """DELETE /me: deleting removes the user; deleting again with the old token is 401."""
+    response = await delete_account(client, alice, alice.password)
+    assert response.status_code == 204, response.text
+    await db_session.rollback()
+    users = (await db_session.scalars(select(User.email_key))).all()
+    assert users == ["bob@example.org"]
+    assert (await delete_account(client, alice, alice.password)).status_code == 401
