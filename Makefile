@@ -45,7 +45,8 @@ install: $(VENV)/.installed $(VENDOR_STAMP)
 migrate: install
 	$(BIN)/habitus migrate
 
-run: migrate
+# `serve` migrates the database first (HABITUS_AUTO_MIGRATE defaults to true).
+run: install
 	$(BIN)/habitus serve --host $(HOST) --port $(PORT)
 
 lint: install
