@@ -7,6 +7,7 @@
     dom_id: "#swagger-ui",
     oauth2RedirectUrl: window.location.origin + root.dataset.oauth2RedirectUrl,
     persistAuthorization: true,
+    validatorUrl: null, // the default badge calls validator.swagger.io: nothing leaves this server
     deepLinking: true,
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
