@@ -183,6 +183,24 @@ def problem_response(
     )
 
 
+# Pydantic puts the tag of a discriminated union into the error location
+# (`schedule.weekdays.days`); a client sent `schedule.days`. Features register theirs.
+_UNION_TAGS: dict[str, frozenset[str]] = {}
+
+
+def register_union_tags(field: str, tags: set[str]) -> None:
+    _UNION_TAGS[field] = frozenset(tags)
+
+
+def _without_union_tags(path: list[str]) -> list[str]:
+    kept: list[str] = []
+    for part in path:
+        if kept and part in _UNION_TAGS.get(kept[-1], ()):
+            continue
+        kept.append(part)
+    return kept
+
+
 def field_errors_from_pydantic(raw: Sequence[Any]) -> list[FieldError]:
     """Turn FastAPI/pydantic error dicts into named fields: `schedule.days.0`, not a tuple."""
     errors = []
@@ -196,6 +214,7 @@ def field_errors_from_pydantic(raw: Sequence[Any]) -> list[FieldError]:
             offset = f" at character {path[0]}" if path else ""
             message = f"is not valid JSON ({reason}){offset}" if reason else message
             path = []
+        path = _without_union_tags(path)
         field = ".".join(path) if path else location
         if location == "header":
             field = field.title()  # idempotency-key -> Idempotency-Key

@@ -21,9 +21,11 @@ from habitus.admin import api as admin_api
 from habitus.admin import web as admin_web
 from habitus.auth import api as auth_api
 from habitus.auth import web as auth_web
+from habitus.breaks import api as breaks_api
 from habitus.config import Settings
 from habitus.context import AppContext
 from habitus.errors import install_handlers
+from habitus.habits import api as habits_api
 from habitus.health import router as health_router
 from habitus.kit.logging import configure_logging
 from habitus.kit.middleware import IPRateLimitMiddleware, RequestContextMiddleware
@@ -91,6 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=[
             {"name": "auth", "description": "Sign up, sign in, tokens."},
             {"name": "account", "description": "The signed-in user's profile and data."},
+            {"name": "habits", "description": "Habits, their schedules, stats and days."},
+            {"name": "entries", "description": "Check-ins and the entry of each day."},
+            {"name": "today", "description": "What is due today."},
+            {"name": "breaks", "description": "Days off that never break a streak."},
             {"name": "admin", "description": "Users and invites (administrators only)."},
             {"name": "health", "description": "Liveness, readiness and metrics."},
         ],
@@ -101,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_api.router)
+    api.include_router(habits_api.router)
+    api.include_router(breaks_api.router)
     api.include_router(admin_api.router)
     app.include_router(api)
     app.include_router(health_router)

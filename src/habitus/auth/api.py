@@ -163,10 +163,16 @@ async def delete_me(
 @router.get("/me/export", tags=["account"], responses=AUTHENTICATED_PROBLEMS)
 async def export_me(principal: CurrentPrincipal, session: DbSession) -> AccountExport:
     """Everything stored about the account, as JSON."""
+    from habitus.habits.export import export_days  # habits build on auth
+
     user = principal.user
     sessions = await repository.sessions_of(session, user.id)
+    habits, entries, breaks = await export_days(session, user)
     return AccountExport(
         exported_at=clock.now(),
         user=UserOut.model_validate(user),
         sessions=[SessionOut.model_validate(row) for row in sessions],
+        habits=habits,
+        entries=entries,
+        breaks=breaks,
     )

@@ -135,3 +135,8 @@ class AccountExport(BaseModel):
     exported_at: datetime
     user: UserOut
     sessions: list[SessionOut]
+    habits: list[dict[str, Any]] = Field(
+        description="Each habit with its schedule versions (`schedules`)."
+    )
+    entries: list[dict[str, Any]]
+    breaks: list[dict[str, Any]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DAY_START_HOUR = 6
@@ -20,10 +21,41 @@ def is_valid_timezone(name: str) -> bool:
     return name in known_timezones()
 
 
+@lru_cache(maxsize=512)
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
 def local_date(instant: datetime, timezone: str, day_start_hour: int = 0) -> date:
     """The local calendar day an aware instant belongs to (D1.2): the date of
-    `local time - day_start_hour hours` in `timezone`."""
+    `local time - day_start_hour hours` in `timezone`. With 3, 01:30 on Tuesday is Monday."""
     if instant.tzinfo is None:
         raise ValueError("local_date needs an aware instant")
-    local = instant.astimezone(zoneinfo.ZoneInfo(timezone))
-    return (local - timedelta(hours=day_start_hour)).date()
+    local = instant.astimezone(zone(timezone))
+    # Wall-clock arithmetic on purpose: "the day starts at 03:00 local" even on a
+    # DST day, so the shift is applied to the local time, not to the instant.
+    return (local.replace(tzinfo=None) - timedelta(hours=day_start_hour)).date()
+
+
+def today(now: datetime, timezone: str, day_start_hour: int = 0) -> date:
+    """D1.3: the user's today, from the current UTC instant."""
+    return local_date(now, timezone, day_start_hour)
+
+
+def weekday_number(name: str) -> int:
+    return WEEKDAYS.index(name)
+
+
+def period_start(day: date, period: Literal["week", "month"], week_start: int) -> date:
+    """First day of the week (starting on weekday `week_start`, D3.1) or month of `day`."""
+    if period == "month":
+        return day.replace(day=1)
+    return day - timedelta(days=(day.weekday() - week_start) % 7)
+
+
+def period_end(day: date, period: Literal["week", "month"], week_start: int) -> date:
+    """Last day (inclusive) of the week or month of `day`."""
+    if period == "week":
+        return period_start(day, "week", week_start) + timedelta(days=6)
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)

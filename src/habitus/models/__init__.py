@@ -2,9 +2,29 @@
 
 from habitus.models.auth_session import AuthSession
 from habitus.models.base import Base
+from habitus.models.entry import Entry
+from habitus.models.event import Event, EventCursor
+from habitus.models.habit import Habit
+from habitus.models.habit_break import HabitBreak
+from habitus.models.habit_schedule import HabitSchedule
+from habitus.models.habit_state import HabitStateRow
 from habitus.models.idempotency_key import IdempotencyKey
 from habitus.models.invite import Invite
 from habitus.models.refresh_token import RefreshToken
 from habitus.models.user import User
 
-__all__ = ["AuthSession", "Base", "IdempotencyKey", "Invite", "RefreshToken", "User"]
+__all__ = [
+    "AuthSession",
+    "Base",
+    "Entry",
+    "Event",
+    "EventCursor",
+    "Habit",
+    "HabitBreak",
+    "HabitSchedule",
+    "HabitStateRow",
+    "IdempotencyKey",
+    "Invite",
+    "RefreshToken",
+    "User",
+]

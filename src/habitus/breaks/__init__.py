@@ -1,0 +1,1 @@
+"""Breaks (D3.2): days off for one habit or for all, that never break a streak."""

@@ -1,0 +1,104 @@
+"""Use cases of breaks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.breaks import repository
+from habitus.breaks.schemas import BreakIn
+from habitus.errors import NotFound, ValidationFailed
+from habitus.events import service as events
+from habitus.events.service import DomainEvent
+from habitus.habits import repository as habits_repository
+from habitus.habits.service import refresh_states, today_of
+from habitus.models import HabitBreak, User
+
+# A break may be planned ahead freely and reach back a little (a sick week noticed late).
+MAX_DAYS_BACK = 30
+MAX_LENGTH_DAYS = 366
+
+
+def _check(body: BreakIn, today: date) -> None:
+    if body.end_date < body.start_date:
+        raise ValidationFailed.field(
+            "end_date",
+            f"must not be before start_date ({body.start_date.isoformat()})",
+            "after_start",
+        )
+    if (body.end_date - body.start_date).days + 1 > MAX_LENGTH_DAYS:
+        raise ValidationFailed.field(
+            "end_date", f"a break lasts at most {MAX_LENGTH_DAYS} days", "max_length"
+        )
+    earliest = today - timedelta(days=MAX_DAYS_BACK)
+    if body.start_date < earliest:
+        raise ValidationFailed.field(
+            "start_date",
+            f"a break can start at most {MAX_DAYS_BACK} days ago ({earliest.isoformat()})",
+            "max_days_back",
+        )
+
+
+async def create_break(session: AsyncSession, user: User, body: BreakIn) -> HabitBreak:
+    """D3.2: break days are not required; streaks are frozen across them and rates leave
+    them out. Changing the past walks the affected habits' history again."""
+    today = today_of(user)
+    _check(body, today)
+    if (
+        body.habit_id is not None
+        and await habits_repository.habit_of(session, user.id, body.habit_id) is None
+    ):
+        raise ValidationFailed.field("habit_id", "is not one of your habits", "not_found")
+    pause = HabitBreak(
+        user_id=user.id,
+        habit_id=body.habit_id,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        reason=body.reason or None,
+    )
+    session.add(pause)
+    await session.flush()
+    await refresh_states(
+        session,
+        user,
+        [body.habit_id] if body.habit_id else None,
+        changed_from=body.start_date,
+    )
+    events.record(
+        session,
+        user.id,
+        [
+            DomainEvent(
+                events.BREAK_CREATED,
+                body.habit_id,
+                body.start_date,
+                {"break_id": str(pause.id), "end_date": body.end_date.isoformat()},
+            )
+        ],
+    )
+    return pause
+
+
+async def list_breaks(
+    session: AsyncSession, user: User, *, limit: int, after: list[Any] | None
+) -> list[HabitBreak]:
+    return await repository.breaks_of(session, user.id, limit=limit + 1, after=after)
+
+
+async def delete_break(session: AsyncSession, user: User, break_id: uuid.UUID) -> None:
+    pause = await repository.break_of(session, user.id, break_id)
+    if pause is None:
+        raise NotFound("No such break.")
+    habit_ids = [pause.habit_id] if pause.habit_id else None
+    start = pause.start_date
+    events.record(
+        session,
+        user.id,
+        [DomainEvent(events.BREAK_DELETED, pause.habit_id, start, {"break_id": str(pause.id)})],
+    )
+    await session.delete(pause)
+    await session.flush()
+    await refresh_states(session, user, habit_ids, changed_from=start)

@@ -1,0 +1,164 @@
+"""D8: habit strength (Loop Habit Tracker's score), completion rates, best times.
+
+The score, in docs/SCORE.md's words: with frequency f = num/den of the schedule,
+m = 0.5 ** (sqrt(f) / 13), and each day score = previous * m + p * (1 - m), where p is
+the share of the recent window's need that was met. Skipped and break days are not
+stepped; days before the start are not scored; after the end the score stands still.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import accumulate
+
+from habitus.core.habits import HabitRules
+from habitus.core.outcomes import DONE, MISSED, S_DONE, S_FAILED, S_SKIPPED, Timeline, Unit
+from habitus.core.schedule import frequency
+from habitus.core.time import zone
+
+
+def multiplier(num: int, den: int) -> float:
+    """How much of yesterday's score survives a day: 0.5 ** (sqrt(num/den) / 13)."""
+    return float(0.5 ** (math.sqrt(num / den) / 13.0))
+
+
+def step(previous: float, completed: float, m: float) -> float:
+    """One day of Loop's exponential moving average."""
+    return previous * m + completed * (1.0 - m)
+
+
+def initial_score(rules: HabitRules) -> float:
+    """The score before the first day: 0, or 1 for at-most habits (nothing consumed is
+    perfect)."""
+    return 1.0 if rules.kind == "measurable" and rules.direction == "at_most" else 0.0
+
+
+def window_days(rules: HabitRules) -> int:
+    """How far back a score continuation must see: the widest rolling window in use."""
+    widest = 1
+    for version in rules.versions:
+        num, den = frequency(version.schedule)
+        widest = max(widest, 2 * den if num < den and rules.kind == "boolean" else den)
+    return widest
+
+
+def _contributions(timeline: Timeline) -> tuple[list[float], bytearray]:
+    """Per day: what it adds to the rolling window, and whether it is stepped at all."""
+    rules = timeline.rules
+    status = timeline.status
+    blocked = timeline.blocked
+    stepped = bytearray(timeline.n)
+    for index in range(timeline.n):
+        stepped[index] = not blocked[index] and status[index] != S_SKIPPED
+    if rules.kind == "measurable":
+        contributions = [value if value > 0 else 0.0 for value in timeline.value]
+    elif rules.polarity == "quit":
+        # A clean day is a repetition of a quit habit; the day of a slip is not, nor
+        # a day outside the habit's life or in a break.
+        contributions = [
+            1.0 if stepped[index] and status[index] != S_FAILED else 0.0
+            for index in range(timeline.n)
+        ]
+    else:
+        contributions = [1.0 if code == S_DONE else 0.0 for code in status]
+    return contributions, stepped
+
+
+def score_series(timeline: Timeline, *, start: int, stop: int, initial: float) -> list[float]:
+    """Scores of days `start`..`stop` (timeline indexes, inclusive), continuing from
+    `initial`, the score of the day before `start`. The timeline must reach back one
+    window (up to 2 * den days) before `start` for the rolling sums to be whole."""
+    contributions, stepped = _contributions(timeline)
+    prefix = [0.0, *accumulate(contributions)]
+    rules = timeline.rules
+    measurable = rules.kind == "measurable"
+    at_most = measurable and rules.direction == "at_most"
+    target = rules.target or 0.0
+    scores: list[float] = []
+    score = initial
+    for lo, hi, version in timeline.segments:
+        a, b = max(lo, start), min(hi, stop + 1)
+        if a >= b:
+            continue
+        num, den = frequency(rules.versions[version].schedule)
+        m = multiplier(num, den)
+        keep = 1.0 - m
+        if measurable:
+            window, need = den, num * target
+        elif num < den:
+            # Loop doubles both for non-daily yes/no habits, smoothing irregular weeks.
+            window, need = 2 * den, 2.0 * num
+        else:
+            window, need = den, float(num)
+        for index in range(a, b):
+            if stepped[index]:
+                x = prefix[index + 1] - prefix[max(0, index + 1 - window)]
+                if at_most:
+                    p = 2.0 - x / need if need > 0 else float(x <= 0)
+                    p = 0.0 if p < 0.0 else 1.0 if p > 1.0 else p
+                elif need > 0:
+                    p = x / need
+                    p = 1.0 if p > 1.0 else p
+                else:
+                    p = 1.0
+                score = score * m + p * keep
+            scores.append(score)
+    return scores
+
+
+# --- rates and best times (D8.1, D8.3) ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    done: int
+    missed: int
+
+    @property
+    def value(self) -> float | None:
+        """D8.1: done / (done + missed); None when no unit counted."""
+        total = self.done + self.missed
+        return self.done / total if total else None
+
+
+def completion_rate(units: Iterable[Unit], first: date, last: date) -> Rate:
+    """Units that end inside [first, last]; pending, future and not-required ones are
+    left out (D8.1)."""
+    done = missed = 0
+    for unit in units:
+        if first <= unit.last <= last:
+            if unit.outcome == DONE:
+                done += 1
+            elif unit.outcome == MISSED:
+                missed += 1
+    return Rate(done, missed)
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """When a complete day was logged: the instant and the zone the user was in."""
+
+    at: datetime
+    timezone: str
+
+
+def best_times(logs: Iterable[Logged]) -> tuple[str | None, int | None]:
+    """D8.3: the weekday and the hour (local, in the zone at logging time) when complete
+    days were most often logged. Ties go to the earlier weekday / hour."""
+    weekdays = [0] * 7
+    hours = [0] * 24
+    seen = False
+    for log in logs:
+        local = log.at.astimezone(zone(log.timezone))
+        weekdays[local.weekday()] += 1
+        hours[local.hour] += 1
+        seen = True
+    if not seen:
+        return None, None
+    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    best_day = max(range(7), key=lambda day: (weekdays[day], -day))
+    best_hour = max(range(24), key=lambda hour: (hours[hour], -hour))
+    return names[best_day], best_hour

@@ -1,0 +1,1 @@
+"""Habits, their schedules, entries (check-ins), streaks, scores and today."""

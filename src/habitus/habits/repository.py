@@ -1,0 +1,351 @@
+"""Every query of habits, schedule versions, entries, breaks and kept states.
+
+Each takes the acting user and filters by it: another user's habit is simply not
+found (a 404, never a 403).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.models import Entry, Habit, HabitBreak, HabitSchedule, HabitStateRow
+
+
+async def habit_of(session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID) -> Habit | None:
+    return await session.scalar(select(Habit).where(Habit.id == habit_id, Habit.user_id == user_id))
+
+
+async def habits_of(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    archived: bool | None = False,
+    limit: int | None = None,
+    after: tuple[int, uuid.UUID] | None = None,
+) -> list[Habit]:
+    """In the user's order (position, then id)."""
+    query = select(Habit).where(Habit.user_id == user_id).order_by(Habit.position, Habit.id)
+    if archived is not None:
+        query = query.where(
+            Habit.archived_at.is_not(None) if archived else Habit.archived_at.is_(None)
+        )
+    if after is not None:
+        position, habit_id = after
+        query = query.where(
+            or_(Habit.position > position, and_(Habit.position == position, Habit.id > habit_id))
+        )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(await session.scalars(query))
+
+
+async def next_position(session: AsyncSession, user_id: uuid.UUID) -> int:
+    highest = await session.scalar(select(func.max(Habit.position)).where(Habit.user_id == user_id))
+    return 0 if highest is None else highest + 1
+
+
+async def lock_for_write(
+    session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID
+) -> int | None:
+    """Start a write to a habit: bump its version (cache keys, ETags) and, by doing so
+    first, hold its row lock until commit, so concurrent writes to one habit run one
+    after the other and each reads what the previous one committed. None: not found."""
+    result = await session.execute(
+        update(Habit)
+        .where(Habit.id == habit_id, Habit.user_id == user_id)
+        .values(version=Habit.version + 1)
+        .returning(Habit.version)
+    )
+    return result.scalar_one_or_none()
+
+
+# --- schedule versions ---------------------------------------------------------------
+
+
+async def versions_of(
+    session: AsyncSession, habit_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[HabitSchedule]]:
+    """Each habit's versions, oldest first."""
+    found: dict[uuid.UUID, list[HabitSchedule]] = defaultdict(list)
+    if not habit_ids:
+        return found
+    rows = await session.scalars(
+        select(HabitSchedule)
+        .where(HabitSchedule.habit_id.in_(habit_ids))
+        .order_by(HabitSchedule.habit_id, HabitSchedule.effective_from)
+    )
+    for row in rows:
+        found[row.habit_id].append(row)
+    return found
+
+
+async def set_version(
+    session: AsyncSession,
+    *,
+    habit: Habit,
+    effective_from: date,
+    schedule: dict[str, Any],
+) -> None:
+    """Put `schedule` in effect from `effective_from`, replacing a version that starts
+    that same day and any that would start later (they were planned on the old one)."""
+    await session.execute(
+        delete(HabitSchedule).where(
+            HabitSchedule.habit_id == habit.id, HabitSchedule.effective_from >= effective_from
+        )
+    )
+    session.add(
+        HabitSchedule(
+            habit_id=habit.id,
+            user_id=habit.user_id,
+            effective_from=effective_from,
+            schedule=schedule,
+        )
+    )
+    await session.flush()
+
+
+# --- breaks ------------------------------------------------------------------------------
+
+
+async def breaks_for(
+    session: AsyncSession, user_id: uuid.UUID, habit_ids: Sequence[uuid.UUID]
+) -> tuple[list[HabitBreak], dict[uuid.UUID, list[HabitBreak]]]:
+    """(breaks for all habits, breaks of each habit)."""
+    rows = await session.scalars(
+        select(HabitBreak).where(
+            HabitBreak.user_id == user_id,
+            or_(HabitBreak.habit_id.is_(None), HabitBreak.habit_id.in_(habit_ids)),
+        )
+    )
+    everyone: list[HabitBreak] = []
+    each: dict[uuid.UUID, list[HabitBreak]] = defaultdict(list)
+    for row in rows:
+        if row.habit_id is None:
+            everyone.append(row)
+        else:
+            each[row.habit_id].append(row)
+    return everyone, each
+
+
+# --- entries -----------------------------------------------------------------------------
+
+EntryRow = tuple[uuid.UUID, date, str, float | None]
+
+
+async def entry_facts(
+    session: AsyncSession, starts: dict[uuid.UUID, date], until: date | None = None
+) -> list[EntryRow]:
+    """(habit_id, local_date, status, value) of each habit's entries from its start date
+    in `starts` on. One query: from the earliest start, filtered per habit after."""
+    if not starts:
+        return []
+    earliest = min(starts.values())
+    query = select(Entry.habit_id, Entry.local_date, Entry.status, Entry.value).where(
+        Entry.habit_id.in_(list(starts)), Entry.local_date >= earliest
+    )
+    if until is not None:
+        query = query.where(Entry.local_date <= until)
+    rows = (await session.execute(query)).all()
+    return [(row[0], row[1], row[2], row[3]) for row in rows if row[1] >= starts[row[0]]]
+
+
+async def entries_between(
+    session: AsyncSession, habit_id: uuid.UUID, first: date, last: date
+) -> list[Entry]:
+    return list(
+        await session.scalars(
+            select(Entry)
+            .where(Entry.habit_id == habit_id, Entry.local_date >= first, Entry.local_date <= last)
+            .order_by(Entry.local_date)
+        )
+    )
+
+
+async def entry_on(session: AsyncSession, habit_id: uuid.UUID, day: date) -> Entry | None:
+    return await session.scalar(
+        select(Entry).where(Entry.habit_id == habit_id, Entry.local_date == day)
+    )
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+async def add_to_entry(
+    session: AsyncSession,
+    *,
+    habit: Habit,
+    day: date,
+    status: str,
+    add: float | None,
+    note: str | None,
+    logged_at: datetime,
+    logged_tz: str,
+    source: str,
+) -> Entry:
+    """One atomic statement: create the day's entry or update it, adding `add` to its
+    value (never below 0). Concurrent check-ins add up exactly (D4.4)."""
+    insert = _insert(session)(Entry)
+    values = {
+        "id": uuid.uuid4(),
+        "habit_id": habit.id,
+        "user_id": habit.user_id,
+        "local_date": day,
+        "status": status,
+        "value": max(add, 0.0) if add is not None else None,
+        "note": note,
+        "logged_at": logged_at,
+        "logged_tz": logged_tz,
+        "source": source,
+        "created_at": logged_at,
+        "updated_at": logged_at,
+    }
+    changes: dict[str, Any] = {
+        "status": insert.excluded.status,
+        "logged_at": insert.excluded.logged_at,
+        "logged_tz": insert.excluded.logged_tz,
+        "source": insert.excluded.source,
+        "updated_at": insert.excluded.updated_at,
+    }
+    if add is not None:
+        # excluded.value holds max(add, 0); the raw amount may be negative (a "-" tap).
+        changes["value"] = _clamped_sum(Entry.value, add)
+    if note is not None:
+        changes["note"] = insert.excluded.note
+    statement = (
+        insert.values(**values)
+        .on_conflict_do_update(index_elements=["habit_id", "local_date"], set_=changes)
+        .returning(Entry)
+    )
+    entry: Entry = (
+        await session.scalars(statement, execution_options={"populate_existing": True})
+    ).one()
+    return entry
+
+
+def _clamped_sum(column: Any, add: float) -> Any:
+    total = func.coalesce(column, 0.0) + literal(add)
+    return case((total < 0, 0.0), else_=total)
+
+
+async def put_entry(
+    session: AsyncSession,
+    *,
+    habit: Habit,
+    day: date,
+    status: str,
+    value: float | None,
+    note: str | None,
+    logged_at: datetime,
+    logged_tz: str,
+    source: str,
+) -> Entry:
+    """Set the day's entry to exactly this (create or replace)."""
+    insert = _insert(session)(Entry)
+    values = {
+        "id": uuid.uuid4(),
+        "habit_id": habit.id,
+        "user_id": habit.user_id,
+        "local_date": day,
+        "status": status,
+        "value": value,
+        "note": note,
+        "logged_at": logged_at,
+        "logged_tz": logged_tz,
+        "source": source,
+        "created_at": logged_at,
+        "updated_at": logged_at,
+    }
+    statement = (
+        insert.values(**values)
+        .on_conflict_do_update(
+            index_elements=["habit_id", "local_date"],
+            set_={
+                name: insert.excluded[name]
+                for name in (
+                    "status",
+                    "value",
+                    "note",
+                    "logged_at",
+                    "logged_tz",
+                    "source",
+                    "updated_at",
+                )
+            },
+        )
+        .returning(Entry)
+    )
+    entry: Entry = (
+        await session.scalars(statement, execution_options={"populate_existing": True})
+    ).one()
+    return entry
+
+
+async def delete_entry(session: AsyncSession, habit_id: uuid.UUID, day: date) -> Entry | None:
+    entry = await entry_on(session, habit_id, day)
+    if entry is not None:
+        await session.delete(entry)
+        await session.flush()
+    return entry
+
+
+# --- kept states ---------------------------------------------------------------------------
+
+
+async def states_of(
+    session: AsyncSession, habit_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, HabitStateRow]:
+    ids = list(habit_ids)
+    if not ids:
+        return {}
+    rows = await session.scalars(select(HabitStateRow).where(HabitStateRow.habit_id.in_(ids)))
+    return {row.habit_id: row for row in rows}
+
+
+async def save_state(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert or replace a habit's kept state (one statement, safe under concurrency)."""
+    insert = _insert(session)(HabitStateRow)
+    statement = insert.values(**values).on_conflict_do_update(
+        index_elements=["habit_id"],
+        set_={name: insert.excluded[name] for name in values if name != "habit_id"},
+    )
+    await session.execute(statement)
+
+
+async def everything_of(
+    session: AsyncSession, user_id: uuid.UUID
+) -> tuple[list[Habit], list[HabitSchedule], list[Entry], list[HabitBreak]]:
+    """All of a user's habits, schedule versions, entries and breaks (for the export)."""
+    habits = list(
+        await session.scalars(
+            select(Habit).where(Habit.user_id == user_id).order_by(Habit.position, Habit.id)
+        )
+    )
+    versions = list(
+        await session.scalars(
+            select(HabitSchedule)
+            .where(HabitSchedule.user_id == user_id)
+            .order_by(HabitSchedule.habit_id, HabitSchedule.effective_from)
+        )
+    )
+    entries = list(
+        await session.scalars(
+            select(Entry).where(Entry.user_id == user_id).order_by(Entry.habit_id, Entry.local_date)
+        )
+    )
+    breaks = list(
+        await session.scalars(
+            select(HabitBreak).where(HabitBreak.user_id == user_id).order_by(HabitBreak.start_date)
+        )
+    )
+    return habits, versions, entries, breaks

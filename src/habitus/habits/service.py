@@ -1,0 +1,681 @@
+"""Use cases of habits and their days. Services flush; the request boundary commits.
+
+Every write to a habit's days starts with `repository.lock_for_write` (version bump +
+row lock), evaluates the habit before and after the change, keeps the new state, and
+records the domain events the change caused, all in the request's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.core import time as core_time
+from habitus.core.evaluate import HabitNow, entries_needed_from, initial_state, window_timeline
+from habitus.core.habits import EntryFact
+from habitus.core.outcomes import DONE, MISSED, Outcome, unit_start
+from habitus.core.scores import Logged, best_times, completion_rate
+from habitus.errors import AppError, FieldError, NotFound, ValidationFailed
+from habitus.events import service as events
+from habitus.events.service import DomainEvent
+from habitus.habits import repository
+from habitus.habits.evaluation import (
+    Evaluated,
+    HabitContext,
+    contexts_for,
+    evaluate,
+    evaluate_context,
+    facts_for,
+    state_values,
+)
+from habitus.habits.schemas import HabitCreate, HabitUpdate, schedule_to_json
+from habitus.kit import clock
+from habitus.models import Entry, Habit, User
+
+MAX_WINDOW_DAYS = 3660
+MILESTONES = (7, 14, 21, 30, 50, 66, 100, 150, 200, 365, 500, 730, 1000)
+
+
+def today_of(user: User) -> date:
+    """D1.3: the user's today, from now, their zone and day start."""
+    return core_time.today(clock.now(), user.timezone, user.day_start_hour)
+
+
+# --- habits ------------------------------------------------------------------------------
+
+
+def _check_rules(
+    *,
+    kind: str,
+    polarity: str,
+    target: dict[str, Any] | None,
+    start_date: date,
+    end_date: date | None,
+) -> None:
+    """Rules across fields (the schema checks each field alone), as 422s naming one."""
+    if kind == "measurable" and target is None:
+        raise ValidationFailed.field(
+            "target", "a measurable habit needs a target {value, unit, direction}", "required"
+        )
+    if kind == "boolean" and target is not None:
+        raise ValidationFailed.field("target", "only measurable habits have a target", "forbidden")
+    if kind == "measurable" and polarity == "quit" and target and target["direction"] != "at_most":
+        raise ValidationFailed.field(
+            "target.direction",
+            "a quit habit counts what you want less of: use at_most",
+            "quit_needs_at_most",
+        )
+    if end_date is not None and end_date < start_date:
+        raise ValidationFailed.field(
+            "end_date", f"must not be before start_date ({start_date.isoformat()})", "after_start"
+        )
+
+
+async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> Habit:
+    today = today_of(user)
+    start = body.start_date or today
+    target = body.target.model_dump() if body.target else None
+    _check_rules(
+        kind=body.kind,
+        polarity=body.polarity,
+        target=target,
+        start_date=start,
+        end_date=body.end_date,
+    )
+    habit = Habit(
+        user_id=user.id,
+        name=body.name,
+        description=body.description,
+        kind=body.kind,
+        polarity=body.polarity,
+        target_value=target["value"] if target else None,
+        unit=target["unit"] if target else None,
+        direction=target["direction"]
+        if target
+        else ("at_most" if body.polarity == "quit" else "at_least"),
+        start_date=start,
+        end_date=body.end_date,
+        backfill_days=body.backfill_days,
+        category=body.category or None,
+        tags=body.tags or [],
+        color=body.color,
+        position=await repository.next_position(session, user.id),
+    )
+    session.add(habit)
+    await session.flush()
+    await repository.set_version(
+        session,
+        habit=habit,
+        effective_from=start,
+        schedule=schedule_to_json(body.schedule.to_core()),
+    )
+    await _keep_fresh_state(session, user, habit, today)
+    events.record(
+        session,
+        user.id,
+        [DomainEvent(events.HABIT_CREATED, habit.id, today, {"name": habit.name})],
+    )
+    return habit
+
+
+async def get_habit(session: AsyncSession, user: User, habit_id: uuid.UUID) -> Habit:
+    habit = await repository.habit_of(session, user.id, habit_id)
+    if habit is None:
+        raise NotFound("No such habit.")
+    return habit
+
+
+async def _locked(session: AsyncSession, user: User, habit_id: uuid.UUID) -> Habit:
+    """The habit, fresh, with its version bumped and its row held for this write."""
+    if await repository.lock_for_write(session, user.id, habit_id) is None:
+        raise NotFound("No such habit.")
+    habit = await repository.habit_of(session, user.id, habit_id)
+    assert habit is not None
+    await session.refresh(habit)
+    return habit
+
+
+async def update_habit(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, body: HabitUpdate
+) -> Habit:
+    habit = await _locked(session, user, habit_id)
+    today = today_of(user)
+    sent = body.model_fields_set
+    recorded: list[DomainEvent] = []
+    for name in ("kind", "polarity"):
+        if name in sent and getattr(body, name) != getattr(habit, name):
+            raise ValidationFailed.field(
+                name,
+                "cannot change once the habit exists; create a new habit instead",
+                "immutable",
+            )
+    target: dict[str, Any] | None
+    if "target" in sent:
+        target = body.target.model_dump() if body.target is not None else None
+    elif habit.kind == "measurable":
+        target = {"value": habit.target_value, "unit": habit.unit, "direction": habit.direction}
+    else:
+        target = None
+    start = body.start_date if "start_date" in sent and body.start_date else habit.start_date
+    end = body.end_date if "end_date" in sent else habit.end_date
+    _check_rules(
+        kind=habit.kind, polarity=habit.polarity, target=target, start_date=start, end_date=end
+    )
+    changed: dict[str, Any] = {}
+    for name in ("name", "description", "backfill_days", "category", "tags", "color"):
+        if name in sent:
+            value = getattr(body, name)
+            if name == "tags":
+                value = value or []
+            if name == "category":
+                value = value or None
+            if getattr(habit, name) != value:
+                changed[name] = value
+                setattr(habit, name, value)
+    history_changed = False
+    if "target" in sent and target is not None and habit.kind == "measurable":
+        value, unit, direction = target["value"], target["unit"], target["direction"]
+        if (value, unit, direction) != (habit.target_value, habit.unit, habit.direction):
+            history_changed |= (value, direction) != (habit.target_value, habit.direction)
+            habit.target_value, habit.unit, habit.direction = value, unit, direction
+            changed["target"] = target
+    if (start, end) != (habit.start_date, habit.end_date):
+        habit.start_date, habit.end_date = start, end
+        changed["start_date"], changed["end_date"] = start.isoformat(), end and end.isoformat()
+        history_changed = True
+    if "schedule" in sent and body.schedule is not None:
+        schedule = schedule_to_json(body.schedule.to_core())
+        effective = max(today, habit.start_date)
+        await repository.set_version(
+            session, habit=habit, effective_from=effective, schedule=schedule
+        )
+        recorded.append(
+            DomainEvent(events.SCHEDULE_CHANGED, habit.id, effective, {"schedule": schedule})
+        )
+    if "archived" in sent and body.archived is not None:
+        if body.archived and habit.archived_at is None:
+            habit.archived_at = clock.now()
+            recorded.append(DomainEvent(events.HABIT_ARCHIVED, habit.id, today))
+        elif not body.archived and habit.archived_at is not None:
+            habit.archived_at = None
+            recorded.append(DomainEvent(events.HABIT_UNARCHIVED, habit.id, today))
+    if changed:
+        recorded.append(
+            DomainEvent(events.HABIT_UPDATED, habit.id, today, {"changed": sorted(changed)})
+        )
+    await session.flush()
+    await _keep_fresh_state(session, user, habit, today, from_scratch=history_changed)
+    events.record(session, user.id, recorded)
+    return habit
+
+
+async def delete_habit(session: AsyncSession, user: User, habit_id: uuid.UUID) -> None:
+    """D2.4: the habit goes with its entries, schedule versions, breaks and state."""
+    habit = await get_habit(session, user, habit_id)
+    events.record(
+        session,
+        user.id,
+        [DomainEvent(events.HABIT_DELETED, habit.id, today_of(user), {"name": habit.name})],
+    )
+    await session.delete(habit)
+    await session.flush()
+
+
+async def _keep_fresh_state(
+    session: AsyncSession, user: User, habit: Habit, today: date, *, from_scratch: bool = False
+) -> HabitNow:
+    """Evaluate the habit now (from its kept state unless the past changed) and keep
+    the result under the habit's current version."""
+    contexts = await contexts_for(session, user, [habit], today, expect_version=habit.version - 1)
+    ctx = contexts[0]
+    if from_scratch:
+        ctx = _without_state(ctx)
+    facts = await facts_for(session, [ctx], today)
+    now = evaluate_context(ctx, facts.get(habit.id, {}), today, user.week_start)
+    await repository.save_state(
+        session, state_values(habit, habit.version, user.week_start, now.state)
+    )
+    return now
+
+
+def _without_state(ctx: HabitContext) -> HabitContext:
+    return HabitContext(ctx.habit, ctx.rules, ctx.breaks, initial_state(ctx.rules), False)
+
+
+# --- days: check-ins, entries (D4) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DayWrite:
+    """What a change to one day answers with."""
+
+    habit: Habit
+    entry: Entry | None
+    now: HabitNow
+    events: list[DomainEvent]
+
+
+def _check_day(habit: Habit, day: date, today: date) -> None:
+    """D4.3: the backfill window, no future, inside the habit's life, not archived."""
+    if day > today:
+        raise ValidationFailed.field(
+            "date", f"is in the future (today is {today.isoformat()})", "not_future"
+        )
+    if habit.backfill_days is not None and day < today - timedelta(days=habit.backfill_days):
+        first = today - timedelta(days=habit.backfill_days)
+        window = (
+            f"today ({today.isoformat()})"
+            if habit.backfill_days == 0
+            else f"{first.isoformat()} to {today.isoformat()}"
+        )
+        raise ValidationFailed.field(
+            "date",
+            f"is outside the backfill window: entries can be changed for {window}",
+            "backfill_window",
+        )
+    if day < habit.start_date:
+        raise ValidationFailed.field(
+            "date",
+            f"is before the habit starts ({habit.start_date.isoformat()}); "
+            "move its start date to log earlier days",
+            "before_start",
+        )
+    if habit.end_date is not None and day > habit.end_date:
+        raise ValidationFailed.field(
+            "date", f"is after the habit ended ({habit.end_date.isoformat()})", "after_end"
+        )
+    if habit.archived_at is not None:
+        raise AppError(
+            "This habit is archived; restore it to log days.",
+            status_code=409,
+            code="habit-archived",
+        )
+
+
+def _fact(entry: Entry | None) -> EntryFact | None:
+    return EntryFact(entry.status, entry.value) if entry is not None else None  # type: ignore[arg-type]
+
+
+def _unit_outcome(
+    ctx: HabitContext, facts: dict[date, EntryFact], day: date, today: date, week_start: int
+) -> Outcome | None:
+    """The outcome of the unit that contains `day` (None when it is not required)."""
+    timeline = window_timeline(ctx.rules, facts, ctx.breaks, day, day, today, week_start)
+    for unit in timeline.units():
+        if unit.first <= day <= unit.last:
+            return unit.outcome
+    return None
+
+
+async def _change_day(
+    session: AsyncSession,
+    user: User,
+    habit_id: uuid.UUID,
+    day: date | None,
+    change: Any,
+    *,
+    logged: bool,
+    detail: dict[str, Any] | None = None,
+) -> DayWrite:
+    """Run `change(habit, day) -> (entry | None, old fact | None)` as a write to one day,
+    with everything that comes with it: lock, checks, before/after, state, events."""
+    habit = await _locked(session, user, habit_id)
+    today = today_of(user)
+    day = day or today
+    _check_day(habit, day, today)
+    week_start = core_time.weekday_number(user.week_start)
+    ctx = (await contexts_for(session, user, [habit], today, expect_version=habit.version - 1))[0]
+    # Entries from where the kept state continues, and the whole unit of the day.
+    first_needed = min(
+        entries_needed_from(ctx.state, ctx.rules), unit_start(ctx.rules, day, week_start)
+    )
+    facts = {
+        row_day: EntryFact(status, value)  # type: ignore[arg-type]
+        for _, row_day, status, value in await repository.entry_facts(
+            session, {habit.id: first_needed}
+        )
+    }
+    entry, previous = await change(habit, day)
+    before_facts = dict(facts)
+    if previous is None:
+        before_facts.pop(day, None)
+    else:
+        before_facts[day] = previous
+    before = evaluate_context(ctx, before_facts, today, user.week_start)
+    before_unit = _unit_outcome(ctx, before_facts, day, today, week_start)
+    after_facts = dict(before_facts)
+    if entry is None:
+        after_facts.pop(day, None)
+    else:
+        after_facts[day] = EntryFact(entry.status, entry.value)
+    if day <= ctx.state.through:
+        # The kept state has already folded this day: walk the history again.
+        fresh = _without_state(ctx)
+        all_facts = (await facts_for(session, [fresh], today)).get(habit.id, {})
+        after = evaluate_context(fresh, all_facts, today, user.week_start)
+    else:
+        after = evaluate_context(ctx, after_facts, today, user.week_start)
+    after_unit = _unit_outcome(ctx, after_facts, day, today, week_start)
+    await repository.save_state(
+        session, state_values(habit, habit.version, user.week_start, after.state)
+    )
+    caused = _consequences(habit, day, before, after, before_unit, after_unit)
+    if logged and entry is not None:
+        caused.insert(
+            0,
+            DomainEvent(
+                events.HABIT_LOGGED,
+                habit.id,
+                day,
+                {
+                    "status": entry.status,
+                    "value": entry.value,
+                    "source": entry.source,
+                    **(detail or {}),
+                },
+            ),
+        )
+    elif not logged and previous is not None:
+        caused.insert(
+            0,
+            DomainEvent(
+                events.ENTRY_REMOVED,
+                habit.id,
+                day,
+                {"status": previous.status, "value": previous.value},
+            ),
+        )
+    events.record(session, user.id, caused)
+    return DayWrite(habit, entry, after, caused)
+
+
+def _consequences(
+    habit: Habit,
+    day: date,
+    before: HabitNow,
+    after: HabitNow,
+    before_unit: Outcome | None,
+    after_unit: Outcome | None,
+) -> list[DomainEvent]:
+    """D7.4: what the change did to the day and the streak."""
+    caused: list[DomainEvent] = []
+    if after_unit == DONE and before_unit != DONE:
+        caused.append(DomainEvent(events.DAY_COMPLETED, habit.id, day, {"unit": after.unit}))
+    old, new = before.current.length, after.current.length
+    if new > old:
+        payload: dict[str, Any] = {"current": new, "previous": old, "unit": after.unit}
+        reached = [mark for mark in MILESTONES if old < mark <= new]
+        if reached:
+            payload["milestone"] = reached[-1]
+        caused.append(DomainEvent(events.STREAK_EXTENDED, habit.id, day, payload))
+    elif old > 0 and new < old and after_unit == MISSED:
+        caused.append(
+            DomainEvent(
+                events.STREAK_BROKEN,
+                habit.id,
+                day,
+                {"previous": old, "current": new, "unit": after.unit},
+            )
+        )
+    return caused
+
+
+async def check_in(
+    session: AsyncSession,
+    user: User,
+    habit_id: uuid.UUID,
+    *,
+    day: date | None,
+    value: float | None,
+    note: str | None,
+    source: str,
+) -> DayWrite:
+    """API.md check-in: a boolean day becomes done; a measurable day's value grows by
+    `value` (default 1; negative takes away, never below 0). Idempotency is the
+    caller's (the key); repeating a boolean check-in changes nothing."""
+
+    async def change(habit: Habit, target_day: date) -> tuple[Entry, EntryFact | None]:
+        if habit.kind == "boolean" and value is not None:
+            raise ValidationFailed.field(
+                "value", "only measurable habits take a value", "forbidden"
+            )
+        existing = await repository.entry_on(session, habit.id, target_day)
+        previous = _fact(existing)
+        amount = (1.0 if value is None else value) if habit.kind == "measurable" else None
+        entry = await repository.add_to_entry(
+            session,
+            habit=habit,
+            day=target_day,
+            status="done",
+            add=amount,
+            note=note,
+            logged_at=clock.now(),
+            logged_tz=user.timezone,
+            source=source,
+        )
+        return entry, previous
+
+    added = {"added": (1.0 if value is None else value)} if value is not None else None
+    return await _change_day(session, user, habit_id, day, change, logged=True, detail=added)
+
+
+async def set_entry(
+    session: AsyncSession,
+    user: User,
+    habit_id: uuid.UUID,
+    *,
+    day: date,
+    status: str,
+    value: float | None,
+    note: str | None,
+    source: str,
+) -> DayWrite:
+    """Set the day's entry exactly: done (with a value on a measurable habit), skipped
+    (D3.3: the day is not required) or failed (an explicit miss, a quit habit's slip)."""
+
+    async def change(habit: Habit, target_day: date) -> tuple[Entry, EntryFact | None]:
+        stored = value
+        if habit.kind == "boolean" and value is not None:
+            raise ValidationFailed.field(
+                "value", "only measurable habits take a value", "forbidden"
+            )
+        if habit.kind == "measurable" and status == "done" and value is None:
+            raise ValidationFailed.field(
+                "value", "is required to mark a measurable habit done", "required"
+            )
+        if status == "skipped":
+            stored = None
+        previous = _fact(await repository.entry_on(session, habit.id, target_day))
+        entry = await repository.put_entry(
+            session,
+            habit=habit,
+            day=target_day,
+            status=status,
+            value=stored,
+            note=note,
+            logged_at=clock.now(),
+            logged_tz=user.timezone,
+            source=source,
+        )
+        return entry, previous
+
+    return await _change_day(session, user, habit_id, day, change, logged=True)
+
+
+async def remove_entry(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, *, day: date
+) -> DayWrite:
+    """Undo: the day has no entry any more."""
+
+    async def change(habit: Habit, target_day: date) -> tuple[None, EntryFact | None]:
+        removed = await repository.delete_entry(session, habit.id, target_day)
+        return None, _fact(removed)
+
+    return await _change_day(session, user, habit_id, day, change, logged=False)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def check_window(first: date, last: date) -> None:
+    if last < first:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "to", f"must not be before from ({first.isoformat()})", "after_from", "query"
+                )
+            ]
+        )
+    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+        raise ValidationFailed(
+            [FieldError("to", f"a window spans at most {MAX_WINDOW_DAYS} days", "window", "query")]
+        )
+
+
+async def list_entries(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, first: date, last: date
+) -> list[Entry]:
+    check_window(first, last)
+    habit = await get_habit(session, user, habit_id)
+    return await repository.entries_between(session, habit.id, first, last)
+
+
+async def evaluate_habits(
+    session: AsyncSession, user: User, habits: list[Habit]
+) -> tuple[date, list[Evaluated]]:
+    today = today_of(user)
+    return today, await evaluate(session, user, habits, today)
+
+
+@dataclass(frozen=True, slots=True)
+class DayView:
+    day: date
+    outcome: Outcome
+    value: float | None
+    status: str | None
+    in_break: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    first: date
+    last: date
+    now: HabitNow
+    done: int
+    missed: int
+    rate: float | None
+    total_completions: int
+    best_weekday: str | None
+    best_hour: int | None
+
+
+async def _window(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, first: date, last: date
+) -> tuple[Habit, HabitContext, list[Entry], Any, date]:
+    check_window(first, last)
+    habit = await get_habit(session, user, habit_id)
+    today = today_of(user)
+    ctx = (await contexts_for(session, user, [habit], today))[0]
+    week_start = core_time.weekday_number(user.week_start)
+    lo = unit_start(ctx.rules, first, week_start)
+    hi = last + timedelta(days=31)  # whole periods at the end
+    entries = await repository.entries_between(session, habit.id, lo, hi)
+    facts = {entry.local_date: EntryFact(entry.status, entry.value) for entry in entries}  # type: ignore[arg-type]
+    timeline = window_timeline(ctx.rules, facts, ctx.breaks, first, last, today, week_start)
+    return habit, ctx, entries, timeline, today
+
+
+async def days(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, first: date, last: date
+) -> list[DayView]:
+    """Each day of [first, last] with its outcome (D5; days of a periodic habit: done or
+    not_required), value and status."""
+    _, _, entries, timeline, _ = await _window(session, user, habit_id, first, last)
+    by_day = {entry.local_date: entry for entry in entries}
+    outcomes = timeline.day_outcomes()
+    views = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        index = timeline.index_of(day)
+        entry = by_day.get(day)
+        views.append(
+            DayView(
+                day=day,
+                outcome=outcomes[index],
+                value=entry.value if entry else None,
+                status=entry.status if entry else None,
+                in_break=timeline.blocked[index] == 2,
+            )
+        )
+    return views
+
+
+async def stats(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, first: date, last: date
+) -> Stats:
+    """Streaks and score as of today; rate, counts and best times over [first, last]."""
+    habit, ctx, entries, timeline, today = await _window(session, user, habit_id, first, last)
+    facts = await facts_for(session, [ctx], today)
+    now = evaluate_context(ctx, facts.get(habit.id, {}), today, user.week_start)
+    rate = completion_rate(timeline.units(), first, min(last, today))
+    complete_days = [
+        entry
+        for entry in entries
+        if first <= entry.local_date <= min(last, today)
+        and timeline.complete(timeline.index_of(entry.local_date))
+    ]
+    total = sum(
+        1
+        for offset in range((min(last, today) - first).days + 1)
+        if timeline.complete(timeline.index_of(first + timedelta(days=offset)))
+        and timeline.blocked[timeline.index_of(first + timedelta(days=offset))] != 1
+    )
+    weekday, hour = best_times(Logged(entry.logged_at, entry.logged_tz) for entry in complete_days)
+    return Stats(
+        first=first,
+        last=last,
+        now=now,
+        done=rate.done,
+        missed=rate.missed,
+        rate=rate.value,
+        total_completions=total,
+        best_weekday=weekday,
+        best_hour=hour,
+    )
+
+
+# --- keeping states fresh after changes that span habits --------------------------------------
+
+
+async def refresh_states(
+    session: AsyncSession,
+    user: User,
+    habit_ids: list[uuid.UUID] | None,
+    *,
+    changed_from: date | None,
+) -> None:
+    """After a change that touches many habits (a break, a new week start or zone): bump
+    each affected habit's version and keep a fresh state, walking the history again
+    where the kept state had folded a day on or after `changed_from` (None: always)."""
+    habits = await repository.habits_of(session, user.id, archived=None)
+    if habit_ids is not None:
+        wanted = set(habit_ids)
+        habits = [habit for habit in habits if habit.id in wanted]
+    today = today_of(user)
+    for habit in habits:
+        await repository.lock_for_write(session, user.id, habit.id)
+        await session.refresh(habit)
+        ctx = (await contexts_for(session, user, [habit], today, expect_version=habit.version - 1))[
+            0
+        ]
+        if changed_from is None or changed_from <= ctx.state.through:
+            ctx = _without_state(ctx)
+        facts = (await facts_for(session, [ctx], today)).get(habit.id, {})
+        now = evaluate_context(ctx, facts, today, user.week_start)
+        await repository.save_state(
+            session, state_values(habit, habit.version, user.week_start, now.state)
+        )

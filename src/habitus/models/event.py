@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habitus.kit import clock
+from habitus.models.base import Base
+
+# A 64-bit key that is SQLite's rowid (only INTEGER PRIMARY KEY is), so ids only grow.
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Event(Base):
+    """The domain event log: ordered (by `id`), append-only. Recorded in the same
+    transaction as the change that caused it; consumers (webhooks, achievements,
+    metrics) read it in order and keep their place in `event_cursors`."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # No foreign key: the log outlives a deleted habit (habit_deleted is an event too).
+    habit_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    local_date: Mapped[date | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class EventCursor(Base):
+    """How far a consumer has read the event log."""
+
+    __tablename__ = "event_cursors"
+
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(EventId, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

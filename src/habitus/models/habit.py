@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from habitus.kit import clock
+from habitus.models.base import Base, CreatedAtMixin, IdMixin
+
+
+class Habit(IdMixin, CreatedAtMixin, Base):
+    """D2: a habit. Its schedule lives in `habit_schedules`, one row per version."""
+
+    __tablename__ = "habits"
+    __table_args__ = (Index("ix_habits_user_id_position", "user_id", "position"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(16))  # boolean | measurable
+    polarity: Mapped[str] = mapped_column(String(8))  # build | quit
+    target_value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(8))  # at_least | at_most
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    # None means unlimited (D4.3).
+    backfill_days: Mapped[int | None]
+    category: Mapped[str | None] = mapped_column(String(60))
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    color: Mapped[str | None] = mapped_column(String(7))
+    position: Mapped[int] = mapped_column(default=0)
+    archived_at: Mapped[datetime | None]
+    # Changes with every write that touches the habit's days: a cache and ETag key.
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
