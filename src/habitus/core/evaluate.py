@@ -98,17 +98,22 @@ def advance(
     first = entries_needed_from(state, rules)
     last = timeline_end(rules, today, week_start)
     timeline = Timeline(rules, entries, breaks, first, last, today, week_start)
-    units = timeline.units(after=state.folded_until)
+    units = timeline.raw_units(after=state.folded_until)
     current_start = unit_start(rules, today, week_start)
-    final = [unit for unit in units if unit.last < current_start]
-    in_progress = next((unit for unit in units if unit.last >= current_start), None)
+    boundary = current_start.toordinal()
+    final = [unit for unit in units if unit[1] < boundary]
+    raw_progress = next((unit for unit in units if unit[1] >= boundary), None)
+    in_progress = Unit.of(raw_progress) if raw_progress is not None else None
     folded = fold(state.streak, final)
 
     start = timeline.index_of(state.through + ONE_DAY)
     stop = timeline.index_of(today)
-    scores = score_series(timeline, start=start, stop=stop, initial=state.score)
-    score_today = scores[-1] if scores else state.score
-    score_yesterday = scores[-2] if len(scores) >= 2 else state.score
+    if stop >= start:
+        score_yesterday, score_today = score_series(
+            timeline, start=start, stop=stop, initial=state.score, keep_all=False
+        )
+    else:
+        score_yesterday = score_today = state.score
 
     current, longest = folded.current, folded.longest
     if in_progress is not None:

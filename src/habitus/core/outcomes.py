@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import compress
 from typing import Literal
 
 from habitus.core.habits import Break, EntryFact, HabitRules
@@ -34,6 +35,27 @@ FUTURE: Outcome = "future"
 # Entry status codes in the arrays.
 NO_ENTRY, S_DONE, S_SKIPPED, S_FAILED = 0, 1, 2, 3
 _STATUS_CODE = {"done": S_DONE, "skipped": S_SKIPPED, "failed": S_FAILED}
+# bytes.translate tables from status codes to "complete" flags (0/1).
+_DONE_ONLY = bytes([0, 1, 0, 0]) + bytes(252)
+_CLEAN = bytes([1, 1, 0, 0]) + bytes(252)  # a quit habit's day is clean unless slipped
+
+_ZERO_ONLY = bytes([1]) + bytes(255)  # blocked == 0 -> 1
+_NOT_SKIPPED = bytes([1, 1, 0, 1]) + bytes(252)
+
+
+def _both(left: bytes, right: bytes) -> bytes:
+    """Byte-wise AND of two equally long 0/1 masks, through one big-integer AND."""
+    length = len(left)
+    return (int.from_bytes(left, "big") & int.from_bytes(right, "big")).to_bytes(length, "big")
+
+
+# Unit outcome codes in raw units.
+U_DONE, U_PENDING, U_MISSED = 1, 2, 3
+UNIT_OUTCOME: dict[int, Outcome] = {}
+RawUnit = tuple[int, int, int, int, int]
+
+
+UNIT_OUTCOME.update({U_DONE: DONE, U_PENDING: PENDING, U_MISSED: MISSED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +68,13 @@ class Unit:
     outcome: Outcome
     done_days: int = 0
     target: int = 1
+
+    @classmethod
+    def of(cls, raw: RawUnit) -> Unit:
+        first, last, code, done, target = raw
+        return cls(
+            date.fromordinal(first), date.fromordinal(last), UNIT_OUTCOME[code], done, target
+        )
 
 
 class Timeline:
@@ -211,70 +240,143 @@ class Timeline:
                     outcomes.append(NOT_REQUIRED)
         return outcomes
 
-    def units(self, *, after: date | None = None) -> list[Unit]:
-        """Streak units in order, for required days and periods that end after `after`
-        (not_required units are left out: D7.2 makes them transparent). A period is
-        judged over all its days inside the timeline, so build the timeline to cover
-        whole periods."""
+    def complete_flags(self) -> bytearray:
+        """`complete(index)` for every day at once (one pass, mostly in C)."""
+        rules = self.rules
+        status = self.status
+        if rules.kind == "measurable":
+            target = rules.target or 0.0
+            if rules.direction == "at_least":
+                flags = bytearray(
+                    code == S_DONE and value >= target
+                    for code, value in zip(status, self.value, strict=True)
+                )
+            else:
+                flags = bytearray(
+                    code in (NO_ENTRY, S_DONE) and value <= target
+                    for code, value in zip(status, self.value, strict=True)
+                )
+        elif rules.polarity == "quit":
+            flags = bytearray(status.translate(_CLEAN))
+        else:
+            flags = bytearray(status.translate(_DONE_ONLY))
+        today = self.today_index
+        if rules.counts_slips and 0 <= today < self.n:
+            # Today has not ended (D2.2): an at-most amount can still grow; a quit habit's
+            # day is complete early only when the user says so.
+            flags[today] = (
+                rules.kind != "measurable" and status[today] == S_DONE and not self.lost(today)
+            )
+        return flags
+
+    def _scheduled_mask(self, lo: int, hi: int, version: int) -> bytes:
+        """1 for each day of [lo, hi) the day-based version requires (before availability)."""
+        schedule = self.rules.versions[version].schedule
+        length = hi - lo
+        if isinstance(schedule, Daily):
+            return b"\x01" * length
+        if isinstance(schedule, Weekdays):
+            weekday = (self.first_ordinal + lo - 1) % 7  # date.fromordinal(1) is a Monday
+            week = bytes(day in schedule.days for day in range(7))
+            tiled = week[weekday:] + week * (length // 7 + 1)
+            return tiled[:length]
+        if isinstance(schedule, EveryNDays):
+            offset = (self.first_ordinal + lo - self.anchors[version].toordinal()) % schedule.n
+            mask = bytearray(length)
+            mask[(schedule.n - offset) % schedule.n :: schedule.n] = b"\x01" * len(
+                range((schedule.n - offset) % schedule.n, length, schedule.n)
+            )
+            return bytes(mask)
+        if isinstance(schedule, Dates):
+            mask = bytearray(length)
+            for day in schedule.dates:
+                index = day.toordinal() - self.first_ordinal - lo
+                if 0 <= index < length:
+                    mask[index] = 1
+            return bytes(mask)
+        return bytes(length)
+
+    def available_mask(self, lo: int, hi: int) -> bytes:
+        """1 for each day of [lo, hi) that is active, not in a break and not skipped."""
+        return _both(
+            bytes(self.blocked[lo:hi]).translate(_ZERO_ONLY),
+            bytes(self.status[lo:hi]).translate(_NOT_SKIPPED),
+        )
+
+    def raw_units(self, *, after: date | None = None) -> list[RawUnit]:
+        """Streak units in date order as tuples (first ordinal, last ordinal, outcome
+        code, done days, target), for required days and periods that end after `after`
+        and start by today. Not-required units are left out: D7.2 makes them
+        transparent. A period is judged over all its days inside the timeline, so build
+        the timeline to cover whole periods."""
         start_index = 0 if after is None else max(0, (after - self.first).days + 1)
-        units: list[Unit] = []
+        complete = self.complete_flags()
+        units: list[RawUnit] = []
+        base = self.first_ordinal
+        today = self.today_index
         for lo, hi, version in self.segments:
             if hi <= start_index:
                 continue
             schedule = self.rules.versions[version].schedule
             if isinstance(schedule, TimesPerPeriod):
-                self._period_units(units, lo, hi, schedule, start_index)
+                self._period_units(units, complete, lo, hi, schedule, start_index)
                 continue
-            today = self.today_index
-            for index in range(max(lo, start_index), hi):
-                if index > today:
-                    break
-                if self.blocked[index] or self.status[index] == S_SKIPPED:
-                    continue
-                if not self.scheduled(index, version):
-                    continue
-                day = self.date_of(index)
-                if self.complete(index):
-                    units.append(Unit(day, day, DONE, 1, 1))
-                elif index == today:
-                    units.append(Unit(day, day, MISSED if self.lost(index) else PENDING, 0, 1))
+            a, b = max(lo, start_index), min(hi, today + 1)
+            if a >= b:
+                continue
+            required = _both(self._scheduled_mask(a, b, version), self.available_mask(a, b))
+            for index in compress(range(a, b), required):
+                ordinal = base + index
+                if complete[index]:
+                    units.append((ordinal, ordinal, U_DONE, 1, 1))
+                elif index == today and not self.lost(index):
+                    units.append((ordinal, ordinal, U_PENDING, 0, 1))
                 else:
-                    units.append(Unit(day, day, MISSED, 0, 1))
+                    units.append((ordinal, ordinal, U_MISSED, 0, 1))
         return units
 
+    def units(self, *, after: date | None = None) -> list[Unit]:
+        """`raw_units` as `Unit` values (for callers outside the hot path)."""
+        return [Unit.of(raw) for raw in self.raw_units(after=after)]
+
     def _period_units(
-        self, units: list[Unit], lo: int, hi: int, schedule: TimesPerPeriod, start_index: int
+        self,
+        units: list[RawUnit],
+        complete: bytearray,
+        lo: int,
+        hi: int,
+        schedule: TimesPerPeriod,
+        start_index: int,
     ) -> None:
         """D6: each calendar period's target is ceil(times * available / length)."""
+        available = self.available_mask(lo, hi)
+        counted = _both(available, bytes(complete[lo:hi]))
+        today = self.today_index
+        base = self.first_ordinal
         index = lo
-        while index < hi:
-            day = self.date_of(index)
-            period_first = period_start(day, schedule.period, self.week_start)
-            period_last = period_end(day, schedule.period, self.week_start)
-            length = (period_last - period_first).days + 1
-            stop = min(hi, (period_last - self.first).days + 1)
-            if stop <= start_index:
-                index = stop
-                continue
-            if index > self.today_index:
-                break
-            available = done = 0
-            for position in range(index, stop):
-                if self.available(position):
-                    available += 1
-                    if position <= self.today_index and self.complete(position):
-                        done += 1
-            if available:
-                target = -(-(schedule.times * available) // length)  # ceil, in integers
-                if done >= target:
-                    outcome: Outcome = DONE
-                elif stop - 1 >= self.today_index:
-                    outcome = PENDING
-                else:
-                    outcome = MISSED
-                units.append(
-                    Unit(self.date_of(index), self.date_of(stop - 1), outcome, done, target)
-                )
+        while index < hi and index <= today:
+            if schedule.period == "week":
+                # Ordinal 1 (0001-01-01) was a Monday: weekday = (ordinal - 1) % 7.
+                offset = (base + index - 1 - self.week_start) % 7
+                length, stop = 7, min(hi, index - offset + 7)
+            else:
+                day = self.date_of(index)
+                first_day = day.replace(day=1)
+                last_day = period_end(day, "month", self.week_start)
+                length = (last_day - first_day).days + 1
+                stop = min(hi, last_day.toordinal() - base + 1)
+            if stop > start_index:
+                free = available.count(1, index - lo, stop - lo)
+                if free:
+                    done = counted.count(1, index - lo, min(stop, today + 1) - lo)
+                    target = -(-(schedule.times * free) // length)  # ceil, in integers
+                    if done >= target:
+                        outcome = U_DONE
+                    elif stop - 1 >= today:
+                        outcome = U_PENDING
+                    else:
+                        outcome = U_MISSED
+                    units.append((base + index, base + stop - 1, outcome, done, target))
             index = stop
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from itertools import accumulate
 
 from habitus.core.habits import HabitRules
-from habitus.core.outcomes import DONE, MISSED, S_DONE, S_FAILED, S_SKIPPED, Timeline, Unit
+from habitus.core.outcomes import DONE, MISSED, Timeline, Unit
 from habitus.core.schedule import frequency
 from habitus.core.time import zone
 
@@ -45,32 +45,38 @@ def window_days(rules: HabitRules) -> int:
     return widest
 
 
-def _contributions(timeline: Timeline) -> tuple[list[float], bytearray]:
-    """Per day: what it adds to the rolling window, and whether it is stepped at all."""
+def _contributions(timeline: Timeline) -> tuple[list[float] | bytes, bytes]:
+    """Per day: what it adds to the rolling window, and whether it is stepped at all
+    (active, not in a break, not skipped)."""
     rules = timeline.rules
     status = timeline.status
-    blocked = timeline.blocked
-    stepped = bytearray(timeline.n)
-    for index in range(timeline.n):
-        stepped[index] = not blocked[index] and status[index] != S_SKIPPED
+    stepped = timeline.available_mask(0, timeline.n)
+    contributions: list[float] | bytes
     if rules.kind == "measurable":
         contributions = [value if value > 0 else 0.0 for value in timeline.value]
     elif rules.polarity == "quit":
         # A clean day is a repetition of a quit habit; the day of a slip is not, nor
         # a day outside the habit's life or in a break.
-        contributions = [
-            1.0 if stepped[index] and status[index] != S_FAILED else 0.0
-            for index in range(timeline.n)
-        ]
+        clean = bytes(status).translate(_NOT_FAILED)
+        contributions = (int.from_bytes(clean, "big") & int.from_bytes(stepped, "big")).to_bytes(
+            timeline.n, "big"
+        )
     else:
-        contributions = [1.0 if code == S_DONE else 0.0 for code in status]
+        contributions = bytes(status).translate(_DONE_ONLY)
     return contributions, stepped
 
 
-def score_series(timeline: Timeline, *, start: int, stop: int, initial: float) -> list[float]:
+_DONE_ONLY = bytes([0, 1, 0, 0]) + bytes(252)
+_NOT_FAILED = bytes([1, 1, 1, 0]) + bytes(252)
+
+
+def score_series(
+    timeline: Timeline, *, start: int, stop: int, initial: float, keep_all: bool = True
+) -> list[float]:
     """Scores of days `start`..`stop` (timeline indexes, inclusive), continuing from
     `initial`, the score of the day before `start`. The timeline must reach back one
-    window (up to 2 * den days) before `start` for the rolling sums to be whole."""
+    window (up to 2 * den days) before `start` for the rolling sums to be whole.
+    With `keep_all=False` only the last two scores come back (what `advance` keeps)."""
     contributions, stepped = _contributions(timeline)
     prefix = [0.0, *accumulate(contributions)]
     rules = timeline.rules
@@ -79,6 +85,7 @@ def score_series(timeline: Timeline, *, start: int, stop: int, initial: float) -
     target = rules.target or 0.0
     scores: list[float] = []
     score = initial
+    previous = initial
     for lo, hi, version in timeline.segments:
         a, b = max(lo, start), min(hi, stop + 1)
         if a >= b:
@@ -93,7 +100,18 @@ def score_series(timeline: Timeline, *, start: int, stop: int, initial: float) -
             window, need = 2 * den, 2.0 * num
         else:
             window, need = den, float(num)
+        if window == 1 and not measurable:
+            # Daily yes/no: the window is the day itself, p is 0 or 1.
+            for done, counted in zip(contributions[a:b], stepped[a:b], strict=True):
+                if counted:
+                    previous, score = score, score * m + done * keep
+                else:
+                    previous = score
+                if keep_all:
+                    scores.append(score)
+            continue
         for index in range(a, b):
+            previous = score
             if stepped[index]:
                 x = prefix[index + 1] - prefix[max(0, index + 1 - window)]
                 if at_most:
@@ -105,8 +123,9 @@ def score_series(timeline: Timeline, *, start: int, stop: int, initial: float) -
                 else:
                     p = 1.0
                 score = score * m + p * keep
-            scores.append(score)
-    return scores
+            if keep_all:
+                scores.append(score)
+    return scores if keep_all else [previous, score]
 
 
 # --- rates and best times (D8.1, D8.3) ----------------------------------------------
