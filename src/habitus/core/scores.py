@@ -9,7 +9,7 @@ stepped; days before the start are not scored; after the end the score stands st
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import accumulate
@@ -70,6 +70,74 @@ _DONE_ONLY = bytes([0, 1, 0, 0]) + bytes(252)
 _NOT_FAILED = bytes([1, 1, 1, 0]) + bytes(252)
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreRule:
+    """How one schedule version turns a rolling window into p (docs/SCORE.md)."""
+
+    num: int
+    den: int
+    measurable: bool = False
+    at_most: bool = False
+    target: float = 0.0
+
+    @property
+    def window(self) -> int:
+        if self.measurable:
+            return self.den
+        # Loop doubles both for non-daily yes/no habits, smoothing irregular weeks.
+        return 2 * self.den if self.num < self.den else self.den
+
+    @property
+    def need(self) -> float:
+        if self.measurable:
+            return self.num * self.target
+        return 2.0 * self.num if self.num < self.den else float(self.num)
+
+
+def step_days(
+    rule: ScoreRule,
+    contributions: Sequence[float],
+    stepped: Sequence[int],
+    prefix: Sequence[float],
+    a: int,
+    b: int,
+    score: float,
+    scores: list[float] | None,
+) -> tuple[float, float]:
+    """Step days a..b-1 (indexes into the three sequences; `prefix[i]` is the sum of
+    contributions before i). Returns (score of day b-2, score of day b-1); appends every
+    score to `scores` when given."""
+    m = multiplier(rule.num, rule.den)
+    keep = 1.0 - m
+    previous = score
+    if rule.window == 1 and not rule.measurable:
+        # Daily yes/no: the window is the day itself, p is 0 or 1.
+        for done, counted in zip(contributions[a:b], stepped[a:b], strict=True):
+            previous = score
+            if counted:
+                score = score * m + done * keep
+            if scores is not None:
+                scores.append(score)
+        return previous, score
+    window, need, at_most = rule.window, rule.need, rule.at_most
+    for index in range(a, b):
+        previous = score
+        if stepped[index]:
+            x = prefix[index + 1] - prefix[max(0, index + 1 - window)]
+            if at_most:
+                p = 2.0 - x / need if need > 0 else float(x <= 0)
+                p = 0.0 if p < 0.0 else 1.0 if p > 1.0 else p
+            elif need > 0:
+                p = x / need
+                p = 1.0 if p > 1.0 else p
+            else:
+                p = 1.0
+            score = score * m + p * keep
+        if scores is not None:
+            scores.append(score)
+    return previous, score
+
+
 def score_series(
     timeline: Timeline, *, start: int, stop: int, initial: float, keep_all: bool = True
 ) -> list[float]:
@@ -81,51 +149,22 @@ def score_series(
     prefix = [0.0, *accumulate(contributions)]
     rules = timeline.rules
     measurable = rules.kind == "measurable"
-    at_most = measurable and rules.direction == "at_most"
-    target = rules.target or 0.0
-    scores: list[float] = []
-    score = initial
-    previous = initial
+    scores: list[float] | None = [] if keep_all else None
+    previous = score = initial
     for lo, hi, version in timeline.segments:
         a, b = max(lo, start), min(hi, stop + 1)
         if a >= b:
             continue
         num, den = frequency(rules.versions[version].schedule)
-        m = multiplier(num, den)
-        keep = 1.0 - m
-        if measurable:
-            window, need = den, num * target
-        elif num < den:
-            # Loop doubles both for non-daily yes/no habits, smoothing irregular weeks.
-            window, need = 2 * den, 2.0 * num
-        else:
-            window, need = den, float(num)
-        if window == 1 and not measurable:
-            # Daily yes/no: the window is the day itself, p is 0 or 1.
-            for done, counted in zip(contributions[a:b], stepped[a:b], strict=True):
-                if counted:
-                    previous, score = score, score * m + done * keep
-                else:
-                    previous = score
-                if keep_all:
-                    scores.append(score)
-            continue
-        for index in range(a, b):
-            previous = score
-            if stepped[index]:
-                x = prefix[index + 1] - prefix[max(0, index + 1 - window)]
-                if at_most:
-                    p = 2.0 - x / need if need > 0 else float(x <= 0)
-                    p = 0.0 if p < 0.0 else 1.0 if p > 1.0 else p
-                elif need > 0:
-                    p = x / need
-                    p = 1.0 if p > 1.0 else p
-                else:
-                    p = 1.0
-                score = score * m + p * keep
-            if keep_all:
-                scores.append(score)
-    return scores if keep_all else [previous, score]
+        rule = ScoreRule(
+            num,
+            den,
+            measurable=measurable,
+            at_most=measurable and rules.direction == "at_most",
+            target=rules.target or 0.0,
+        )
+        previous, score = step_days(rule, contributions, stepped, prefix, a, b, score, scores)
+    return scores if scores is not None else [previous, score]
 
 
 # --- rates and best times (D8.1, D8.3) ----------------------------------------------
