@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -337,12 +338,26 @@ async def end_session(session: AsyncSession, *, session_id: uuid.UUID) -> None:
 # --- the account --------------------------------------------------------------------
 
 
+# Features built on accounts that must follow a change of the user's calendar (zone,
+# day start, week start) register here; habits do, to keep their kept states true.
+CalendarHook = Callable[[AsyncSession, User], Awaitable[None]]
+calendar_hooks: list[CalendarHook] = []
+CALENDAR_FIELDS = frozenset({"timezone", "day_start_hour", "week_start"})
+
+
 async def update_profile(session: AsyncSession, *, user: User, changes: dict[str, Any]) -> User:
     """Apply validated profile changes. A new time zone never moves stored entries (D1.4):
-    entries are keyed by local date, not by instant."""
+    entries are keyed by local date, not by instant; what depends on "today" or on
+    weeks is brought up to date by the calendar hooks."""
+    calendar_changed = any(
+        name in CALENDAR_FIELDS and getattr(user, name) != value for name, value in changes.items()
+    )
     for name, value in changes.items():
         setattr(user, name, value)
     await session.flush()
+    if calendar_changed:
+        for hook in calendar_hooks:
+            await hook(session, user)
     return user
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus.auth import service as auth_service
 from habitus.core import time as core_time
 from habitus.core.evaluate import HabitNow, entries_needed_from, initial_state, window_timeline
 from habitus.core.habits import EntryFact
@@ -679,3 +680,11 @@ async def refresh_states(
         await repository.save_state(
             session, state_values(habit, habit.version, user.week_start, now.state)
         )
+
+
+async def _after_calendar_change(session: AsyncSession, user: User) -> None:
+    # Another zone, day start or week start moves "today" or the weeks: walk again.
+    await refresh_states(session, user, None, changed_from=None)
+
+
+auth_service.calendar_hooks.append(_after_calendar_change)
