@@ -18,11 +18,12 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 VENDOR_STAMP := src/habitus/static/vendor/.built
 
-.PHONY: install run serve migrate test test-sqlite test-postgres lint typecheck fuzz check clean help
+.PHONY: install run serve migrate test test-sqlite test-postgres lint typecheck fuzz check clean help bench
 
 help:
 	@echo "make run    install and serve on SQLite (http://$(HOST):$(PORT))"
 	@echo "make test   install and run lint, types and the test suite on SQLite and PostgreSQL"
+	@echo "make bench  run the benchmarks (bench/README.md; needs wrk and PostgreSQL)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -64,6 +65,10 @@ test-postgres: install
 
 # The whole suite, as CI runs it.
 test: lint typecheck test-sqlite test-postgres
+
+# Benchmarks, not tests: figures and targets in bench/README.md.
+bench: install
+	bash bench/run_all.sh
 
 clean:
 	rm -rf $(VENV) .tools node_modules src/habitus/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -47,7 +47,7 @@ USER_ROWS.update(
     }
 )
 # Bookkeeping of the whole server, with no user's data in it.
-USER_ROWS["event_cursors"] = lambda t, who: false()
+USER_ROWS["event_cursors"] = lambda _t, _who: false()
 GLOBAL_TABLES = frozenset({"event_cursors"})
 # Tables whose rows survive the user's deletion with every reference to them cleared.
 ROWS_OUTLIVE_THE_USER = frozenset({"invites"})

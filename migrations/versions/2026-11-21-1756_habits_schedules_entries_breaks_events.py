@@ -14,7 +14,6 @@ from alembic import op
 
 import habitus.models.base
 
-
 revision: str = "0404b10cba83"
 down_revision: str | None = "72f6fb4dcb9d"
 branch_labels: str | Sequence[str] | None = None
@@ -193,7 +192,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("habit_states", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_habit_states_user_id"), ["user_id"], unique=False)
-
 
 
 def downgrade() -> None:

@@ -193,11 +193,16 @@ def register_union_tags(field: str, tags: set[str]) -> None:
 
 
 def _without_union_tags(path: list[str]) -> list[str]:
+    """Drop the one tag pydantic puts right after a union field. Only that one: a tag
+    can also be a field's name (`schedule.dates.dates.0` is `schedule.dates.0`)."""
     kept: list[str] = []
+    previous: str | None = None
     for part in path:
-        if kept and part in _UNION_TAGS.get(kept[-1], ()):
+        if previous is not None and part in _UNION_TAGS.get(previous, ()):
+            previous = None
             continue
         kept.append(part)
+        previous = part
     return kept
 
 

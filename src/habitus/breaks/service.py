@@ -67,7 +67,7 @@ async def create_break(session: AsyncSession, user: User, body: BreakIn) -> Habi
         [body.habit_id] if body.habit_id else None,
         changed_from=body.start_date,
     )
-    events.record(
+    await events.record(
         session,
         user.id,
         [
@@ -94,11 +94,9 @@ async def delete_break(session: AsyncSession, user: User, break_id: uuid.UUID) -
         raise NotFound("No such break.")
     habit_ids = [pause.habit_id] if pause.habit_id else None
     start = pause.start_date
-    events.record(
-        session,
-        user.id,
-        [DomainEvent(events.BREAK_DELETED, pause.habit_id, start, {"break_id": str(pause.id)})],
-    )
+    deleted = DomainEvent(events.BREAK_DELETED, pause.habit_id, start, {"break_id": str(pause.id)})
     await session.delete(pause)
     await session.flush()
     await refresh_states(session, user, habit_ids, changed_from=start)
+    # After the writes: the event log's lock is the last one a writer takes.
+    await events.record(session, user.id, [deleted])

@@ -94,7 +94,12 @@ def advance(
     """Continue `state` to `today`. `entries` must hold every entry from
     `entries_needed_from(state, rules)` on; `state.through` must be before today."""
     if state.through >= today:
-        raise ValueError("the state reaches today or later; start from initial_state")
+        if state.through >= rules.start_date:
+            raise ValueError("the state reaches today or later; start from initial_state")
+        # A habit that has not started yet (D2.3): nothing before its start is stepped
+        # or folded, so the state can be moved back to the day before today.
+        before = today - ONE_DAY
+        state = HabitState(before, min(state.folded_until, before), state.streak, state.score)
     first = entries_needed_from(state, rules)
     last = timeline_end(rules, today, week_start)
     timeline = Timeline(rules, entries, breaks, first, last, today, week_start)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -40,6 +40,42 @@ def local_date(instant: datetime, timezone: str, day_start_hour: int = 0) -> dat
 def today(now: datetime, timezone: str, day_start_hour: int = 0) -> date:
     """D1.3: the user's today, from the current UTC instant."""
     return local_date(now, timezone, day_start_hour)
+
+
+def _exists(wall: datetime, timezone: str) -> bool:
+    """Does this naive wall-clock time happen in `timezone` (is it outside a gap)?"""
+    aware = wall.replace(tzinfo=zone(timezone))
+    return aware.astimezone(UTC).astimezone(zone(timezone)).replace(tzinfo=None) == wall
+
+
+@lru_cache(maxsize=4096)
+def _missing_in_year(timezone: str, year: int, day_start_hour: int) -> tuple[date, ...]:
+    missing = []
+    shift = timedelta(hours=day_start_hour)
+    day = date(year, 1, 1)
+    while day.year == year:
+        begins = datetime.combine(day, time.min) + shift
+        ends = datetime.combine(day, time.max) + shift
+        if not _exists(begins, timezone) and not _exists(ends, timezone):
+            missing.append(day)
+        day += timedelta(days=1)
+    return tuple(missing)
+
+
+def missing_dates(timezone: str, first: date, last: date, day_start_hour: int = 0) -> list[date]:
+    """Local days in [first, last] that never happened in `timezone`: the clock jumped
+    over the whole day (Pacific/Apia went from 2011-12-29 23:59 to 2011-12-31 00:00).
+    No instant belongs to them (D1.2), so no habit can require them: callers pass
+    them to the evaluation as one-day breaks (D3.2). A day runs from `day_start_hour` to the same
+    wall time of the next date (with 3, Apia's 2011-12-30 is 00:00 to 03:00 on the 31st
+    and exists). A gap is one interval, so a day whose first and last moments both
+    fall in gaps lies wholly in one."""
+    return [
+        day
+        for year in range(first.year, last.year + 1)
+        for day in _missing_in_year(timezone, year, day_start_hour)
+        if first <= day <= last
+    ]
 
 
 def weekday_number(name: str) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.models import Event
@@ -26,6 +27,10 @@ STREAK_BROKEN = "streak_broken"
 BREAK_CREATED = "break_created"
 BREAK_DELETED = "break_deleted"
 
+# PostgreSQL transaction-level advisory lock that orders writers of the log (any
+# constant no other feature uses; the bytes of "hbevents").
+EVENT_LOG_LOCK = int.from_bytes(b"hbevents", "big") & 0x7FFF_FFFF_FFFF_FFFF
+
 
 @dataclass(frozen=True, slots=True)
 class DomainEvent:
@@ -35,8 +40,20 @@ class DomainEvent:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def record(session: AsyncSession, user_id: uuid.UUID, events: list[DomainEvent]) -> None:
-    """Append `events` to the log (written with the request's transaction)."""
+async def record(session: AsyncSession, user_id: uuid.UUID, events: list[DomainEvent]) -> None:
+    """Append `events` to the log (written with the request's transaction).
+
+    Consumers read the log by id and keep their place, so ids must be handed out in
+    commit order: a reader that has seen id n must never later find a new id below n.
+    A sequence alone does not promise that on PostgreSQL (a transaction can take an id,
+    then commit after a later one), so the writer first takes a transaction-level lock
+    that it holds until it commits; SQLite's single writer already orders them. Call
+    this after the change's own writes, so the lock is the last one a writer takes.
+    """
+    if not events:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
     session.add_all(
         Event(
             user_id=user_id,

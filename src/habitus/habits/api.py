@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from habitus.auth.dependencies import CurrentUser, DbSession, idempotent
 from habitus.habits import presenters, service
@@ -19,6 +20,7 @@ from habitus.habits.schemas import (
     EntryIn,
     EntryOut,
     HabitCreate,
+    HabitDate,
     HabitOut,
     HabitUpdate,
     StatsOut,
@@ -28,11 +30,15 @@ from habitus.habits.schemas import (
 from habitus.kit.pagination import Page, Pagination
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute
+from habitus.models import Habit, User
 
 router = APIRouter(route_class=TransactionalRoute, responses=AUTHENTICATED_PROBLEMS)
-FromDate = Annotated[date | None, Query(alias="from", description="Local date, inclusive.")]
-ToDate = Annotated[date | None, Query(alias="to", description="Local date, inclusive.")]
+FromDate = Annotated[HabitDate | None, Query(alias="from", description="Local date, inclusive.")]
+ToDate = Annotated[HabitDate | None, Query(alias="to", description="Local date, inclusive.")]
 NOT_FOUND = problems(404)
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the `If-None-Match` ETag is still current."}
+}
 
 
 @router.post(
@@ -156,32 +162,84 @@ async def list_entries(
     return EntriesOut(items=[presenters.entry_out(entry) for entry in entries])
 
 
-@router.get("/habits/{habit_id}/stats", tags=["habits"], responses=NOT_FOUND)
+def _etag(user: User, habit: Habit, *parts: object) -> str:
+    """API.md Conventions: heavy reads send an ETag. The answer depends on the habit (its
+    version changes with every write to it, its breaks included), on the user's calendar
+    and today, and on the request's own parameters."""
+    key = [
+        habit.id,
+        habit.version,
+        user.timezone,
+        user.day_start_hour,
+        user.week_start,
+        service.today_of(user),
+        *parts,
+    ]
+    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+
+
+def _not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when `If-None-Match` names the current ETag (weak comparison, RFC 9110)."""
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return None
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    if "*" in tags or etag in tags:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return None
+
+
+@router.get(
+    "/habits/{habit_id}/stats",
+    tags=["habits"],
+    response_model=StatsOut,
+    responses={**NOT_FOUND, **NOT_MODIFIED},
+)
 async def habit_stats(
     habit_id: uuid.UUID,
+    request: Request,
+    response: Response,
     user: CurrentUser,
     session: DbSession,
     first: FromDate = None,
     last: ToDate = None,
-) -> StatsOut:
+) -> StatsOut | Response:
     """Streaks and score as of today; completion rate (D8.1), counts and best weekday
-    and hour (D8.3) over `from`..`to` (default: the last 30 days)."""
+    and hour (D8.3) over `from`..`to` (default: the last 30 days). Sends an `ETag`."""
     first, last = _window(service.today_of(user), first, last)
+    service.check_window(first, last)
+    etag = _etag(user, await service.get_habit(session, user, habit_id), "stats", first, last)
+    if (unchanged := _not_modified(request, etag)) is not None:
+        return unchanged
     result = await service.stats(session, user, habit_id, first, last)
+    response.headers["ETag"] = etag
     return presenters.stats_out(result)
 
 
-@router.get("/habits/{habit_id}/days", tags=["habits"], responses=NOT_FOUND)
+@router.get(
+    "/habits/{habit_id}/days",
+    tags=["habits"],
+    response_model=DaysOut,
+    responses={**NOT_FOUND, **NOT_MODIFIED},
+)
 async def habit_days(
     habit_id: uuid.UUID,
+    request: Request,
+    response: Response,
     user: CurrentUser,
     session: DbSession,
     first: FromDate = None,
     last: ToDate = None,
-) -> DaysOut:
-    """Every day of `from`..`to` with its outcome (D5), value and entry status."""
+) -> DaysOut | Response:
+    """Every day of `from`..`to` with its outcome (D5), value and entry status. Sends an
+    `ETag`."""
     first, last = _window(service.today_of(user), first, last)
+    service.check_window(first, last)
+    etag = _etag(user, await service.get_habit(session, user, habit_id), "days", first, last)
+    if (unchanged := _not_modified(request, etag)) is not None:
+        return unchanged
     views = await service.days(session, user, habit_id, first, last)
+    response.headers["ETag"] = etag
     return DaysOut(
         items=[
             DayOut(

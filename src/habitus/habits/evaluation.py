@@ -24,7 +24,7 @@ from habitus.core.evaluate import (
 from habitus.core.habits import Break, EntryFact, HabitRules
 from habitus.core.schedule import ScheduleVersion
 from habitus.core.streaks import Run, StreakState
-from habitus.core.time import weekday_number
+from habitus.core.time import missing_dates, weekday_number
 from habitus.habits import repository
 from habitus.habits.schemas import schedule_from_json
 from habitus.models import Habit, HabitBreak, HabitSchedule, HabitStateRow, User
@@ -51,6 +51,14 @@ def rules_of(habit: Habit, versions: Sequence[HabitSchedule]) -> HabitRules:
 
 def breaks_of(rows: Iterable[HabitBreak]) -> list[Break]:
     return [Break(row.start_date, row.end_date) for row in rows]
+
+
+def _days_that_never_happened(user: User, first: date, today: date) -> list[Break]:
+    """Local days the user's zone skipped (Pacific/Apia's 2011-12-30): nobody could log
+    them, so they count as one-day breaks (D1.2, D3.2)."""
+    return [
+        Break(day, day) for day in missing_dates(user.timezone, first, today, user.day_start_hour)
+    ]
 
 
 def state_from_row(row: HabitStateRow) -> HabitState:
@@ -123,7 +131,10 @@ async def contexts_for(
             HabitContext(
                 habit=habit,
                 rules=rules,
-                breaks=breaks_of([*everyone, *each.get(habit.id, [])]),
+                breaks=[
+                    *breaks_of([*everyone, *each.get(habit.id, [])]),
+                    *_days_that_never_happened(user, rules.start_date, today),
+                ],
                 state=state_from_row(row) if usable and row is not None else initial_state(rules),
                 state_is_kept=usable,
             )

@@ -19,8 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus.models import Entry, Habit, HabitBreak, HabitSchedule, HabitStateRow
 
 
-async def habit_of(session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID) -> Habit | None:
-    return await session.scalar(select(Habit).where(Habit.id == habit_id, Habit.user_id == user_id))
+async def habit_of(
+    session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID, *, fresh: bool = False
+) -> Habit | None:
+    """`fresh`: a copy already in the session is overwritten with the row as it is now
+    (what `session.refresh` does, without a second query)."""
+    query = select(Habit).where(Habit.id == habit_id, Habit.user_id == user_id)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return await session.scalar(query)
 
 
 async def habits_of(
@@ -144,17 +151,26 @@ async def entry_facts(
     session: AsyncSession, starts: dict[uuid.UUID, date], until: date | None = None
 ) -> list[EntryRow]:
     """(habit_id, local_date, status, value) of each habit's entries from its start date
-    in `starts` on. One query: from the earliest start, filtered per habit after."""
+    in `starts` on. One query; habits that share a start date share a condition, so no
+    habit's rows are read from before its own start (a monthly habit's 60-day window
+    must not make every daily habit read 60 days)."""
     if not starts:
         return []
-    earliest = min(starts.values())
+    by_start: dict[date, list[uuid.UUID]] = defaultdict(list)
+    for habit_id, start in starts.items():
+        by_start[start].append(habit_id)
     query = select(Entry.habit_id, Entry.local_date, Entry.status, Entry.value).where(
-        Entry.habit_id.in_(list(starts)), Entry.local_date >= earliest
+        or_(
+            *(
+                and_(Entry.habit_id.in_(ids), Entry.local_date >= start)
+                for start, ids in sorted(by_start.items())
+            )
+        )
     )
     if until is not None:
         query = query.where(Entry.local_date <= until)
     rows = (await session.execute(query)).all()
-    return [(row[0], row[1], row[2], row[3]) for row in rows if row[1] >= starts[row[0]]]
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 async def entries_between(

@@ -33,6 +33,23 @@ MAX_TAGS = 20
 MAX_VALUE = 1e9
 
 
+# Dates a habit can be about. Far outside, date arithmetic (a day before the start, a
+# month after a window) leaves Python's date range, and nobody keeps a habit there.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def _plausible(day: date) -> date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(
+            f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+        )
+    return day
+
+
+HabitDate = Annotated[date, AfterValidator(_plausible)]
+
+
 def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
@@ -98,7 +115,7 @@ class TimesPerPeriodSchedule(StrictBody):
 
 class DatesSchedule(StrictBody):
     type: Literal["dates"]
-    dates: list[date] = Field(min_length=1, max_length=MAX_DATES)
+    dates: list[HabitDate] = Field(min_length=1, max_length=MAX_DATES)
 
     @field_validator("dates")
     @classmethod
@@ -175,8 +192,8 @@ class HabitFields(StrictBody):
     description: Annotated[str, StringConstraints(max_length=2000), NoNul] | None = None
     target: TargetIn | None = None
     schedule: ScheduleIn | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: HabitDate | None = None
+    end_date: HabitDate | None = None
     backfill_days: int | None = Field(
         default=None, ge=0, le=36500, strict=True, description="null: unlimited."
     )
@@ -204,7 +221,7 @@ class HabitCreate(HabitFields):
 
 
 class HabitUpdate(HabitFields):
-    archived: bool | None = None
+    archived: bool | None = Field(default=None, strict=True, description="true archives.")
     kind: Literal["boolean", "measurable"] | None = None
     polarity: Literal["build", "quit"] | None = None
 

@@ -115,7 +115,7 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
         schedule=schedule_to_json(body.schedule.to_core()),
     )
     await _keep_fresh_state(session, user, habit, today)
-    events.record(
+    await events.record(
         session,
         user.id,
         [DomainEvent(events.HABIT_CREATED, habit.id, today, {"name": habit.name})],
@@ -134,9 +134,8 @@ async def _locked(session: AsyncSession, user: User, habit_id: uuid.UUID) -> Hab
     """The habit, fresh, with its version bumped and its row held for this write."""
     if await repository.lock_for_write(session, user.id, habit_id) is None:
         raise NotFound("No such habit.")
-    habit = await repository.habit_of(session, user.id, habit_id)
+    habit = await repository.habit_of(session, user.id, habit_id, fresh=True)
     assert habit is not None
-    await session.refresh(habit)
     return habit
 
 
@@ -210,20 +209,18 @@ async def update_habit(
         )
     await session.flush()
     await _keep_fresh_state(session, user, habit, today, from_scratch=history_changed)
-    events.record(session, user.id, recorded)
+    await events.record(session, user.id, recorded)
     return habit
 
 
 async def delete_habit(session: AsyncSession, user: User, habit_id: uuid.UUID) -> None:
     """D2.4: the habit goes with its entries, schedule versions, breaks and state."""
     habit = await get_habit(session, user, habit_id)
-    events.record(
-        session,
-        user.id,
-        [DomainEvent(events.HABIT_DELETED, habit.id, today_of(user), {"name": habit.name})],
-    )
+    deleted = DomainEvent(events.HABIT_DELETED, habit.id, today_of(user), {"name": habit.name})
     await session.delete(habit)
     await session.flush()
+    # After the delete: the event log's lock is the last one a writer takes.
+    await events.record(session, user.id, [deleted])
 
 
 async def _keep_fresh_state(
@@ -390,7 +387,7 @@ async def _change_day(
                 {"status": previous.status, "value": previous.value},
             ),
         )
-    events.record(session, user.id, caused)
+    await events.record(session, user.id, caused)
     return DayWrite(habit, entry, after, caused)
 
 

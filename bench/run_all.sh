@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every benchmark in one go (see bench/README.md). The figures go to the terminal and,
+# as JSON, to bench/results/ (git-ignored). Exit status 1 when a target is missed or a
+# check fails; the other benchmarks still run.
+#
+#   bench/run_all.sh            or   make bench
+#   BENCH_QUICK=1 bench/run_all.sh   (shorter runs, for trying the harness)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+OUT=${BENCH_OUT:-bench/results}
+mkdir -p "$OUT"
+
+if [[ -n "${BENCH_QUICK:-}" ]]; then
+    CORE=(--reps 50) TODAY=(--reps 30 --cold-reps 3) LOAD=(--duration 3 --warmup 1)
+else
+    CORE=() TODAY=() LOAD=()
+fi
+
+status=0
+echo "== core_bench: streak + score + rate, one habit, 10 years"
+"$PY" -m bench.core_bench "${CORE[@]}" --json "$OUT/core.json" || status=1
+echo
+echo "== today_bench: /today server time, 50 habits x 10 years"
+"$PY" -m bench.today_bench "${TODAY[@]}" --json "$OUT/today.json" || status=1
+echo
+echo "== checkin_load: check-ins under load vs the floor"
+"$PY" -m bench.checkin_load "${LOAD[@]}" --json "$OUT/checkin.json" || status=1
+exit $status
