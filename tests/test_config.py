@@ -249,7 +249,7 @@ def test_a_bad_rate_in_the_environment_is_refused(monkeypatch: pytest.MonkeyPatc
     [
         ("HABITUS_ACCESS_TOKEN_MINUTES", "0"),
         ("HABITUS_IDEMPOTENCY_TTL_HOURS", "1"),  # API.md: keys are kept at least 24 hours
-        ("HABITUS_IDEMPOTENCY_WAIT_SECONDS", "-1"),
+        ("HABITUS_LOCK_TIMEOUT_SECONDS", "0"),
         ("HABITUS_AUTO_MIGRATE", "perhaps"),
         ("HABITUS_LOG_FORMAT", "xml"),
     ],

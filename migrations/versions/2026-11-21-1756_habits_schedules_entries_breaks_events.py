@@ -48,6 +48,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_events_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
+        sqlite_autoincrement=True
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_habit_id"), ["habit_id"], unique=False)
@@ -72,6 +73,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("archived_at", habitus.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("history_version", sa.Integer(), nullable=False),
         sa.Column("updated_at", habitus.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", habitus.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -164,7 +166,7 @@ def upgrade() -> None:
         "habit_states",
         sa.Column("habit_id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("habit_version", sa.Integer(), nullable=False),
+        sa.Column("history_version", sa.Integer(), nullable=False),
         sa.Column("basis", sa.String(length=16), nullable=False),
         sa.Column("through", sa.Date(), nullable=False),
         sa.Column("folded_until", sa.Date(), nullable=False),

@@ -92,10 +92,11 @@ class Settings(BaseSettings):
     login_failures_per_ip: RateSetting = Rate.parse("30/15minutes")
     registrations_per_ip: RateSetting = Rate.parse("20/hour")
 
-    # Idempotency keys: how long they are kept, and how long a retry waits for the
-    # first request to finish before it is told 409.
+    # Idempotency keys are kept this long.
     idempotency_ttl_hours: int = Field(default=24, ge=24)
-    idempotency_wait_seconds: float = Field(default=5.0, ge=0)
+    # How long a statement waits for a lock (a retry waiting for its key's first
+    # request, two writes to one habit) before giving up: 409 or 503.
+    lock_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
 
     # HTTP.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -9,13 +9,14 @@ places allowed to call `commit()` (tests/test_architecture.py checks it).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,32 +25,51 @@ from sqlalchemy.ext.asyncio import (
 )
 from starlette.requests import HTTPConnection
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+DEFAULT_LOCK_TIMEOUT_SECONDS = 10.0
 
 
-def create_engine(database_url: str, **options: Any) -> AsyncEngine:
-    """An async engine; on SQLite with WAL, foreign keys and a busy timeout."""
+def create_engine(
+    database_url: str, *, lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_SECONDS, **options: Any
+) -> AsyncEngine:
+    """An async engine; on SQLite with WAL and foreign keys. A statement waits at most
+    `lock_timeout_seconds` for a lock (SQLite's busy timeout, PostgreSQL's
+    lock_timeout); past it, `is_lock_timeout` recognises the error."""
     url = make_url(database_url)
+    timeout_ms = max(1, int(lock_timeout_seconds * 1000))
     if url.get_backend_name() == "sqlite":
         database = url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **options)
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "connect", _sqlite_configurer(timeout_ms))
         return engine
     options.setdefault("pool_pre_ping", True)
+    options.setdefault("connect_args", {}).setdefault(
+        "server_settings", {"lock_timeout": str(timeout_ms)}
+    )
     return create_async_engine(url, **options)
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers run while one writer writes; NORMAL is durable across app
-    # crashes (a power loss may drop the last transactions, never corrupt the file).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
+def _sqlite_configurer(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers run while one writer writes; NORMAL is durable across app
+        # crashes (a power loss may drop the last transactions, never corrupt the file).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.close()
+
+    return configure
+
+
+def is_lock_timeout(error: DBAPIError) -> bool:
+    """Did the statement give up waiting for a lock (see `create_engine`)?"""
+    original = error.orig
+    if getattr(original, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
+        return True
+    return "database is locked" in str(original)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -89,17 +109,37 @@ def keeps_writes_on_error(connection: HTTPConnection) -> bool:
     return bool(getattr(connection.state, _KEEP_ATTR, False))
 
 
+_AFTER_COMMIT = "after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once this session's transaction has committed (not on rollback):
+    for process caches that must only ever hold committed data."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+async def _commit(session: AsyncSession) -> None:
+    await session.commit()
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        callback()
+
+
+async def _rollback(session: AsyncSession) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+    await session.rollback()
+
+
 async def commit_request(connection: HTTPConnection) -> None:
     """Commit what the request wrote. Called once, after the handler returned."""
     session: AsyncSession | None = getattr(connection.state, _SESSION_ATTR, None)
     if session is not None:
-        await session.commit()
+        await _commit(session)
 
 
 async def rollback_request(connection: HTTPConnection) -> None:
     session: AsyncSession | None = getattr(connection.state, _SESSION_ATTR, None)
     if session is not None:
-        await session.rollback()
+        await _rollback(session)
 
 
 async def close_request(connection: HTTPConnection) -> None:
@@ -115,16 +155,15 @@ async def independent_transaction(
 ) -> AsyncIterator[AsyncSession]:
     """A short transaction of its own, committed on exit whatever the request does.
 
-    For bookkeeping that must be visible to other requests at once (an idempotency
-    key in flight) or must survive the request's rollback.
+    For work outside a request (CLI commands, background jobs, tests' arrangements).
     """
     async with maker() as session:
         try:
             yield session
         except BaseException:
-            await session.rollback()
+            await _rollback(session)
             raise
-        await session.commit()
+        await _commit(session)
 
 
 @asynccontextmanager

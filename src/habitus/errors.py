@@ -16,6 +16,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -246,6 +247,7 @@ def wants_json(request: Request) -> bool:
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
@@ -263,6 +265,24 @@ async def _app_error(request: Request, error: AppError) -> Response:
             extra=error.extra,
         )
     return await _web_error(request, error)
+
+
+async def _database_error(request: Request, error: DBAPIError) -> Response:
+    from habitus.db import is_lock_timeout
+
+    if is_lock_timeout(error):
+        # Another request held what this one needed for too long: not the client's
+        # fault, and a retry will most likely succeed.
+        return await _app_error(
+            request,
+            AppError(
+                "The server is busy with a conflicting change; retry in a moment.",
+                status_code=503,
+                code="busy",
+                headers={"Retry-After": "1"},
+            ),
+        )
+    raise error
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> Response:

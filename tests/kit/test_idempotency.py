@@ -7,6 +7,7 @@ import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from starlette.requests import Request
 
 from habitus.auth.dependencies import CurrentUser, DbSession, idempotent
@@ -68,31 +69,32 @@ def _fake_request(method: str, path: str) -> Request:
     )
 
 
-async def _arrange_in_flight(
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    key: str,
-    body: dict[str, Any],
-    *,
-    lease_left: timedelta,
-) -> None:
-    """A row as a request still running (or one that crashed) would have left it."""
+@asynccontextmanager
+async def _holding_the_key(
+    engine: AsyncEngine, user_id: uuid.UUID, key: str, body: dict[str, Any]
+) -> AsyncIterator[AsyncConnection]:
+    """A request still running: its transaction has claimed the key and not committed.
+    Leaving the block rolls it back (the request crashed)."""
     now = clock.now()
     fingerprint = idempotency.request_fingerprint(
         _fake_request("POST", INVITES), json.dumps(body).encode()
     )
-    session.add(
-        IdempotencyKey(
-            user_id=user_id,
-            key=key,
-            request_hash=fingerprint,
-            state="in_flight",
-            lease_token=secrets.token_hex(16),
-            lease_expires_at=now + lease_left,
-            expires_at=now + timedelta(hours=24),
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(
+            IdempotencyKey.__table__.insert().values(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                key=key,
+                request_hash=fingerprint,
+                created_at=now,
+                expires_at=now + timedelta(hours=24),
+            )
         )
-    )
-    await session.commit()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
 
 
 async def test_replay_is_byte_for_byte(client, admin, db_session):
@@ -127,7 +129,7 @@ async def test_replay_is_byte_for_byte(client, admin, db_session):
 
     row = await _key_row(db_session, admin.id, "invite-1")
     assert row is not None
-    assert row.state == "completed"
+    assert row.response_status == 201
     assert row.response_status == 201
 
 
@@ -196,47 +198,41 @@ async def test_keys_are_scoped_to_the_user(client, admin, db_session):
     assert await _count(db_session, Invite) == 2
 
 
-async def test_in_flight_is_409(make_client, admin, db_session):
-    """API.md Idempotency: same key while the first request is still in flight is 409."""
-    client = await make_client(idempotency_wait_seconds=0)
+async def test_in_flight_is_409(make_client, admin, engine, db_session):
+    """API.md Idempotency: same key while the first request is still in flight is 409
+    (once the wait for it, HABITUS_LOCK_TIMEOUT_SECONDS, runs out)."""
+    client = await make_client(lock_timeout_seconds=0.5)
     body = {"note": "slow"}
-    await _arrange_in_flight(db_session, admin.id, "busy", body, lease_left=timedelta(seconds=30))
-    response = await _post(client, admin, body, "busy")
-    assert response.status_code == 409
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["status"] == 409
-    assert "Idempotency-Key" in response.json()["detail"]
+    async with _holding_the_key(engine, admin.id, "busy", body):
+        response = await _post(client, admin, body, "busy")
+        assert response.status_code == 409
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 409
+        assert "Idempotency-Key" in response.json()["detail"]
     assert await _count(db_session, Invite) == 0
-    # The first request's row is left alone.
-    row = await _key_row(db_session, admin.id, "busy")
-    assert row is not None
-    assert row.state == "in_flight"
 
 
-async def test_in_flight_with_another_body_is_422(make_client, admin, db_session):
-    """API.md Idempotency: a different body is 422 even while the first is in flight."""
-    client = await make_client(idempotency_wait_seconds=0)
-    await _arrange_in_flight(
-        db_session, admin.id, "busy", {"note": "a"}, lease_left=timedelta(seconds=30)
-    )
-    response = await _post(client, admin, {"note": "b"}, "busy")
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+async def test_in_flight_with_another_body_is_409_too(make_client, admin, engine, db_session):
+    """API.md Idempotency: while the first request runs its body is not known yet: 409."""
+    client = await make_client(lock_timeout_seconds=0.5)
+    async with _holding_the_key(engine, admin.id, "busy", {"note": "a"}):
+        response = await _post(client, admin, {"note": "b"}, "busy")
+    assert response.status_code == 409
+    assert await _count(db_session, Invite) == 0
 
 
-async def test_expired_lease_is_taken_over(client, admin, db_session):
-    """idempotency.py: a lease left by a crashed process runs out; the next request runs."""
+async def test_a_crashed_first_request_leaves_nothing_behind(client, admin, engine, db_session):
+    """idempotency.py: the key is claimed in the request's own transaction, so a request
+    that died rolled its claim back: the retry simply runs."""
     body = {"note": "after a crash"}
-    await _arrange_in_flight(
-        db_session, admin.id, "crashed", body, lease_left=timedelta(seconds=-1)
-    )
+    async with _holding_the_key(engine, admin.id, "crashed", body):
+        pass  # rolled back: the process died before committing
     response = await _post(client, admin, body, "crashed")
     assert response.status_code == 201, response.text
     assert "idempotent-replayed" not in response.headers
     assert await _count(db_session, Invite) == 1
     row = await _key_row(db_session, admin.id, "crashed")
     assert row is not None
-    assert row.state == "completed"
     assert row.response_body == response.content
     replay = await _post(client, admin, body, "crashed")
     assert replay.content == response.content
@@ -380,7 +376,7 @@ async def test_concurrent_requests_with_distinct_keys_all_run(client, admin, db_
     assert await _count(db_session, IdempotencyKey) == 20
 
 
-# --- the release and lease rules, on test-only routes -------------------------------
+# --- failures and waiting, on test-only routes ----------------------------------------
 
 
 @dataclass
@@ -448,25 +444,23 @@ async def test_an_unexpected_failure_releases_the_key_and_writes_nothing(flaky_a
     assert await _count(db_session, Invite) == 1
 
 
-async def test_a_superseded_request_loses_and_writes_nothing(frozen_clock, flaky_app, db_session):
-    """idempotency.py: past its lease a request is taken over; the slow one gets 409 and its
-    writes are rolled back, so the work is done once."""
+async def test_a_retry_waits_for_the_first_request_and_replays_it(flaky_app, db_session):
+    """API.md Idempotency: a retry sent while the first request still runs waits for it
+    (the database holds the claimed key) and answers with its result, run once."""
     client = flaky_app.client
     user = await make_persona(client, "slow@example.org")
     headers = {**user.headers, "Idempotency-Key": "slow-one"}
     first = asyncio.create_task(client.post("/api/v1/test-only/slow", json={}, headers=headers))
     await asyncio.wait_for(flaky_app.started.wait(), timeout=10)
-    frozen_clock.shift(idempotency.LEASE_SECONDS + 1)  # the first one's lease runs out
-
-    second = await client.post("/api/v1/test-only/slow", json={}, headers=headers)
-    assert second.status_code == 201
-    assert second.json() == {"attempt": 2}
-
+    second = asyncio.create_task(client.post("/api/v1/test-only/slow", json={}, headers=headers))
+    await asyncio.sleep(0.3)
+    assert not second.done()  # waiting for the first one, not answered yet
     flaky_app.gate.set()
-    superseded = await first
-    assert superseded.status_code == 409
-    assert superseded.headers["content-type"] == "application/problem+json"
+    answered, retried = await first, await second
+    assert answered.status_code == 201
+    assert answered.json() == {"attempt": 1}
+    assert retried.status_code == 201
+    assert retried.content == answered.content
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert flaky_app.attempts == [1]
     assert await _count(db_session, Invite) == 1
-    replayed = await client.post("/api/v1/test-only/slow", json={}, headers=headers)
-    assert replayed.content == second.content
-    assert replayed.headers["idempotent-replayed"] == "true"

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus.kit import clock
 from habitus.models import Event
 
 # The kinds written today; consumers switch on these strings.
@@ -54,13 +55,19 @@ async def record(session: AsyncSession, user_id: uuid.UUID, events: list[DomainE
         return
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
-    session.add_all(
-        Event(
-            user_id=user_id,
-            habit_id=event.habit_id,
-            kind=event.kind,
-            local_date=event.local_date,
-            payload=event.payload,
-        )
-        for event in events
+    now = clock.now()
+    # One INSERT for all of them (no ORM objects: nobody reads them back here).
+    await session.execute(
+        insert(Event),
+        [
+            {
+                "user_id": user_id,
+                "habit_id": event.habit_id,
+                "kind": event.kind,
+                "local_date": event.local_date,
+                "payload": event.payload,
+                "created_at": now,
+            }
+            for event in events
+        ],
     )

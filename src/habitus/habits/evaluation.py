@@ -73,11 +73,11 @@ def state_from_row(row: HabitStateRow) -> HabitState:
     )
 
 
-def state_values(habit: Habit, version: int, basis: str, state: HabitState) -> dict[str, object]:
+def state_values(habit: Habit, basis: str, state: HabitState) -> dict[str, object]:
     return {
         "habit_id": habit.id,
         "user_id": habit.user_id,
-        "habit_version": version,
+        "history_version": habit.history_version,
         "basis": basis,
         "through": state.through,
         "folded_until": state.folded_until,
@@ -103,16 +103,11 @@ class HabitContext:
 
 
 async def contexts_for(
-    session: AsyncSession,
-    user: User,
-    habits: Sequence[Habit],
-    today: date,
-    *,
-    expect_version: int | None = None,
+    session: AsyncSession, user: User, habits: Sequence[Habit], today: date
 ) -> list[HabitContext]:
     """Three queries for any number of habits: versions, breaks, kept states. A kept
-    state is used when it was computed at the habit's version (or, inside a write that
-    has just bumped it, at `expect_version`), for the same week start, before today."""
+    state is used when it was computed at the habit's history version, for the same
+    week start, and before today."""
     ids = [habit.id for habit in habits]
     versions = await repository.versions_of(session, ids)
     everyone, each = await repository.breaks_for(session, user.id, ids)
@@ -123,7 +118,7 @@ async def contexts_for(
         row = kept.get(habit.id)
         usable = (
             row is not None
-            and row.habit_version == (habit.version if expect_version is None else expect_version)
+            and row.history_version == habit.history_version
             and row.basis == user.week_start
             and row.through < today
         )

@@ -61,17 +61,31 @@ async def next_position(session: AsyncSession, user_id: uuid.UUID) -> int:
 
 async def lock_for_write(
     session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID
-) -> int | None:
+) -> Habit | None:
     """Start a write to a habit: bump its version (cache keys, ETags) and, by doing so
     first, hold its row lock until commit, so concurrent writes to one habit run one
-    after the other and each reads what the previous one committed. None: not found."""
-    result = await session.execute(
+    after the other and each reads what the previous one committed. One statement:
+    the bumped row comes back. None: not found (or another user's)."""
+    result = await session.scalars(
         update(Habit)
         .where(Habit.id == habit_id, Habit.user_id == user_id)
         .values(version=Habit.version + 1)
-        .returning(Habit.version)
+        .returning(Habit),
+        execution_options={"populate_existing": True},
     )
-    return result.scalar_one_or_none()
+    return result.one_or_none()
+
+
+async def bump_history(session: AsyncSession, habit: Habit) -> None:
+    """The write rewrites what kept states have walked: they are stale from now."""
+    result = await session.execute(
+        update(Habit)
+        .where(Habit.id == habit.id)
+        .values(history_version=Habit.history_version + 1)
+        .returning(Habit.history_version)
+    )
+    habit.history_version = result.scalar_one()
+    await session.flush()
 
 
 # --- schedule versions ---------------------------------------------------------------
@@ -307,12 +321,8 @@ async def put_entry(
     return entry
 
 
-async def delete_entry(session: AsyncSession, habit_id: uuid.UUID, day: date) -> Entry | None:
-    entry = await entry_on(session, habit_id, day)
-    if entry is not None:
-        await session.delete(entry)
-        await session.flush()
-    return entry
+async def delete_entry(session: AsyncSession, habit_id: uuid.UUID, day: date) -> None:
+    await session.execute(delete(Entry).where(Entry.habit_id == habit_id, Entry.local_date == day))
 
 
 # --- kept states ---------------------------------------------------------------------------

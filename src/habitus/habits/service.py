@@ -14,16 +14,23 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus import db
 from habitus.auth import service as auth_service
 from habitus.core import time as core_time
-from habitus.core.evaluate import HabitNow, entries_needed_from, initial_state, window_timeline
+from habitus.core.evaluate import (
+    HabitNow,
+    HabitState,
+    entries_needed_from,
+    initial_state,
+    window_timeline,
+)
 from habitus.core.habits import EntryFact
 from habitus.core.outcomes import DONE, MISSED, Outcome, unit_start
 from habitus.core.scores import Logged, best_times, completion_rate
 from habitus.errors import AppError, FieldError, NotFound, ValidationFailed
 from habitus.events import service as events
 from habitus.events.service import DomainEvent
-from habitus.habits import repository
+from habitus.habits import repository, working_set
 from habitus.habits.evaluation import (
     Evaluated,
     HabitContext,
@@ -38,6 +45,8 @@ from habitus.kit import clock
 from habitus.models import Entry, Habit, User
 
 MAX_WINDOW_DAYS = 3660
+# A write keeps a newer walk of the history once the kept one is this far behind.
+STATE_REFRESH = timedelta(days=7)
 MILESTONES = (7, 14, 21, 30, 50, 66, 100, 150, 200, 365, 500, 730, 1000)
 
 
@@ -132,10 +141,9 @@ async def get_habit(session: AsyncSession, user: User, habit_id: uuid.UUID) -> H
 
 async def _locked(session: AsyncSession, user: User, habit_id: uuid.UUID) -> Habit:
     """The habit, fresh, with its version bumped and its row held for this write."""
-    if await repository.lock_for_write(session, user.id, habit_id) is None:
+    habit = await repository.lock_for_write(session, user.id, habit_id)
+    if habit is None:
         raise NotFound("No such habit.")
-    habit = await repository.habit_of(session, user.id, habit_id, fresh=True)
-    assert habit is not None
     return habit
 
 
@@ -226,17 +234,14 @@ async def delete_habit(session: AsyncSession, user: User, habit_id: uuid.UUID) -
 async def _keep_fresh_state(
     session: AsyncSession, user: User, habit: Habit, today: date, *, from_scratch: bool = False
 ) -> HabitNow:
-    """Evaluate the habit now (from its kept state unless the past changed) and keep
-    the result under the habit's current version."""
-    contexts = await contexts_for(session, user, [habit], today, expect_version=habit.version - 1)
-    ctx = contexts[0]
+    """Evaluate the habit now and keep the result. `from_scratch`: the change rewrote
+    the past (rules, dates, a break): bump the history version and walk it all again."""
     if from_scratch:
-        ctx = _without_state(ctx)
+        await repository.bump_history(session, habit)
+    ctx = (await contexts_for(session, user, [habit], today))[0]
     facts = await facts_for(session, [ctx], today)
     now = evaluate_context(ctx, facts.get(habit.id, {}), today, user.week_start)
-    await repository.save_state(
-        session, state_values(habit, habit.version, user.week_start, now.state)
-    )
+    await repository.save_state(session, state_values(habit, user.week_start, now.state))
     return now
 
 
@@ -294,10 +299,6 @@ def _check_day(habit: Habit, day: date, today: date) -> None:
         )
 
 
-def _fact(entry: Entry | None) -> EntryFact | None:
-    return EntryFact(entry.status, entry.value) if entry is not None else None  # type: ignore[arg-type]
-
-
 def _unit_outcome(
     ctx: HabitContext, facts: dict[date, EntryFact], day: date, today: date, week_start: int
 ) -> Outcome | None:
@@ -307,6 +308,33 @@ def _unit_outcome(
         if unit.first <= day <= unit.last:
             return unit.outcome
     return None
+
+
+async def _load_for_write(
+    session: AsyncSession, user: User, habit: Habit, day: date, today: date, week_start: int
+) -> tuple[HabitContext, date, dict[date, EntryFact]]:
+    """The habit's context and its entries from the first day this write reads: from the
+    working set this process kept after its last write (no query), else from the
+    database (four queries)."""
+    calendar = (user.timezone, user.day_start_hour, user.week_start)
+    kept = working_set.lookup(habit.id, habit.version - 1, calendar)
+    if (
+        kept is not None
+        and kept.state.through < today
+        and day > kept.state.through
+        and day >= kept.facts_from
+    ):
+        ctx = HabitContext(habit, kept.rules, list(kept.breaks), kept.state, kept.state_is_kept)
+        return ctx, kept.facts_from, dict(kept.facts)
+    ctx = (await contexts_for(session, user, [habit], today))[0]
+    # Entries from where the kept state continues, and the whole unit of the day.
+    first = min(entries_needed_from(ctx.state, ctx.rules), unit_start(ctx.rules, day, week_start))
+    rows = await repository.entry_facts(session, {habit.id: first})
+    return ctx, first, {row_day: _fact_of(status, value) for _, row_day, status, value in rows}
+
+
+def _fact_of(status: str, value: float | None) -> EntryFact:
+    return EntryFact(status, value)  # type: ignore[arg-type]
 
 
 async def _change_day(
@@ -319,48 +347,45 @@ async def _change_day(
     logged: bool,
     detail: dict[str, Any] | None = None,
 ) -> DayWrite:
-    """Run `change(habit, day) -> (entry | None, old fact | None)` as a write to one day,
+    """Run `change(habit, day, previous fact) -> entry | None` as a write to one day,
     with everything that comes with it: lock, checks, before/after, state, events."""
     habit = await _locked(session, user, habit_id)
     today = today_of(user)
     day = day or today
     _check_day(habit, day, today)
     week_start = core_time.weekday_number(user.week_start)
-    ctx = (await contexts_for(session, user, [habit], today, expect_version=habit.version - 1))[0]
-    # Entries from where the kept state continues, and the whole unit of the day.
-    first_needed = min(
-        entries_needed_from(ctx.state, ctx.rules), unit_start(ctx.rules, day, week_start)
-    )
-    facts = {
-        row_day: EntryFact(status, value)  # type: ignore[arg-type]
-        for _, row_day, status, value in await repository.entry_facts(
-            session, {habit.id: first_needed}
-        )
-    }
-    entry, previous = await change(habit, day)
-    before_facts = dict(facts)
-    if previous is None:
-        before_facts.pop(day, None)
-    else:
-        before_facts[day] = previous
-    before = evaluate_context(ctx, before_facts, today, user.week_start)
-    before_unit = _unit_outcome(ctx, before_facts, day, today, week_start)
-    after_facts = dict(before_facts)
+    ctx, facts_from, facts = await _load_for_write(session, user, habit, day, today, week_start)
+    previous = facts.get(day)
+    entry = await change(habit, day, previous)
+    before = evaluate_context(ctx, facts, today, user.week_start)
+    before_unit = _unit_outcome(ctx, facts, day, today, week_start)
+    after_facts = dict(facts)
     if entry is None:
         after_facts.pop(day, None)
     else:
-        after_facts[day] = EntryFact(entry.status, entry.value)
-    if day <= ctx.state.through:
-        # The kept state has already folded this day: walk the history again.
+        after_facts[day] = _fact_of(entry.status, entry.value)
+    after_unit = _unit_outcome(ctx, after_facts, day, today, week_start)
+    kept_state, kept_from, kept_facts = ctx.state, facts_from, after_facts
+    if day <= ctx.state.through or not ctx.state_is_kept:
+        # The kept state has already walked this day (or there is none): walk again.
+        if ctx.state_is_kept:
+            await repository.bump_history(session, habit)
         fresh = _without_state(ctx)
         all_facts = (await facts_for(session, [fresh], today)).get(habit.id, {})
         after = evaluate_context(fresh, all_facts, today, user.week_start)
+        kept_state = after.state
+        kept_from = entries_needed_from(kept_state, ctx.rules)
+        kept_facts = {key: fact for key, fact in all_facts.items() if key >= kept_from}
+        await repository.save_state(session, state_values(habit, user.week_start, kept_state))
     else:
         after = evaluate_context(ctx, after_facts, today, user.week_start)
-    after_unit = _unit_outcome(ctx, after_facts, day, today, week_start)
-    await repository.save_state(
-        session, state_values(habit, habit.version, user.week_start, after.state)
-    )
+        if after.state.through - ctx.state.through > STATE_REFRESH:
+            # Keep the walk recent, so reads continue from a few days back.
+            kept_state = after.state
+            kept_from = entries_needed_from(kept_state, ctx.rules)
+            kept_facts = {key: fact for key, fact in after_facts.items() if key >= kept_from}
+            await repository.save_state(session, state_values(habit, user.week_start, kept_state))
+    _remember(session, user, habit, ctx, kept_state, kept_from, kept_facts)
     caused = _consequences(habit, day, before, after, before_unit, after_unit)
     if logged and entry is not None:
         caused.insert(
@@ -389,6 +414,30 @@ async def _change_day(
         )
     await events.record(session, user.id, caused)
     return DayWrite(habit, entry, after, caused)
+
+
+def _remember(
+    session: AsyncSession,
+    user: User,
+    habit: Habit,
+    ctx: HabitContext,
+    state: HabitState,
+    facts_from: date,
+    facts: dict[date, EntryFact],
+) -> None:
+    """Leave what the next write to this habit reads, once this one has committed."""
+    kept = working_set.WorkingSet(
+        version=habit.version,
+        calendar=(user.timezone, user.day_start_hour, user.week_start),
+        rules=ctx.rules,
+        breaks=tuple(ctx.breaks),
+        state=state,
+        state_is_kept=True,
+        facts_from=facts_from,
+        facts=facts,
+    )
+    habit_id = habit.id
+    db.after_commit(session, lambda: working_set.store(habit_id, kept))
 
 
 def _consequences(
@@ -436,15 +485,13 @@ async def check_in(
     `value` (default 1; negative takes away, never below 0). Idempotency is the
     caller's (the key); repeating a boolean check-in changes nothing."""
 
-    async def change(habit: Habit, target_day: date) -> tuple[Entry, EntryFact | None]:
+    async def change(habit: Habit, target_day: date, _previous: EntryFact | None) -> Entry:
         if habit.kind == "boolean" and value is not None:
             raise ValidationFailed.field(
                 "value", "only measurable habits take a value", "forbidden"
             )
-        existing = await repository.entry_on(session, habit.id, target_day)
-        previous = _fact(existing)
         amount = (1.0 if value is None else value) if habit.kind == "measurable" else None
-        entry = await repository.add_to_entry(
+        return await repository.add_to_entry(
             session,
             habit=habit,
             day=target_day,
@@ -455,9 +502,8 @@ async def check_in(
             logged_tz=user.timezone,
             source=source,
         )
-        return entry, previous
 
-    added = {"added": (1.0 if value is None else value)} if value is not None else None
+    added = {"added": value} if value is not None else None
     return await _change_day(session, user, habit_id, day, change, logged=True, detail=added)
 
 
@@ -475,8 +521,7 @@ async def set_entry(
     """Set the day's entry exactly: done (with a value on a measurable habit), skipped
     (D3.3: the day is not required) or failed (an explicit miss, a quit habit's slip)."""
 
-    async def change(habit: Habit, target_day: date) -> tuple[Entry, EntryFact | None]:
-        stored = value
+    async def change(habit: Habit, target_day: date, _previous: EntryFact | None) -> Entry:
         if habit.kind == "boolean" and value is not None:
             raise ValidationFailed.field(
                 "value", "only measurable habits take a value", "forbidden"
@@ -485,21 +530,17 @@ async def set_entry(
             raise ValidationFailed.field(
                 "value", "is required to mark a measurable habit done", "required"
             )
-        if status == "skipped":
-            stored = None
-        previous = _fact(await repository.entry_on(session, habit.id, target_day))
-        entry = await repository.put_entry(
+        return await repository.put_entry(
             session,
             habit=habit,
             day=target_day,
             status=status,
-            value=stored,
+            value=None if status == "skipped" else value,
             note=note,
             logged_at=clock.now(),
             logged_tz=user.timezone,
             source=source,
         )
-        return entry, previous
 
     return await _change_day(session, user, habit_id, day, change, logged=True)
 
@@ -507,11 +548,11 @@ async def set_entry(
 async def remove_entry(
     session: AsyncSession, user: User, habit_id: uuid.UUID, *, day: date
 ) -> DayWrite:
-    """Undo: the day has no entry any more."""
+    """Undo: the day has no entry any more (nothing happens when there is none)."""
 
-    async def change(habit: Habit, target_day: date) -> tuple[None, EntryFact | None]:
-        removed = await repository.delete_entry(session, habit.id, target_day)
-        return None, _fact(removed)
+    async def change(habit: Habit, target_day: date, previous: EntryFact | None) -> None:
+        if previous is not None:
+            await repository.delete_entry(session, habit.id, target_day)
 
     return await _change_day(session, user, habit_id, day, change, logged=False)
 
@@ -664,19 +705,16 @@ async def refresh_states(
         wanted = set(habit_ids)
         habits = [habit for habit in habits if habit.id in wanted]
     today = today_of(user)
-    for habit in habits:
-        await repository.lock_for_write(session, user.id, habit.id)
-        await session.refresh(habit)
-        ctx = (await contexts_for(session, user, [habit], today, expect_version=habit.version - 1))[
-            0
-        ]
+    for listed in habits:
+        habit = await repository.lock_for_write(session, user.id, listed.id)
+        assert habit is not None
+        ctx = (await contexts_for(session, user, [habit], today))[0]
         if changed_from is None or changed_from <= ctx.state.through:
+            await repository.bump_history(session, habit)
             ctx = _without_state(ctx)
         facts = (await facts_for(session, [ctx], today)).get(habit.id, {})
         now = evaluate_context(ctx, facts, today, user.week_start)
-        await repository.save_state(
-            session, state_values(habit, habit.version, user.week_start, now.state)
-        )
+        await repository.save_state(session, state_values(habit, user.week_start, now.state))
 
 
 async def _after_calendar_change(session: AsyncSession, user: User) -> None:

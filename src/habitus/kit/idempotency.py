@@ -1,31 +1,32 @@
 """`Idempotency-Key` for POST requests (API.md "Idempotency").
 
-Flow, per (user, key):
-1. Before the handler runs, a row is committed in its own short transaction with the
-   request's hash and a lease (`in_flight`). A unique key makes a second row impossible.
-2. The handler's writes and the row's switch to `completed` (with the stored answer)
-   commit in the same transaction, so either both happen or neither does.
-3. The same key again: same body -> the stored answer, byte for byte, with
-   `Idempotent-Replayed: true`; another body -> 422; still in flight -> wait a
-   little for the answer, then 409. A lease left by a crashed process runs out and
-   the next request takes it over (nothing was written: step 2 never committed).
-A handler that raises, or answers 5xx, releases the key so the client can retry.
+The key is claimed in the request's own transaction, as its first write:
+`INSERT ... ON CONFLICT (user_id, key) DO NOTHING RETURNING id`.
+- The insert succeeds: the request runs; its answer is stored in the same row before
+  the transaction commits, so the writes and the stored answer exist together or not
+  at all. A request that fails rolls back and leaves no trace: the client may retry.
+- Someone committed the key already: same body -> that answer, byte for byte, with
+  `Idempotent-Replayed: true`; another body -> 422.
+- The key's first request is still running: the database makes the insert wait for
+  it (a row lock on PostgreSQL, the single writer on SQLite), then replays its answer;
+  past `HABITUS_LOCK_TIMEOUT_SECONDS` the answer is 409. A crashed first request
+  simply rolled back: nothing to clean up, no lease to expire.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from habitus import db
@@ -35,10 +36,9 @@ from habitus.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-LEASE_SECONDS = 60
-POLL_SECONDS = 0.05
 _STORED_HEADERS = ("content-type", "location", "etag")
 _STATE_ATTR = "idempotency_reservation"
+_ATTEMPTS = 3
 
 
 class Replay(Exception):
@@ -52,7 +52,6 @@ class Replay(Exception):
 @dataclass(slots=True)
 class Reservation:
     row_id: uuid.UUID
-    lease_token: str
 
 
 def validate_key(key: str) -> str:
@@ -84,7 +83,7 @@ def request_fingerprint(request: Request, body: bytes) -> str:
 
 
 async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, required: bool) -> None:
-    """Reserve `key` for this request, or raise `Replay` / 409 / 422."""
+    """Claim `key` for this request, or raise `Replay` / 409 / 422."""
     if key is None:
         if required:
             raise AppError(
@@ -96,70 +95,20 @@ async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, requir
         return
     key = validate_key(key)
     fingerprint = request_fingerprint(request, await request.body())
-    settings = request.app.state.settings
-    maker = _bookkeeping_sessions(request)
-    deadline = clock.monotonic() + settings.idempotency_wait_seconds
-    while True:
-        reservation = await _try_reserve(maker, user_id, key, fingerprint, settings)
-        if isinstance(reservation, Reservation):
-            setattr(request.state, _STATE_ATTR, reservation)
+    session = db.request_session(request)
+    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+    for _ in range(_ATTEMPTS):
+        row_id = await _claim(session, user_id, key, fingerprint, ttl)
+        if row_id is not None:
+            setattr(request.state, _STATE_ATTR, Reservation(row_id))
             return
-        if reservation is not None:  # a stored answer
-            raise Replay(reservation)
-        if clock.monotonic() >= deadline:
-            raise Conflict(
-                "A request with this Idempotency-Key is still being processed; retry in a moment.",
-                code="idempotency-key-in-flight",
-            )
-        await asyncio.sleep(POLL_SECONDS)
-
-
-def _bookkeeping_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    """Sessions for the key's own short transactions, on unpooled connections.
-
-    The request already holds a connection of the app's pool (it looked up the caller)
-    while it reserves or waits here; taking a second one from the same pool deadlocks
-    once every pooled connection belongs to a request waiting for another (20 concurrent
-    retries against a pool of 15). See `main.create_app`'s lifespan.
-    """
-    maker: async_sessionmaker[AsyncSession] = request.app.state.bookkeeping_sessionmaker
-    return maker
-
-
-async def _try_reserve(
-    maker: async_sessionmaker[AsyncSession],
-    user_id: uuid.UUID,
-    key: str,
-    fingerprint: str,
-    settings: object,
-) -> Reservation | Response | None:
-    """A Reservation when ours, a Response to replay, None while someone else runs it."""
-    now = clock.now()
-    lease = secrets.token_hex(16)
-    try:
-        async with db.independent_transaction(maker) as session:
-            row = IdempotencyKey(
-                user_id=user_id,
-                key=key,
-                request_hash=fingerprint,
-                state="in_flight",
-                lease_token=lease,
-                lease_expires_at=now + timedelta(seconds=LEASE_SECONDS),
-                expires_at=now + timedelta(hours=getattr(settings, "idempotency_ttl_hours", 24)),
-            )
-            session.add(row)
-            await session.flush()
-            return Reservation(row_id=row.id, lease_token=lease)
-    except IntegrityError:
-        pass
-    async with db.independent_transaction(maker) as session:
         existing = await session.scalar(
-            select(IdempotencyKey).where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
-            )
+            select(IdempotencyKey)
+            .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+            .execution_options(populate_existing=True)
         )
-        if existing is None:  # released in between: try again
-            return None
+        if existing is None:
+            continue  # its first request rolled back in between: claim it again
         if existing.request_hash != fingerprint:
             raise ValidationFailed(
                 [
@@ -172,21 +121,46 @@ async def _try_reserve(
                 ],
                 message="This Idempotency-Key was already used for a different request.",
             )
-        if existing.state == "completed":
-            return _stored_response(existing)
-        if existing.lease_expires_at is not None and existing.lease_expires_at <= now:
-            taken = await session.execute(
-                update(IdempotencyKey)
-                .where(
-                    IdempotencyKey.id == existing.id,
-                    IdempotencyKey.state == "in_flight",
-                    IdempotencyKey.lease_token == existing.lease_token,
-                )
-                .values(lease_token=lease, lease_expires_at=now + timedelta(seconds=LEASE_SECONDS))
-            )
-            if db.rowcount(taken) == 1:
-                return Reservation(row_id=existing.id, lease_token=lease)
-        return None
+        raise Replay(_stored_response(existing))
+    raise _in_flight()
+
+
+def _in_flight() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is still being processed; retry in a moment.",
+        code="idempotency-key-in-flight",
+    )
+
+
+async def _claim(
+    session: AsyncSession, user_id: uuid.UUID, key: str, fingerprint: str, ttl: timedelta
+) -> uuid.UUID | None:
+    """Insert the key's row; None when it exists (committed by another request)."""
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = clock.now()
+    statement = (
+        insert(IdempotencyKey)
+        .values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            key=key,
+            request_hash=fingerprint,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    try:
+        result = await session.execute(statement)
+    except DBAPIError as error:
+        if db.is_lock_timeout(error):
+            # The key's first request held it past the lock timeout.
+            raise _in_flight() from error
+        raise
+    row_id: uuid.UUID | None = result.scalar_one_or_none()
+    return row_id
 
 
 def _stored_response(row: IdempotencyKey) -> Response:
@@ -200,51 +174,27 @@ def _stored_response(row: IdempotencyKey) -> Response:
 
 
 async def complete(request: Request, response: Response) -> None:
-    """Store the answer with the request's own writes (same transaction)."""
+    """Store the answer in the key's row, in the request's transaction."""
     reservation: Reservation | None = getattr(request.state, _STATE_ATTR, None)
     if reservation is None:
         return
+    setattr(request.state, _STATE_ATTR, None)
     body = getattr(response, "body", None)
     headers = {name: value for name, value in response.headers.items() if name in _STORED_HEADERS}
-    session = db.request_session(request)
-    result = await session.execute(
+    await db.request_session(request).execute(
         update(IdempotencyKey)
-        .where(
-            IdempotencyKey.id == reservation.row_id,
-            IdempotencyKey.lease_token == reservation.lease_token,
-        )
+        .where(IdempotencyKey.id == reservation.row_id)
         .values(
-            state="completed",
-            lease_token=None,
-            lease_expires_at=None,
             response_status=response.status_code,
             response_headers=headers,
             response_body=bytes(body) if body is not None else b"",
         )
     )
-    if db.rowcount(result) != 1:
-        # Our lease ran out and another request took the key over: let it win.
-        raise Conflict(
-            "This request took too long and was superseded by a retry with the same "
-            "Idempotency-Key.",
-            code="idempotency-key-superseded",
-        )
-    setattr(request.state, _STATE_ATTR, None)
 
 
-async def release(request: Request) -> None:
-    """Forget a reservation whose request failed, so a retry runs it afresh."""
-    reservation: Reservation | None = getattr(request.state, _STATE_ATTR, None)
-    if reservation is None:
-        return
+def forget(request: Request) -> None:
+    """The request failed and rolls back: its claim goes with it."""
     setattr(request.state, _STATE_ATTR, None)
-    async with db.independent_transaction(_bookkeeping_sessions(request)) as session:
-        await session.execute(
-            delete(IdempotencyKey).where(
-                IdempotencyKey.id == reservation.row_id,
-                IdempotencyKey.lease_token == reservation.lease_token,
-            )
-        )
 
 
 async def purge_expired(session: AsyncSession) -> int:

@@ -35,13 +35,13 @@ class TransactionalRoute(APIRoute):
                 )
                 if failed:
                     await db.rollback_request(request)
-                    await idempotency.release(request)
+                    idempotency.forget(request)
                     return response
                 await idempotency.complete(request, response)
                 await db.commit_request(request)
             except BaseException:
                 await db.rollback_request(request)
-                await idempotency.release(request)
+                idempotency.forget(request)
                 raise
             finally:
                 await db.close_request(request)

@@ -20,6 +20,8 @@ class Event(Base):
     metrics) read it in order and keep their place in `event_cursors`."""
 
     __tablename__ = "events"
+    # AUTOINCREMENT on SQLite: ids are never reused, even after the newest rows go.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - read by SQLAlchemy
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
     user_id: Mapped[uuid.UUID] = mapped_column(

@@ -36,4 +36,7 @@ class Habit(IdMixin, CreatedAtMixin, Base):
     archived_at: Mapped[datetime | None]
     # Changes with every write that touches the habit's days: a cache and ETag key.
     version: Mapped[int] = mapped_column(default=1)
+    # Changes only when a write rewrites what a kept state has already walked (an old
+    # day, the rules, a break): the key of `habit_states`. Today's check-ins leave it.
+    history_version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -22,8 +22,9 @@ class HabitStateRow(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    # The habit's version when this was computed: any later write makes it stale...
-    habit_version: Mapped[int]
+    # The habit's history_version when this was computed: a later rewrite of the past
+    # makes it stale...
+    history_version: Mapped[int]
     # ...and so does a change of what the walk assumed beyond the data (the week start).
     basis: Mapped[str] = mapped_column(String(16))
     through: Mapped[date]

@@ -11,7 +11,8 @@ from habitus.models.base import Base, CreatedAtMixin, IdMixin
 
 
 class IdempotencyKey(IdMixin, CreatedAtMixin, Base):
-    """A POST's `Idempotency-Key`, per user: in flight, then its stored answer."""
+    """A POST's `Idempotency-Key`, per user, and the answer it got. Claimed and answered
+    in the request's own transaction: a committed row always holds its answer."""
 
     __tablename__ = "idempotency_keys"
     __table_args__ = (UniqueConstraint("user_id", "key"),)
@@ -19,10 +20,6 @@ class IdempotencyKey(IdMixin, CreatedAtMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16))  # "in_flight" or "completed"
-    # Whoever holds the lease runs the request; a crashed holder's lease runs out.
-    lease_token: Mapped[str | None] = mapped_column(String(64))
-    lease_expires_at: Mapped[datetime | None]
     response_status: Mapped[int | None]
     response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
