@@ -4,14 +4,10 @@ A diagnostic for `checkin_load.py`: seeds 50 habits x 10 years (SQLite and/or
 PostgreSQL), starts the real app in-process (`httpx.ASGITransport`), and sends
 sequential check-ins (a measurable habit, `{"value": 1}`, a new `Idempotency-Key` each)
 with timers wrapped around the steps of the request (looked up as module attributes,
-so nothing in `src/` changes) and a listener on every SQL statement of both engines.
+so nothing in `src/` changes) and a listener on every SQL statement.
 
 Prints the median request time, the mean time of each step (inclusive), and each
 SQL statement with its count and mean time per request.
-
-`--pooled-bookkeeping` swaps the idempotency keys' unpooled engine (`main.py`
-builds it with NullPool) for a pooled one, to show what a new connection per
-request costs.
 
     .venv/bin/python -m bench.checkin_breakdown [--reps 200] [--only sqlite|postgresql]
 """
@@ -41,12 +37,10 @@ from bench.today_bench import FAST_ARGON2, app_client
 # (module, attribute, label, depth): the steps of a check-in, outermost first.
 STEPS = [
     ("habitus.auth.dependencies", "_from_bearer", "auth: token -> sign-in + user", 0),
-    ("habitus.kit.idempotency", "_try_reserve", "idempotency: reserve key (own tx)", 0),
+    ("habitus.kit.idempotency", "_claim", "idempotency: claim the key (in the tx)", 0),
     ("habitus.habits.service", "check_in", "service.check_in", 0),
-    ("habitus.habits.service", "_locked", "lock: version bump + load habit", 1),
-    ("habitus.habits.service", "contexts_for", "contexts: versions, breaks, state", 1),
-    ("habitus.habits.repository", "entry_facts", "entries since the kept state", 1),
-    ("habitus.habits.repository", "entry_on", "the day's entry (before)", 1),
+    ("habitus.habits.service", "_locked", "lock: version bump returning the habit", 1),
+    ("habitus.habits.service", "_load_for_write", "working set (cache, else 4 queries)", 1),
     ("habitus.habits.repository", "add_to_entry", "upsert the entry", 1),
     ("habitus.habits.service", "evaluate_context", "evaluate (core.advance)", 1),
     ("habitus.habits.service", "_unit_outcome", "unit outcome (core)", 1),
@@ -124,20 +118,13 @@ class Statements:
         self.seconds.clear()
 
 
-async def breakdown(url: str, label: str, reps: int, pooled: bool) -> None:
+async def breakdown(url: str, label: str, reps: int) -> None:
     seeded = await seed(url, argon2=FAST_ARGON2)
     print(f"  [{label}] seeded: {describe(seeded)}", flush=True)
     with tempfile.TemporaryDirectory(prefix="habitus-breakdown-") as tmp:
         async with app_client(url, Path(tmp)) as (client, app):
-            from habitus import db
-
-            bookkeeping = None
-            if pooled:
-                bookkeeping = db.create_engine(url)
-                app.state.bookkeeping_sessionmaker = db.create_sessionmaker(bookkeeping)
             statements = Statements()
             statements.attach(app.state.engine, "request")
-            statements.attach(app.state.bookkeeping_sessionmaker.kw["bind"], "bookkeeping")
             login = await client.post(
                 "/api/v1/auth/login", json={"email": seeded.email, "password": seeded.password}
             )
@@ -164,11 +151,8 @@ async def breakdown(url: str, label: str, reps: int, pooled: bool) -> None:
                     samples.append((time.perf_counter() - started) * 1000)
             finally:
                 restore()
-                if bookkeeping is not None:
-                    await bookkeeping.dispose()
-    variant = " (pooled bookkeeping engine)" if pooled else ""
     print(
-        f"  {label}{variant}: check-in median {statistics.median(samples):.2f} ms, "
+        f"  {label}: check-in median {statistics.median(samples):.2f} ms, "
         f"mean {statistics.fmean(samples):.2f} ms over {reps} sequential requests"
     )
     for _, _, step, depth in STEPS:
@@ -193,17 +177,16 @@ async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="habitus-breakdown-") as tmp:
         if args.only in (None, "sqlite"):
             with sqlite_database(Path(tmp), "breakdown") as url:
-                await breakdown(url, "sqlite", args.reps, args.pooled_bookkeeping)
+                await breakdown(url, "sqlite", args.reps)
         if args.only in (None, "postgresql"):
             async with postgres_database("breakdown") as url:
-                await breakdown(url, "postgresql", args.reps, args.pooled_bookkeeping)
+                await breakdown(url, "postgresql", args.reps)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--pooled-bookkeeping", action="store_true")
     asyncio.run(main_async(parser.parse_args(argv)))
     return 0
 

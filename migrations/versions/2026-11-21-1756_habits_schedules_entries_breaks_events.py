@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column(
             "last_event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
+        sa.Column("last_txid", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", habitus.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", name=op.f("pk_event_cursors")),
     )
@@ -44,14 +45,16 @@ def upgrade() -> None:
         sa.Column("local_date", sa.Date(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", habitus.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("txid", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_events_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        sqlite_autoincrement=True
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_habit_id"), ["habit_id"], unique=False)
+        batch_op.create_index("ix_events_txid_id", ["txid", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_user_id"), ["user_id"], unique=False)
 
     op.create_table(
@@ -220,6 +223,7 @@ def downgrade() -> None:
     op.drop_table("habits")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_user_id"))
+        batch_op.drop_index("ix_events_txid_id")
         batch_op.drop_index(batch_op.f("ix_events_habit_id"))
 
     op.drop_table("events")

@@ -9,8 +9,9 @@ places allowed to call `commit()` (tests/test_architecture.py checks it).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -79,6 +80,43 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 # --- the request boundary -------------------------------------------------------
+
+
+class WriterQueue:
+    """SQLite has one writer at a time, and a writer that finds the database locked
+    sleeps in its busy handler (1, 2, 5 ... 100 ms) before trying again, leaving the
+    lock idle meanwhile. Requests that may write take turns here instead, in order,
+    and each starts the moment the previous one commits. PostgreSQL needs none of
+    this (row locks wake waiters at once): there the queue is a no-op."""
+
+    def __init__(self, *, enabled: bool, timeout_seconds: float) -> None:
+        self._lock = asyncio.Lock() if enabled else None
+        self._timeout = timeout_seconds
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        if self._lock is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._lock.acquire()
+        except TimeoutError as error:
+            raise WriterBusy from error
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+
+class WriterBusy(Exception):
+    pass
+
+
+def writer_turn(connection: HTTPConnection) -> AbstractAsyncContextManager[None]:
+    queue: WriterQueue = connection.app.state.writer_queue
+    return queue.turn()
+
 
 _SESSION_ATTR = "db_session"
 

@@ -19,6 +19,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from habitus.db import WriterBusy, is_lock_timeout
+
 log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -248,6 +250,7 @@ def wants_json(request: Request) -> bool:
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(WriterBusy, _writer_busy)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
 
@@ -267,21 +270,24 @@ async def _app_error(request: Request, error: AppError) -> Response:
     return await _web_error(request, error)
 
 
-async def _database_error(request: Request, error: DBAPIError) -> Response:
-    from habitus.db import is_lock_timeout
+def _busy() -> AppError:
+    return AppError(
+        "The server is busy with a conflicting change; retry in a moment.",
+        status_code=503,
+        code="busy",
+        headers={"Retry-After": "1"},
+    )
 
+
+async def _writer_busy(request: Request, _error: Exception) -> Response:
+    return await _app_error(request, _busy())
+
+
+async def _database_error(request: Request, error: DBAPIError) -> Response:
     if is_lock_timeout(error):
         # Another request held what this one needed for too long: not the client's
         # fault, and a retry will most likely succeed.
-        return await _app_error(
-            request,
-            AppError(
-                "The server is busy with a conflicting change; retry in a moment.",
-                status_code=503,
-                code="busy",
-                headers={"Retry-After": "1"},
-            ),
-        )
+        return await _app_error(request, _busy())
     raise error
 
 

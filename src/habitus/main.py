@@ -63,6 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limiter = build_limiter(settings.redis_url, settings.redis_prefix + "rl:")
         app.state.engine = engine
         app.state.sessionmaker = db.create_sessionmaker(engine)
+        app.state.writer_queue = db.WriterQueue(
+            enabled=engine.dialect.name == "sqlite",
+            timeout_seconds=settings.lock_timeout_seconds,
+        )
         app.state.ctx = AppContext.build(settings, limiter)
         background = (
             asyncio.create_task(housekeeping.run_forever(app.state.sessionmaker))

@@ -16,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from habitus.events import service as events_service
 from habitus.models import Entry, Event, IdempotencyKey
 from tests.conftest import REDIS_URL, TEST_SECRET
 from tests.fixtures.database import backend
@@ -146,17 +148,18 @@ async def _lock_waiters(connection: Any) -> int:
 
 
 @pytest.mark.skipif(backend() != "postgresql", reason="needs PostgreSQL row locks")
-async def test_event_ids_follow_commit_order(client, alice, bob, engine, db_session):
-    """ARCHITECTURE events: ids increase in commit order, so a reader never misses one.
-
-    Alice's undo is held just before it commits (her user row is locked, which her
-    event's foreign key must share-lock) while Bob checks in. Whatever Bob's request
-    does meanwhile, a reader that has seen some id must never later find one of
-    Alice's events below it.
+async def test_event_readers_miss_nothing_when_commits_interleave(
+    client, alice, bob, engine, db_session
+):
+    """ARCHITECTURE events: a reader of the log (events.service.read_after) never steps
+    past an event that commits later. Alice's undo is held just before it commits (her
+    user row is locked, which her event's foreign key must share-lock) while Bob checks
+    in and commits; a reader reads meanwhile and again after: it gets every event once.
     """
     mine = await create_habit(client, alice)
     theirs = await create_habit(client, bob)
     await entry_put(client, alice, mine["id"], "2026-11-21", status="done")
+    start, position = await read_after_in(engine, events_service.Position())
     async with engine.connect() as holder, engine.connect() as watcher:
         await holder.begin()
         await holder.execute(
@@ -174,20 +177,36 @@ async def test_event_ids_follow_commit_order(client, alice, bob, engine, db_sess
             if bobs.done() or await _lock_waiters(watcher) >= 2:
                 break
             await asyncio.sleep(0.02)
-        seen = await watcher.scalar(text("SELECT coalesce(max(id), 0) FROM events"))
         await watcher.commit()
+        during, position = await read_after_in(engine, position)
         await holder.rollback()
         assert (await undo).status_code == 204
         assert (await bobs).status_code == 201
-    rows = list(await db_session.scalars(select(Event).order_by(Event.id)))
+    after, _ = await read_after_in(engine, position)
+    read = [event.id for event in during + after]
+    assert len(read) == len(set(read)), "an event was read twice"
+    everything = set(await db_session.scalars(select(Event.id)))
     await db_session.commit()
-    removed = [row for row in rows if row.kind == "entry_removed"]
-    assert len(removed) == 1
-    # Committed after the reader saw `seen`: its id must be above it.
-    assert removed[0].id > seen
-    # And Bob's events, which committed after Alice's, come after hers.
-    bobs_logged = [row for row in rows if row.user_id == bob.id and row.kind == "habit_logged"]
-    assert bobs_logged[0].id > removed[0].id
+    already = {event.id for event in start}
+    assert set(read) == everything - already, "the reader missed an event"
+    kinds = [event.kind for event in during + after]
+    assert "entry_removed" in kinds
+    assert "habit_logged" in kinds
+
+
+async def read_after_in(
+    engine: AsyncEngine, position: events_service.Position
+) -> tuple[list[Event], events_service.Position]:
+    """Read the log to its end from `position` (a consumer's loop, in a fresh session)."""
+    read: list[Event] = []
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        while True:
+            batch, position = await events_service.read_after(session, position, limit=3)
+            if not batch:
+                break
+            read.extend(batch)
+        await session.commit()
+    return read, position
 
 
 @pytest.mark.slow

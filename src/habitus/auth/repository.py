@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
@@ -25,16 +25,20 @@ async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
+_SESSION_WITH_USER = (
+    select(AuthSession, User)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == bindparam("sid"), AuthSession.user_id == bindparam("uid"))
+)
+
+
 async def session_with_user(
     session: AsyncSession, *, session_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[AuthSession, User] | None:
-    """One query: the sign-in and its user, both needed on every authenticated request."""
+    """One query (built once): the sign-in and its user, both needed on every
+    authenticated request."""
     row = (
-        await session.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.id == session_id, AuthSession.user_id == user_id)
-        )
+        await session.execute(_SESSION_WITH_USER, {"sid": session_id, "uid": user_id})
     ).one_or_none()
     return (row[0], row[1]) if row else None
 

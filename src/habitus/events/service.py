@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.kit import clock
@@ -28,9 +28,9 @@ STREAK_BROKEN = "streak_broken"
 BREAK_CREATED = "break_created"
 BREAK_DELETED = "break_deleted"
 
-# PostgreSQL transaction-level advisory lock that orders writers of the log (any
-# constant no other feature uses; the bytes of "hbevents").
-EVENT_LOG_LOCK = int.from_bytes(b"hbevents", "big") & 0x7FFF_FFFF_FFFF_FFFF
+_INSERT_EVENTS = insert(Event)
+# On PostgreSQL each event carries the id of the transaction that wrote it.
+_INSERT_EVENTS_PG = insert(Event).values(txid=text("pg_current_xact_id()::text::bigint"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,23 +42,15 @@ class DomainEvent:
 
 
 async def record(session: AsyncSession, user_id: uuid.UUID, events: list[DomainEvent]) -> None:
-    """Append `events` to the log (written with the request's transaction).
-
-    Consumers read the log by id and keep their place, so ids must be handed out in
-    commit order: a reader that has seen id n must never later find a new id below n.
-    A sequence alone does not promise that on PostgreSQL (a transaction can take an id,
-    then commit after a later one), so the writer first takes a transaction-level lock
-    that it holds until it commits; SQLite's single writer already orders them. Call
-    this after the change's own writes, so the lock is the last one a writer takes.
-    """
+    """Append `events` to the log (written with the request's transaction), in one
+    INSERT. How readers never miss one is `read_after`'s business; writers take no
+    lock for it."""
     if not events:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOG_LOCK})
     now = clock.now()
-    # One INSERT for all of them (no ORM objects: nobody reads them back here).
+    postgres = session.get_bind().dialect.name == "postgresql"
     await session.execute(
-        insert(Event),
+        _INSERT_EVENTS_PG if postgres else _INSERT_EVENTS,
         [
             {
                 "user_id": user_id,
@@ -71,3 +63,44 @@ async def record(session: AsyncSession, user_id: uuid.UUID, events: list[DomainE
             for event in events
         ],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a reader of the log stands: (transaction id, event id) of the last event
+    it has read (transaction id 0 on SQLite)."""
+
+    txid: int = 0
+    event_id: int = 0
+
+
+async def read_after(
+    session: AsyncSession, position: Position, limit: int = 500
+) -> tuple[list[Event], Position]:
+    """The next events after `position`, in an order no later commit can get ahead of.
+
+    SQLite has one writer at a time, so ids follow commit order. PostgreSQL hands out
+    ids when rows are written, and a transaction that took an id early may commit
+    after one that took a later id: a reader by id alone could step past it. So each
+    event records its transaction id, and only events of transactions older than the
+    oldest one still running are read (they are all committed or gone), ordered by
+    (transaction id, event id). A slow transaction delays readers; it never hides an
+    event from them.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        horizon = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        query = (
+            select(Event)
+            .where(
+                tuple_(Event.txid, Event.id) > tuple_(position.txid, position.event_id),
+                Event.txid < horizon,
+            )
+            .order_by(Event.txid, Event.id)
+        )
+    else:
+        query = select(Event).where(Event.id > position.event_id).order_by(Event.id)
+    rows = list(await session.scalars(query.limit(limit)))
+    if not rows:
+        return rows, position
+    last = rows[-1]
+    return rows, Position(last.txid or 0, last.id)

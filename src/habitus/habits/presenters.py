@@ -12,6 +12,7 @@ from habitus.core.schedule import describe, version_index
 from habitus.events.service import DomainEvent
 from habitus.habits import repository, service
 from habitus.habits.evaluation import Evaluated
+from habitus.habits.repository import EntryRecord
 from habitus.habits.schemas import (
     CheckinOut,
     EntryOut,
@@ -120,7 +121,7 @@ async def today_habits(session: AsyncSession, user: User) -> tuple[date, list[Ha
     return today, [habit_out(item) for item in evaluated]
 
 
-def entry_out(entry: Entry) -> EntryOut:
+def entry_out(entry: Entry | EntryRecord) -> EntryOut:
     return EntryOut(
         habit_id=entry.habit_id,
         date=entry.local_date,

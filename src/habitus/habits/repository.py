@@ -10,9 +10,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import Float, Table, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +60,15 @@ async def next_position(session: AsyncSession, user_id: uuid.UUID) -> int:
     return 0 if highest is None else highest + 1
 
 
+_LOCK_FOR_WRITE = (
+    update(Habit)
+    .where(Habit.id == bindparam("lock_habit"), Habit.user_id == bindparam("lock_user"))
+    .values(version=Habit.version + 1)
+    .returning(Habit)
+    .execution_options(populate_existing=True, synchronize_session=False)
+)
+
+
 async def lock_for_write(
     session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID
 ) -> Habit | None:
@@ -66,13 +76,7 @@ async def lock_for_write(
     first, hold its row lock until commit, so concurrent writes to one habit run one
     after the other and each reads what the previous one committed. One statement:
     the bumped row comes back. None: not found (or another user's)."""
-    result = await session.scalars(
-        update(Habit)
-        .where(Habit.id == habit_id, Habit.user_id == user_id)
-        .values(version=Habit.version + 1)
-        .returning(Habit),
-        execution_options={"populate_existing": True},
-    )
+    result = await session.scalars(_LOCK_FOR_WRITE, {"lock_habit": habit_id, "lock_user": user_id})
     return result.one_or_none()
 
 
@@ -211,6 +215,56 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
+class EntryRecord(Protocol):
+    """An entry as a write hands it back (a row, not an ORM object)."""
+
+    habit_id: uuid.UUID
+    local_date: date
+    status: str
+    value: float | None
+    note: str | None
+    logged_at: datetime
+    source: str
+
+
+_ENTRY_COLUMNS = (
+    "id",
+    "habit_id",
+    "user_id",
+    "local_date",
+    "status",
+    "value",
+    "note",
+    "logged_at",
+    "logged_tz",
+    "source",
+    "created_at",
+    "updated_at",
+)
+
+
+@lru_cache(maxsize=16)
+def _add_to_entry_statement(dialect: str, adds: bool, has_note: bool) -> Any:
+    """Built once per shape: a check-in is the hottest write; only its values change."""
+    table = cast(Table, Entry.__table__)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.values({name: bindparam(name) for name in _ENTRY_COLUMNS})
+    changes: dict[str, Any] = {
+        name: insert.excluded[name]
+        for name in ("status", "logged_at", "logged_tz", "source", "updated_at")
+    }
+    if adds:
+        # `value` holds max(add, 0) for a new row; an existing one takes the raw amount
+        # (negative for a "-" tap), never going below 0.
+        total = func.coalesce(table.c.value, 0.0) + bindparam("add", type_=Float)
+        changes["value"] = case((total < 0, 0.0), else_=total)
+    if has_note:
+        changes["note"] = insert.excluded.note
+    return statement.on_conflict_do_update(
+        index_elements=["habit_id", "local_date"], set_=changes
+    ).returning(*table.c)
+
+
 async def add_to_entry(
     session: AsyncSession,
     *,
@@ -222,11 +276,13 @@ async def add_to_entry(
     logged_at: datetime,
     logged_tz: str,
     source: str,
-) -> Entry:
+) -> EntryRecord:
     """One atomic statement: create the day's entry or update it, adding `add` to its
     value (never below 0). Concurrent check-ins add up exactly (D4.4)."""
-    insert = _insert(session)(Entry)
-    values = {
+    statement = _add_to_entry_statement(
+        session.get_bind().dialect.name, add is not None, note is not None
+    )
+    parameters: dict[str, Any] = {
         "id": uuid.uuid4(),
         "habit_id": habit.id,
         "user_id": habit.user_id,
@@ -240,32 +296,10 @@ async def add_to_entry(
         "created_at": logged_at,
         "updated_at": logged_at,
     }
-    changes: dict[str, Any] = {
-        "status": insert.excluded.status,
-        "logged_at": insert.excluded.logged_at,
-        "logged_tz": insert.excluded.logged_tz,
-        "source": insert.excluded.source,
-        "updated_at": insert.excluded.updated_at,
-    }
     if add is not None:
-        # excluded.value holds max(add, 0); the raw amount may be negative (a "-" tap).
-        changes["value"] = _clamped_sum(Entry.value, add)
-    if note is not None:
-        changes["note"] = insert.excluded.note
-    statement = (
-        insert.values(**values)
-        .on_conflict_do_update(index_elements=["habit_id", "local_date"], set_=changes)
-        .returning(Entry)
-    )
-    entry: Entry = (
-        await session.scalars(statement, execution_options={"populate_existing": True})
-    ).one()
-    return entry
-
-
-def _clamped_sum(column: Any, add: float) -> Any:
-    total = func.coalesce(column, 0.0) + literal(add)
-    return case((total < 0, 0.0), else_=total)
+        parameters["add"] = add
+    row: EntryRecord = (await session.execute(statement, parameters)).one()
+    return row
 
 
 async def put_entry(
@@ -279,7 +313,7 @@ async def put_entry(
     logged_at: datetime,
     logged_tz: str,
     source: str,
-) -> Entry:
+) -> EntryRecord:
     """Set the day's entry to exactly this (create or replace)."""
     insert = _insert(session)(Entry)
     values = {
@@ -313,12 +347,10 @@ async def put_entry(
                 )
             },
         )
-        .returning(Entry)
+        .returning(*Entry.__table__.c)
     )
-    entry: Entry = (
-        await session.scalars(statement, execution_options={"populate_existing": True})
-    ).one()
-    return entry
+    row: EntryRecord = (await session.execute(statement)).one()
+    return row
 
 
 async def delete_entry(session: AsyncSession, habit_id: uuid.UUID, day: date) -> None:

@@ -40,6 +40,7 @@ from habitus.habits.evaluation import (
     facts_for,
     state_values,
 )
+from habitus.habits.repository import EntryRecord
 from habitus.habits.schemas import HabitCreate, HabitUpdate, schedule_to_json
 from habitus.kit import clock
 from habitus.models import Entry, Habit, User
@@ -257,7 +258,7 @@ class DayWrite:
     """What a change to one day answers with."""
 
     habit: Habit
-    entry: Entry | None
+    entry: EntryRecord | None
     now: HabitNow
     events: list[DomainEvent]
 
@@ -485,7 +486,7 @@ async def check_in(
     `value` (default 1; negative takes away, never below 0). Idempotency is the
     caller's (the key); repeating a boolean check-in changes nothing."""
 
-    async def change(habit: Habit, target_day: date, _previous: EntryFact | None) -> Entry:
+    async def change(habit: Habit, target_day: date, _previous: EntryFact | None) -> EntryRecord:
         if habit.kind == "boolean" and value is not None:
             raise ValidationFailed.field(
                 "value", "only measurable habits take a value", "forbidden"
@@ -521,7 +522,7 @@ async def set_entry(
     """Set the day's entry exactly: done (with a value on a measurable habit), skipped
     (D3.3: the day is not required) or failed (an explicit miss, a quit habit's slip)."""
 
-    async def change(habit: Habit, target_day: date, _previous: EntryFact | None) -> Entry:
+    async def change(habit: Habit, target_day: date, _previous: EntryFact | None) -> EntryRecord:
         if habit.kind == "boolean" and value is not None:
             raise ValidationFailed.field(
                 "value", "only measurable habits take a value", "forbidden"

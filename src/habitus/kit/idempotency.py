@@ -20,10 +20,11 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from fastapi import Request
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,28 +133,36 @@ def _in_flight() -> Conflict:
     )
 
 
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: str) -> Any:
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, IdempotencyKey.__table__)
+    columns = ("id", "user_id", "key", "request_hash", "created_at", "expires_at")
+    return (
+        insert(table)
+        .values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(table.c.id)
+    )
+
+
 async def _claim(
     session: AsyncSession, user_id: uuid.UUID, key: str, fingerprint: str, ttl: timedelta
 ) -> uuid.UUID | None:
     """Insert the key's row; None when it exists (committed by another request)."""
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = clock.now()
-    statement = (
-        insert(IdempotencyKey)
-        .values(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            key=key,
-            request_hash=fingerprint,
-            created_at=now,
-            expires_at=now + ttl,
-        )
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(IdempotencyKey.id)
-    )
     try:
-        result = await session.execute(statement)
+        result = await session.execute(
+            _claim_statement(session.get_bind().dialect.name),
+            {
+                "id": uuid.uuid4(),
+                "user_id": user_id,
+                "key": key,
+                "request_hash": fingerprint,
+                "created_at": now,
+                "expires_at": now + ttl,
+            },
+        )
     except DBAPIError as error:
         if db.is_lock_timeout(error):
             # The key's first request held it past the lock timeout.
@@ -182,14 +191,26 @@ async def complete(request: Request, response: Response) -> None:
     body = getattr(response, "body", None)
     headers = {name: value for name, value in response.headers.items() if name in _STORED_HEADERS}
     await db.request_session(request).execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == reservation.row_id)
-        .values(
-            response_status=response.status_code,
-            response_headers=headers,
-            response_body=bytes(body) if body is not None else b"",
-        )
+        _COMPLETE,
+        {
+            "row": reservation.row_id,
+            "response_status": response.status_code,
+            "response_headers": headers,
+            "response_body": bytes(body) if body is not None else b"",
+        },
     )
+
+
+_TABLE = cast(Table, IdempotencyKey.__table__)
+_COMPLETE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row"))
+    .values(
+        response_status=bindparam("response_status"),
+        response_headers=bindparam("response_headers"),
+        response_body=bindparam("response_body"),
+    )
+)
 
 
 def forget(request: Request) -> None:

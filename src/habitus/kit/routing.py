@@ -19,10 +19,18 @@ from starlette.responses import Response
 from habitus import db
 from habitus.kit import idempotency
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class TransactionalRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            if request.method in SAFE_METHODS:
+                return await run_in_transaction(request)
+            async with db.writer_turn(request):
+                return await run_in_transaction(request)
 
         async def run_in_transaction(request: Request) -> Response:
             try:
@@ -47,4 +55,4 @@ class TransactionalRoute(APIRoute):
                 await db.close_request(request)
             return response
 
-        return run_in_transaction
+        return run

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitus.kit import clock
@@ -21,7 +21,10 @@ class Event(Base):
 
     __tablename__ = "events"
     # AUTOINCREMENT on SQLite: ids are never reused, even after the newest rows go.
-    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - read by SQLAlchemy
+    __table_args__ = (
+        Index("ix_events_txid_id", "txid", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -33,6 +36,9 @@ class Event(Base):
     local_date: Mapped[date | None]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # PostgreSQL: the writing transaction's id, which lets readers skip no event
+    # (events.service.read_after). SQLite: NULL (one writer, ids in commit order).
+    txid: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class EventCursor(Base):
@@ -41,5 +47,6 @@ class EventCursor(Base):
     __tablename__ = "event_cursors"
 
     consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_txid: Mapped[int] = mapped_column(BigInteger, default=0)
     last_event_id: Mapped[int] = mapped_column(EventId, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
