@@ -120,6 +120,17 @@ def step_days(
                 scores.append(score)
         return previous, score
     window, need, at_most = rule.window, rule.need, rule.at_most
+    if window == 1 and need > 0:
+        # A daily measurable habit: the window is the day's own value.
+        for x, counted in zip(contributions[a:b], stepped[a:b], strict=True):
+            previous = score
+            if counted:
+                p = 2.0 - x / need if at_most else x / need
+                p = 0.0 if p < 0.0 else 1.0 if p > 1.0 else p
+                score = score * m + p * keep
+            if scores is not None:
+                scores.append(score)
+        return previous, score
     for index in range(a, b):
         previous = score
         if stepped[index]:
