@@ -57,6 +57,8 @@ def test_api_conforms_to_its_schema(fresh_database_url: str, tmp_path: Path):
                 os.environ.get("HABITUS_FUZZ_SEED", "20261121"),
                 "--workers",
                 "2",
+                "--request-timeout",
+                "30",
                 "--no-color",
                 "--report-dir",
                 str(tmp_path / "schemathesis"),
