@@ -107,16 +107,16 @@ def test_well_formed_cursor_of_the_wrong_shape_is_422(key: list[Any]):
     _assert_bad_cursor(caught.value)
 
 
-def test_page_params_defaults_and_cursor():
+async def test_page_params_defaults_and_cursor():
     """API.md Conventions: `limit` defaults to 50; the cursor carries the last sort key."""
     assert DEFAULT_LIMIT == 50
     assert MAX_LIMIT == 500
-    params = page_params()
+    params = await page_params()
     assert (params.limit, params.after) == (50, None)
-    params = page_params(limit=7, cursor=encode_cursor(["a", 1]))
+    params = await page_params(limit=7, cursor=encode_cursor(["a", 1]))
     assert (params.limit, params.after) == (7, ["a", 1])
     with pytest.raises(ValidationFailed):
-        page_params(limit=7, cursor="not a cursor at all")
+        await page_params(limit=7, cursor="not a cursor at all")
 
 
 def _key(item: int) -> list[Any]:

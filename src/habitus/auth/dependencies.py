@@ -69,11 +69,15 @@ class Viewer:
         )
 
 
-def get_session(request: Request) -> AsyncSession:
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def`
+# dependency in a thread pool, a hand-off that cost more than the work (~0.3 ms each).
+
+
+async def get_session(request: Request) -> AsyncSession:
     return db.request_session(request)
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -82,8 +86,12 @@ DbSession = Annotated[AsyncSession, Depends(get_session)]
 Context = Annotated[AppContext, Depends(get_context)]
 
 
-def request_ip(request: Request) -> str:
+def client_address(request: Request) -> str:
     return client_ip(request.scope)
+
+
+async def request_ip(request: Request) -> str:
+    return client_address(request)
 
 
 async def _from_bearer(session: AsyncSession, ctx: AppContext, token: str) -> Principal:

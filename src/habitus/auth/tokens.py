@@ -7,6 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import jwt
 
@@ -51,6 +52,18 @@ def issue_access_token(
 
 
 def read_access_token(token: str, *, key: str, now: datetime) -> AccessClaims:
+    claims, expires = _verified(token, key)
+    # Expiry against our clock (frozen in tests), not the OS clock PyJWT would read.
+    if expires <= now.timestamp():
+        raise InvalidToken("expired")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, key: str) -> tuple[AccessClaims, int]:
+    """The token's claims and expiry, once its signature checks out. Cached: a client
+    sends the same token for 15 minutes, and the answer for the same token and key
+    never changes (expiry is checked by the caller, revocation by the database)."""
     try:
         claims = jwt.decode(
             token,
@@ -61,9 +74,7 @@ def read_access_token(token: str, *, key: str, now: datetime) -> AccessClaims:
         )
         if claims.get("typ") != ACCESS_TYPE:
             raise InvalidToken("not an access token")
-        # Expiry against our clock (frozen in tests), not the OS clock PyJWT would read.
-        if int(claims["exp"]) <= now.timestamp():
-            raise InvalidToken("expired")
-        return AccessClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+        access = AccessClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+        return access, int(claims["exp"])
     except (jwt.PyJWTError, ValueError, KeyError, TypeError) as error:
         raise InvalidToken(str(error)) from error

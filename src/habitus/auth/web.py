@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from habitus.auth import service
-from habitus.auth.dependencies import SESSION_COOKIE, Context, DbSession, request_ip
+from habitus.auth.dependencies import SESSION_COOKIE, Context, DbSession, client_address
 from habitus.auth.schemas import RegisterIn
 from habitus.errors import (
     AccountDisabled,
@@ -63,7 +63,7 @@ async def login_submit(request: Request, form: Form, session: DbSession, ctx: Co
     context: dict[str, object] = {"next": target, "email": email}
     try:
         user = await service.authenticate(
-            session, ctx, email=email, password=form.get("password", ""), ip=request_ip(request)
+            session, ctx, email=email, password=form.get("password", ""), ip=client_address(request)
         )
     except AccountDisabled as error:
         return render(request, "auth/login.html", {**context, "disabled": error}, status_code=403)
@@ -84,7 +84,7 @@ async def login_submit(request: Request, form: Form, session: DbSession, ctx: Co
         ctx,
         user=user,
         kind="web",
-        ip=request_ip(request),
+        ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
     )
     response = RedirectResponse(target, status_code=303)
@@ -128,7 +128,7 @@ async def register_submit(
             display_name=body.display_name,
             timezone=body.timezone,
             invite_token=body.invite_token,
-            ip=request_ip(request),
+            ip=client_address(request),
         )
     except ValidationError as error:
         errors = field_errors_from_pydantic(error.errors())
@@ -148,7 +148,7 @@ async def register_submit(
             ctx,
             user=user,
             kind="web",
-            ip=request_ip(request),
+            ip=client_address(request),
             user_agent=request.headers.get("user-agent"),
         )
         response = RedirectResponse("/", status_code=303)

@@ -46,7 +46,7 @@ def decode_cursor(cursor: str) -> list[Any]:
     return value
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (at most {MAX_LIMIT}).")
     ] = DEFAULT_LIMIT,
