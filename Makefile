@@ -37,7 +37,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(VENDOR_STAMP): node_modules/.installed scripts/build-assets.mjs
+$(VENDOR_STAMP): node_modules/.installed scripts/build-assets.mjs $(wildcard src/habitus/static/css/*.css)
 	node scripts/build-assets.mjs
 	@touch $@
 

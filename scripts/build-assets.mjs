@@ -1,6 +1,6 @@
 // Copies the front-end libraries that `npm ci` installed into the app's static folder.
 // The app serves them itself, so it works air-gapped and under a strict CSP.
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -10,6 +10,8 @@ const vendor = join(root, "src", "habitus", "static", "vendor");
 // [source inside node_modules, destination inside static/vendor]
 const files = [
   ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
+  ["chart.js/dist/chart.umd.min.js", "chart/chart.umd.min.js"],
+  ["canvas-confetti/dist/confetti.browser.js", "confetti/confetti.browser.js"],
   ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"],
   ["swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"],
   ["swagger-ui-dist/oauth2-redirect.html", "swagger-ui/oauth2-redirect.html"],
@@ -25,3 +27,15 @@ for (const [source, destination] of files) {
 }
 writeFileSync(join(vendor, "README.txt"), "Built by scripts/build-assets.mjs from node_modules; not in git.\n");
 console.log(`copied ${files.length} vendor files into ${vendor}`);
+
+// One stylesheet per page: the parts in static/css/ (one file per feature, applied in
+// name order) are joined into static/dist/app.css.
+const cssSource = join(root, "src", "habitus", "static", "css");
+const dist = join(root, "src", "habitus", "static", "dist");
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+const parts = readdirSync(cssSource).filter((name) => name.endsWith(".css")).sort();
+const css = parts.map((name) => `/* ${name} */\n${readFileSync(join(cssSource, name), "utf8")}`);
+writeFileSync(join(dist, "app.css"), css.join("\n"));
+writeFileSync(join(dist, "README.txt"), "Built by scripts/build-assets.mjs from static/css/; not in git.\n");
+console.log(`joined ${parts.length} stylesheets into ${join(dist, "app.css")}`);

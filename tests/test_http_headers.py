@@ -31,7 +31,7 @@ async def _answers(client: httpx.AsyncClient, persona: Persona) -> dict[str, htt
         "page-404": await client.get("/nothing-here", headers={"Accept": "text/html"}),
         "api-401": await client.get("/api/v1/me"),
         "health": await client.get("/healthz"),
-        "static": await client.get("/static/app.css"),
+        "static": await client.get("/static/dist/app.css"),
     }
     assert answers["api"].status_code == 200
     assert answers["page"].status_code == 200

@@ -22,17 +22,21 @@ from habitus.admin import web as admin_web
 from habitus.auth import api as auth_api
 from habitus.auth import web as auth_web
 from habitus.breaks import api as breaks_api
+from habitus.breaks import web as breaks_web
 from habitus.config import Settings
 from habitus.context import AppContext
 from habitus.errors import install_handlers
 from habitus.habits import api as habits_api
+from habitus.habits import web as habits_web
 from habitus.health import router as health_router
+from habitus.insights import web as insights_web
 from habitus.kit.logging import configure_logging
 from habitus.kit.middleware import IPRateLimitMiddleware, RequestContextMiddleware
 from habitus.kit.ratelimit import build_limiter
 from habitus.kit.responses import problem_components
 from habitus.migrations_runner import upgrade_async
-from habitus.web import pages
+from habitus.today import web as today_web
+from habitus.web import pages, pwa
 
 log = structlog.get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -118,6 +122,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(auth_web.router)
     app.include_router(admin_web.router)
+    app.include_router(today_web.router)
+    # /habits/new and the other fixed paths before /habits/{id} (the habit page).
+    app.include_router(habits_web.router)
+    app.include_router(insights_web.router)
+    app.include_router(breaks_web.router)
+    app.include_router(pwa.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
@@ -13,8 +13,10 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, _principal: MaybePageUser) -> Response:
-    # `_principal` resolves the session cookie, so the page knows who is signed in.
+async def home(request: Request, principal: MaybePageUser) -> Response:
+    # Signed in, the app starts on Today; signed out, on the welcome page.
+    if principal is not None and principal.via == "cookie":
+        return RedirectResponse("/today", status_code=303)
     return render(request, "pages/home.html")
 
 

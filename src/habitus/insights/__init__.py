@@ -1,0 +1,1 @@
+"""Insights: the habit page and the History month."""

@@ -1,0 +1,240 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live `habitus serve`.
+
+One server per test session (per xdist worker) on a database of its own (SQLite, or
+PostgreSQL when HABITUS_TEST_DATABASE=postgresql); every test signs up a user of its own,
+so tests never see each other's habits.
+
+Every test's browser context records each request: one that leaves the app's origin
+fails the test (issue 4: "no request from any page leaves the app's origin"), and so
+does a console error or a CSP violation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.fixtures.database import (
+    backend,
+    create_postgres_database,
+    drop_postgres_database,
+    in_ci,
+    unique_name,
+)
+from tests.fixtures.live import LiveServer, habitus_env, live_server, run_cli
+
+CHROMIUM = os.environ.get("HABITUS_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+PASSWORD = "correct horse battery staple"
+ADMIN_EMAIL = "admin@example.org"
+T = TypeVar("T")
+PHONE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 860}
+
+pytestmark = pytest.mark.e2e
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables() -> None:
+    """Overrides the suite's async table wipe: these tests use a server of their own,
+    and Playwright's sync API keeps an event loop running in this thread."""
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Runs a coroutine to the end from a sync fixture: pytest-asyncio's session loop
+    may be running in this thread, so it gets a thread of its own."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="session")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    workdir = tmp_path_factory.mktemp("e2e")
+    name = None
+    if backend() == "postgresql":
+        name = unique_name("habitus_e2e")
+        url = _run(create_postgres_database(name))
+    else:
+        url = f"sqlite+aiosqlite:///{workdir / 'e2e.db'}"
+    env = habitus_env(
+        url,
+        workdir,
+        # Tests sign in many times from one address.
+        HABITUS_RATE_LIMIT_ENABLED="false",
+    )
+    created = run_cli("create-admin", ADMIN_EMAIL, "--password", PASSWORD, env=env, cwd=workdir)
+    assert created.returncode == 0, created.stdout + created.stderr
+    try:
+        with live_server(env, workdir) as server:
+            yield server
+    finally:
+        if name is not None:
+            _run(drop_postgres_database(name))
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright, chromium_path: str) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_path, headless=True, args=["--no-sandbox"]
+    )
+    yield browser
+    browser.close()
+
+
+@dataclass
+class Watch:
+    """What a browser context did that a test must not allow."""
+
+    origin: str
+    foreign_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def on_request(self, url: str) -> None:
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        if not url.startswith(self.origin + "/") and url != self.origin:
+            self.foreign_requests.append(url)
+
+    def on_console(self, kind: str, text: str) -> None:
+        # The browser logs failed requests while the test has the network switched off.
+        if kind == "error" and "net::ERR_INTERNET_DISCONNECTED" not in text:
+            self.console_errors.append(text)
+
+
+@pytest.fixture
+def watch(e2e_server: LiveServer) -> Watch:
+    return Watch(origin=e2e_server.base_url)
+
+
+@pytest.fixture
+def context(browser: Browser, e2e_server: LiveServer, watch: Watch) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        base_url=e2e_server.base_url,
+        viewport=DESKTOP,
+        locale="en-GB",
+        timezone_id="Europe/London",
+        service_workers="allow",
+    )
+    context.set_default_timeout(10_000)
+    context.on("request", lambda request: watch.on_request(request.url))
+    context.on("console", lambda message: watch.on_console(message.type, message.text))
+    yield context
+    context.close()
+    assert watch.foreign_requests == [], "requests left the app's origin"
+    assert watch.console_errors == [], "the browser console reported errors"
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    page = context.new_page()
+    page.on("pageerror", lambda error: pytest.fail(f"uncaught page error: {error}"))
+    return page
+
+
+@dataclass
+class Account:
+    email: str
+    password: str
+    display_name: str
+
+
+@pytest.fixture
+def new_account(e2e_server: LiveServer) -> Callable[..., Account]:
+    """Registers an account through the API (fast); the test signs in through the page."""
+
+    def make(display_name: str = "Robin", timezone: str = "Europe/London") -> Account:
+        email = f"{display_name.lower()}-{uuid.uuid4().hex[:8]}@example.org"
+        answer = httpx.post(
+            f"{e2e_server.base_url}/api/v1/auth/register",
+            json={
+                "email": email,
+                "password": PASSWORD,
+                "display_name": display_name,
+                "timezone": timezone,
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        return Account(email=email, password=PASSWORD, display_name=display_name)
+
+    return make
+
+
+def sign_in(page: Page, account: Account, *, finish_onboarding: bool = True) -> None:
+    """Signs in through the form; skips onboarding unless the test is about it."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if finish_onboarding and re.search(r"/onboarding", page.url):
+        page.locator("#onboarding-skip").click()
+        page.wait_for_url(re.compile(r"/today"))
+
+
+@pytest.fixture
+def signed_in(page: Page, new_account: Callable[..., Account]) -> Account:
+    """A fresh account, signed in, past onboarding, on any page."""
+    account = new_account()
+    sign_in(page, account)
+    return account
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Saves the current page at phone and desktop size (CI artifacts, git-ignored)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    original = page.viewport_size or DESKTOP
+    for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(original)
+
+
+def api_token(server: LiveServer, account: Account) -> str:
+    answer = httpx.post(
+        f"{server.base_url}/api/v1/auth/login",
+        json={"email": account.email, "password": account.password},
+    )
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["access_token"]
+    return token
+
+
+def api(server: LiveServer, account: Account) -> httpx.Client:
+    """An API client for the same account, to set up data or check the server's view."""
+    return httpx.Client(
+        base_url=f"{server.base_url}/api/v1",
+        headers={"Authorization": f"Bearer {api_token(server, account)}"},
+    )
