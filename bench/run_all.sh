@@ -13,8 +13,9 @@ mkdir -p "$OUT"
 
 if [[ -n "${BENCH_QUICK:-}" ]]; then
     CORE=(--reps 50) TODAY=(--reps 30 --cold-reps 3) LOAD=(--duration 3 --warmup 1)
+    PAGE=(--reps 30)
 else
-    CORE=() TODAY=() LOAD=()
+    CORE=() TODAY=() LOAD=() PAGE=()
 fi
 
 status=0
@@ -23,6 +24,9 @@ echo "== core_bench: streak + score + rate, one habit, 10 years"
 echo
 echo "== today_bench: /today server time, 50 habits x 10 years"
 "$PY" -m bench.today_bench "${TODAY[@]}" --json "$OUT/today.json" || status=1
+echo
+echo "== today_page_bench: the Today page (HTML) server time, 30 habits x 10 years"
+"$PY" -m bench.today_page_bench "${PAGE[@]}" --json "$OUT/today_page.json" || status=1
 echo
 echo "== checkin_load: check-ins under load vs the floor"
 "$PY" -m bench.checkin_load "${LOAD[@]}" --json "$OUT/checkin.json" || status=1

@@ -131,7 +131,7 @@ async def test_error_pages_for_a_signed_in_browser_render(client, alice):
     refused = await client.post("/logout", data={"csrf_token": "made-up"})
     assert refused.status_code == 403
     # Still signed in: the refused request changed nothing.
-    assert (await client.get("/", headers={"Accept": "text/html"})).status_code == 200
+    assert (await client.get("/today", headers={"Accept": "text/html"})).status_code == 200
     assert client.cookies.get("habitus_session")
 
 

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -332,9 +333,45 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def is_htmx(request: Request) -> bool:
+    """A page's script asking for a fragment (HTMX, or the Today page's own sender)."""
+    return request.headers.get("hx-request") == "true"
+
+
+def _htmx_error(request: Request, error: AppError) -> Response:
+    """An HTMX request that fails gets a small toast (swapped into `#toasts`), never a
+    whole error page inside a button. Signed out or disabled: the page goes to sign-in."""
+    from html import escape
+
+    if error.status_code == 401 or isinstance(error, AccountDisabled):
+        # The page the user is on, not the fragment's URL, is where to come back to.
+        current = request.headers.get("hx-current-url", "")
+        parts = urlsplit(current)
+        here = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        target = f"/login?next={_quote(here)}" if error.status_code == 401 else "/login"
+        response = Response(status_code=error.status_code, headers={"HX-Redirect": target})
+        if isinstance(error, AccountDisabled):
+            from habitus.auth.dependencies import SESSION_COOKIE
+            from habitus.kit import flash
+
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            flash.show(response, request, error.message, "error")
+        return response
+    text = error.message
+    if error.errors:
+        text = "; ".join(
+            f"{item.field.replace('_', ' ').capitalize()} {item.message}" for item in error.errors
+        )
+    body = f'<div class="toast error" role="alert">{escape(text)}</div>'
+    headers = {**error.headers, "HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
+    return HTMLResponse(body, status_code=error.status_code, headers=headers)
+
+
 async def _web_error(request: Request, error: AppError) -> Response:
     from habitus.kit.templating import render  # templates import errors indirectly
 
+    if is_htmx(request):
+        return _htmx_error(request, error)
     if error.status_code == 401:
         target = request.url.path
         if request.url.query:

@@ -537,7 +537,7 @@ async def test_disabled_user_is_signed_out_of_the_web_on_the_next_page(client, a
     which shows the reason."""
     async with browser(client) as bobs:
         await web_login(bobs, bob.email, bob.password)
-        assert "Hello, Bob" in (await bobs.get("/")).text
+        assert "Hello, Bob" in (await bobs.get("/", follow_redirects=True)).text
         response = await client.post(
             f"{ADMIN}/users/{bob.id}/disable",
             json={"reason": "Posting spam"},
@@ -625,7 +625,7 @@ async def test_enabled_user_signs_in_again_but_old_sign_ins_stay_ended(client, a
         fresh = await headers_of(client, bob)
         assert (await client.get("/api/v1/me", headers=fresh)).status_code == 200
         await web_login(bobs, bob.email, bob.password)
-        assert "Hello, Bob" in (await bobs.get("/")).text
+        assert "Hello, Bob" in (await bobs.get("/", follow_redirects=True)).text
 
 
 async def test_enable_unknown_user_is_404(client, admin):

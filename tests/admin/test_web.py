@@ -209,7 +209,7 @@ async def test_admin_page_is_for_admins_only(client, admin, alice, db_session):
         assert page.status_code == 403
         assert "administrators" in page.text
         assert alice.email not in user_rows(page.text)
-        token = form_csrf_token((await browser_of_alice.get("/")).text)
+        token = form_csrf_token((await browser_of_alice.get("/settings")).text)
         posted = await browser_of_alice.post(
             f"/admin/users/{admin.id}/disable", data={"reason": "coup", "csrf_token": token}
         )
@@ -224,7 +224,7 @@ async def test_disable_form_signs_the_user_out_with_the_reason(client, admin, bo
     """Issue 2 Admin: the disable form ends the user's session; their next page view lands on
     /login, which shows the reason."""
     async with signed_in(client, bob) as bobs, signed_in(client, admin) as root:
-        assert "Hello, Bob" in (await bobs.get("/")).text
+        assert "Hello, Bob" in (await bobs.get("/", follow_redirects=True)).text
         _, token = await admin_page(root)
         response = await root.post(
             f"/admin/users/{bob.id}/disable", data={"reason": "Posting spam", "csrf_token": token}
@@ -269,7 +269,7 @@ async def test_empty_disable_reason_rerenders_with_the_error(client, admin, bob,
             assert field[1].get("aria-invalid") == "true"
             assert field[1].get("aria-describedby") == f"reason-{bob.id}-error"
         assert not await is_disabled(db_session, bob.id)
-        assert "Hello, Bob" in (await bobs.get("/")).text
+        assert "Hello, Bob" in (await bobs.get("/", follow_redirects=True)).text
         assert (await client.get("/api/v1/me", headers=bob.headers)).status_code == 200
 
 
@@ -298,7 +298,7 @@ async def test_enable_form(client, admin, bob, db_session):
         assert f"{bob.email} can sign in again." in (await follow(root, response)).text
     assert not await is_disabled(db_session, bob.id)
     async with signed_in(client, bob) as bobs:
-        assert "Hello, Bob" in (await bobs.get("/")).text
+        assert "Hello, Bob" in (await bobs.get("/", follow_redirects=True)).text
 
 
 # --- invites ---------------------------------------------------------------------------------
@@ -410,7 +410,7 @@ async def test_admin_forms_need_the_csrf_token(client, admin, alice, bob, charli
     invite = await invite_by_api(client, admin)
     async with signed_in(client, alice) as browser_of_alice:
         # A real token, but bound to another session.
-        foreign = form_csrf_token((await browser_of_alice.get("/")).text)
+        foreign = form_csrf_token((await browser_of_alice.get("/settings")).text)
     posts = [
         (f"/admin/users/{bob.id}/disable", {"reason": "Posting spam"}),
         (f"/admin/users/{charlie.id}/enable", {}),

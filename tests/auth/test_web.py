@@ -43,9 +43,9 @@ def cookie_value(line: str) -> str:
 
 async def signed_in_as(client: httpx.AsyncClient) -> str | None:
     """Who the home page greets, or None when it shows the signed-out page."""
-    page = await client.get("/")
+    page = await client.get("/", follow_redirects=True)  # signed in: on to /today
     assert page.status_code == 200, page.text
-    if "You are signed in" not in page.text:
+    if "Hello, " not in page.text:
         return None
     start = page.text.index("Hello, ") + len("Hello, ")
     return html.unescape(page.text[start : page.text.index("</h1>", start)])
@@ -59,7 +59,8 @@ async def test_sign_in_sets_an_httponly_lax_session_cookie(
 ) -> None:
     """API.md Conventions: the web UI uses an HttpOnly, SameSite=Lax cookie (not Secure on http)."""
     response = await web_login(client, alice.email, alice.password)
-    assert response.headers["location"] == "/"
+    # Issue 4: a user who has not been through onboarding starts there.
+    assert response.headers["location"] == "/onboarding"
     line = set_cookie(response, SESSION_COOKIE).lower()
     assert "httponly" in line
     assert "samesite=lax" in line
@@ -111,10 +112,11 @@ async def test_sign_in_only_redirects_within_the_site(
     client: httpx.AsyncClient, alice: Persona
 ) -> None:
     """Issue (web sign-in): `next` after sign-in is a path on this site, never another host."""
+    # Another host falls back to the usual landing: onboarding, for a new account.
     for target, expected in [
         ("/api/v1/me/export", "/api/v1/me/export"),
-        ("https://evil.example/", "/"),
-        ("//evil.example/", "/"),
+        ("https://evil.example/", "/onboarding"),
+        ("//evil.example/", "/onboarding"),
     ]:
         async with browser(client) as fresh:
             token = await page_csrf_token(fresh, "/login")
@@ -193,7 +195,7 @@ async def test_register_form_needs_the_csrf_token(
 
     response = await client.post("/register", data={**form, "csrf_token": token})
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/onboarding"
     assert "httponly" in set_cookie(response, SESSION_COOKIE).lower()
     assert await signed_in_as(client) == "Dora"
     assert await count(db_session, User) == 1
@@ -205,7 +207,7 @@ async def test_logout_with_the_page_token_ends_the_session(
     """Issue: POST /logout with the token from the rendered page signs out, for good."""
     await web_login(client, alice.email, alice.password)
     cookie = client.cookies[SESSION_COOKIE]
-    token = form_csrf_token((await client.get("/")).text)
+    token = form_csrf_token((await client.get("/settings")).text)
     response = await client.post("/logout", data={"csrf_token": token})
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
@@ -228,7 +230,7 @@ async def test_logout_without_a_valid_token_is_refused(
 ) -> None:
     """Issue: POST /logout without a valid csrf_token, or from a foreign Origin, is a 403."""
     await web_login(client, alice.email, alice.password)
-    token = form_csrf_token((await client.get("/")).text)
+    token = form_csrf_token((await client.get("/settings")).text)
     assert (await client.post("/logout")).status_code == 403
     assert (await client.post("/logout", data={"csrf_token": "made-up"})).status_code == 403
     foreign = await client.post("/logout", data={"csrf_token": token}, headers=FOREIGN_ORIGIN)
@@ -388,7 +390,7 @@ async def test_cookie_api_calls_need_the_csrf_header(
 ) -> None:
     """Issue: a cookie-authenticated API PATCH without X-CSRF-Token is a 403; with it, it works."""
     await web_login(client, alice.email, alice.password)
-    token = meta_csrf_token((await client.get("/")).text)
+    token = meta_csrf_token((await client.get("/settings")).text)
 
     refused = await client.patch(f"{API}/me", json={"display_name": "Forged"})
     assert problem(refused, 403)["type"].endswith("csrf")
@@ -417,7 +419,7 @@ async def test_cookie_api_delete_needs_the_csrf_header(
 ) -> None:
     """Issue: a cookie-authenticated API DELETE without X-CSRF-Token is a 403; with it, it works."""
     await web_login(client, alice.email, alice.password)
-    token = meta_csrf_token((await client.get("/")).text)
+    token = meta_csrf_token((await client.get("/settings")).text)
     refused = await client.request("DELETE", f"{API}/me", json={"password": alice.password})
     problem(refused, 403)
     assert await count(db_session, User, User.id == alice.id) == 1
@@ -433,7 +435,7 @@ async def test_cookie_api_post_needs_the_csrf_header(
 ) -> None:
     """Issue: a cookie-authenticated API POST without X-CSRF-Token is a 403; with it, it works."""
     await web_login(client, admin.email, admin.password)
-    token = meta_csrf_token((await client.get("/")).text)
+    token = meta_csrf_token((await client.get("/settings")).text)
     problem(await client.post(f"{API}/admin/invites", json={"note": "forged"}), 403)
     response = await client.post(
         f"{API}/admin/invites", json={"note": "for Dora"}, headers={"X-CSRF-Token": token}

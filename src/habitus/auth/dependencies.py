@@ -55,6 +55,9 @@ class Viewer:
     day_start_hour: int
     week_start: str
     is_admin: bool
+    theme: str = "system"
+    day_part: str | None = None
+    onboarded: bool = True
 
     @classmethod
     def of(cls, user: User) -> Viewer:
@@ -66,6 +69,9 @@ class Viewer:
             day_start_hour=user.day_start_hour,
             week_start=user.week_start,
             is_admin=user.is_admin,
+            theme=user.theme or "system",
+            day_part=user.day_part,
+            onboarded=user.onboarded_at is not None,
         )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
-from habitus.models import AuthSession, RefreshToken, User
+from habitus.models import AuthSession, PasswordResetToken, RefreshToken, User
 
 
 def email_key(email: str) -> str:
@@ -107,3 +107,35 @@ async def sessions_of(session: AsyncSession, user_id: uuid.UUID) -> list[AuthSes
         .order_by(AuthSession.created_at, AuthSession.id)
     )
     return list(result)
+
+
+async def reset_token_with_user(
+    session: AsyncSession, token_hash: str
+) -> tuple[PasswordResetToken, User] | None:
+    row = (
+        await session.execute(
+            select(PasswordResetToken, User)
+            .join(User, User.id == PasswordResetToken.user_id)
+            .where(PasswordResetToken.token_hash == token_hash)
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def spend_reset_token(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    """Mark a reset token used, only if nobody did first."""
+    result = await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == token_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return db.rowcount(result) == 1
+
+
+async def spend_reset_tokens_of(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    """Every unused reset link of the user stops working."""
+    await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )

@@ -20,6 +20,8 @@ from habitus.core.time import MAX_DAY_START_HOUR, is_valid_timezone
 from habitus.kit.validation import NoNul
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Theme = Literal["light", "dark", "system"]
+DayPart = Literal["morning", "evening"]
 
 
 def _check_timezone(value: str) -> str:
@@ -92,6 +94,10 @@ class UserOut(BaseModel):
     week_start: Weekday
     is_admin: bool
     created_at: datetime
+    theme: Theme = Field(default="system", description="The web app's colour theme.")
+    day_part: DayPart | None = Field(
+        default=None, description="Morning or evening person (from onboarding); null: not said."
+    )
 
 
 class UserPatch(StrictBody):
@@ -99,8 +105,10 @@ class UserPatch(StrictBody):
     timezone: TimeZoneName | None = None
     day_start_hour: DayStartHour | None = None
     week_start: Weekday | None = None
+    theme: Theme | None = None
+    day_part: DayPart | None = Field(default=None, description="null clears it.")
 
-    @field_validator("timezone", "day_start_hour", "week_start", mode="before")
+    @field_validator("timezone", "day_start_hour", "week_start", "theme", mode="before")
     @classmethod
     def _no_null_settings(cls, value: object) -> object:
         # A field validator, not a model one: the 422 must name the field.
@@ -109,10 +117,13 @@ class UserPatch(StrictBody):
         return value
 
     def changes(self) -> dict[str, Any]:
-        """The fields the client sent; `display_name: null` clears the name."""
+        """The fields the client sent; `display_name: null` clears the name (and
+        `day_part: null` the preference)."""
         sent = self.model_dump(exclude_unset=True)
         return {
-            key: value for key, value in sent.items() if value is not None or key == "display_name"
+            key: value
+            for key, value in sent.items()
+            if value is not None or key in {"display_name", "day_part"}
         }
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from habitus.auth import service
+from habitus.auth.account_web import router as account_router
 from habitus.auth.dependencies import SESSION_COOKIE, Context, DbSession, client_address
 from habitus.auth.schemas import RegisterIn
 from habitus.errors import (
@@ -21,9 +22,14 @@ from habitus.errors import (
 from habitus.kit import flash
 from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
+from habitus.models import User
 from habitus.web.dependencies import CsrfChecked, Form, MaybePageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+# Onboarding and settings live next door; main.py registers this router only.
+router.include_router(account_router)
+# Where a sign-in lands when it was not sent from a particular page.
+DEFAULT_LANDINGS = frozenset({"/", "/today"})
 
 
 def safe_next(target: str | None) -> str:
@@ -33,6 +39,14 @@ def safe_next(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
+    return target
+
+
+def landing_for(user: User, target: str) -> str:
+    """After signing in: a user who has not been through onboarding goes there first,
+    unless they came for a particular page (a link they followed)."""
+    if user.onboarded_at is None and target in DEFAULT_LANDINGS:
+        return "/onboarding"
     return target
 
 
@@ -87,7 +101,7 @@ async def login_submit(request: Request, form: Form, session: DbSession, ctx: Co
         ip=client_address(request),
         user_agent=request.headers.get("user-agent"),
     )
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(landing_for(user, target), status_code=303)
     assert issued.cookie_token is not None
     set_session_cookie(response, request, issued.cookie_token)
     return response
@@ -95,11 +109,20 @@ async def login_submit(request: Request, form: Form, session: DbSession, ctx: Co
 
 @router.get("/register", response_class=HTMLResponse)
 async def register_page(
-    request: Request, principal: MaybePageUser, invite: str | None = None
+    request: Request, principal: MaybePageUser, session: DbSession, invite: str | None = None
 ) -> Response:
     if principal is not None:
         return RedirectResponse("/", status_code=303)
-    return render(request, "auth/register.html", {"values": {}, "invite": invite, "errors": {}})
+    errors: dict[str, str] = {}
+    if invite and request.app.state.settings.registration == "invite":
+        problem = await service.invite_problem(session, invite)
+        if problem:
+            errors["invite_token"] = problem
+    return render(
+        request,
+        "auth/register.html",
+        {"values": {}, "invite": invite, "errors": errors, "invite_unusable": bool(errors)},
+    )
 
 
 @router.post("/register", response_class=HTMLResponse)
@@ -151,10 +174,10 @@ async def register_submit(
             ip=client_address(request),
             user_agent=request.headers.get("user-agent"),
         )
-        response = RedirectResponse("/", status_code=303)
+        response = RedirectResponse(landing_for(user, "/"), status_code=303)
         assert issued.cookie_token is not None
         set_session_cookie(response, request, issued.cookie_token)
-        flash.show(response, request, "Welcome to Habitus!", "success")
+        flash.show(response, request, "Welcome to Habitus! Let's set up your day.", "success")
         return response
     by_field = {error.field: error.message for error in errors}
     return render(
@@ -172,4 +195,87 @@ async def logout(request: Request, principal: MaybePageUser, session: DbSession)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     flash.show(response, request, "You have signed out.", "info")
+    return response
+
+
+# --- password reset ---------------------------------------------------------------------
+
+
+@router.get("/forgot", response_class=HTMLResponse)
+async def forgot_page(request: Request) -> Response:
+    return render(request, "auth/forgot.html", {"email": "", "errors": {}})
+
+
+@router.post("/forgot", response_class=HTMLResponse)
+async def forgot_submit(request: Request, form: Form, session: DbSession, ctx: Context) -> Response:
+    email = form.get("email", "").strip()
+    if not email or "@" not in email or len(email) > 320 or "\x00" in email:
+        errors = {"email": "enter the email address you signed up with"}
+        return render(
+            request, "auth/forgot.html", {"email": email, "errors": errors}, status_code=422
+        )
+    try:
+        await service.request_password_reset(session, ctx, email=email, ip=client_address(request))
+    except TooManyRequests as error:
+        return render(
+            request,
+            "auth/forgot.html",
+            {"email": email, "errors": {"form": error.message}},
+            status_code=429,
+            headers=error.headers,
+        )
+    # The same answer whether or not the address has an account.
+    response = RedirectResponse("/login", status_code=303)
+    flash.show(response, request, service.RESET_REQUESTED, "info")
+    return response
+
+
+@router.get("/reset", response_class=HTMLResponse)
+async def reset_page(request: Request, session: DbSession, token: str = "") -> Response:
+    user = await service.password_reset_user(session, token=token)
+    if user is None:
+        return render(
+            request, "auth/reset.html", {"link_invalid": True, "token": ""}, status_code=400
+        )
+    return render(request, "auth/reset.html", {"token": token, "errors": {}, "email": user.email})
+
+
+@router.post("/reset", response_class=HTMLResponse)
+async def reset_submit(request: Request, form: Form, session: DbSession, ctx: Context) -> Response:
+    token = form.get("token", "")
+    try:
+        user = await service.reset_password(
+            session, ctx, token=token, new_password=form.get("new_password", "")
+        )
+    except AppError as error:
+        by_field = {e.field: e.message for e in error.errors}
+        if "token" in by_field:
+            return render(
+                request, "auth/reset.html", {"link_invalid": True, "token": ""}, status_code=400
+            )
+        found = await service.password_reset_user(session, token=token)
+        return render(
+            request,
+            "auth/reset.html",
+            {"token": token, "errors": by_field, "email": found.email if found else ""},
+            status_code=error.status_code,
+        )
+    # Every sign-in of the account ended; this browser starts a fresh one.
+    issued = await service.start_session(
+        session,
+        ctx,
+        user=user,
+        kind="web",
+        ip=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    response = RedirectResponse(landing_for(user, "/today"), status_code=303)
+    assert issued.cookie_token is not None
+    set_session_cookie(response, request, issued.cookie_token)
+    flash.show(
+        response,
+        request,
+        "Your password is changed. Every other sign-in of your account has ended.",
+        "success",
+    )
     return response

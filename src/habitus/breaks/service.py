@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -100,3 +101,38 @@ async def delete_break(session: AsyncSession, user: User, break_id: uuid.UUID) -
     await refresh_states(session, user, habit_ids, changed_from=start)
     # After the writes: the event log's lock is the last one a writer takes.
     await events.record(session, user.id, [deleted])
+
+
+OVERVIEW_LIMIT = 1000  # the newest; a person plans a handful a year
+
+
+@dataclass(frozen=True, slots=True)
+class BreaksOverview:
+    """The breaks page: every break of the user sorted into current, planned and past
+    (each by start date: soonest first; past ones latest first), and the names of
+    their habits."""
+
+    today: date
+    current: list[HabitBreak]
+    planned: list[HabitBreak]
+    past: list[HabitBreak]
+    habit_names: dict[uuid.UUID, str]
+    active_habits: list[tuple[uuid.UUID, str]]
+
+
+async def breaks_overview(session: AsyncSession, user: User) -> BreaksOverview:
+    today = today_of(user)
+    rows = await repository.breaks_of(session, user.id, limit=OVERVIEW_LIMIT, after=None)
+    habits = await habits_repository.habits_of(session, user.id, archived=None)
+    return BreaksOverview(
+        today=today,
+        current=sorted(
+            (b for b in rows if b.start_date <= today <= b.end_date), key=lambda b: b.start_date
+        ),
+        planned=sorted((b for b in rows if b.start_date > today), key=lambda b: b.start_date),
+        past=sorted(
+            (b for b in rows if b.end_date < today), key=lambda b: b.end_date, reverse=True
+        ),
+        habit_names={habit.id: habit.name for habit in habits},
+        active_habits=[(habit.id, habit.name) for habit in habits if habit.archived_at is None],
+    )

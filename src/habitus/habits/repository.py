@@ -407,3 +407,14 @@ async def everything_of(
         )
     )
     return habits, versions, entries, breaks
+
+
+# --- order and counts (the Habits page) ----------------------------------------------------
+
+
+async def entry_count(session: AsyncSession, habit_id: uuid.UUID) -> int:
+    """How many days the habit has an entry for (what deleting it would lose)."""
+    found = await session.scalar(
+        select(func.count()).select_from(Entry).where(Entry.habit_id == habit_id)
+    )
+    return int(found or 0)

@@ -232,6 +232,50 @@ async def delete_habit(session: AsyncSession, user: User, habit_id: uuid.UUID) -
     await events.record(session, user.id, [deleted])
 
 
+async def list_habits(
+    session: AsyncSession, user: User, *, archived: bool | None = False
+) -> list[Habit]:
+    """The user's habits in their order (position, then id); `archived=None`: all."""
+    return await repository.habits_of(session, user.id, archived=archived)
+
+
+async def move_habit(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, *, to_index: int
+) -> Habit:
+    """Put the habit at `to_index` (0 = first, clamped) among the user's habits that share
+    its state (active or archived), in the order `GET /habits` lists them (position,
+    then id). Positions are renumbered 0..n-1 across all the user's habits, so ties left
+    by older data are settled too. Order is not history: no version or state changes."""
+    habit = await get_habit(session, user, habit_id)
+    everyone = await repository.habits_of(session, user.id, archived=None)
+    archived = habit.archived_at is not None
+    same = [item for item in everyone if (item.archived_at is not None) == archived]
+    same.remove(next(item for item in same if item.id == habit.id))
+    same.insert(max(0, min(to_index, len(same))), habit)
+    reordered = iter(same)
+    order = [
+        next(reordered) if (item.archived_at is not None) == archived else item for item in everyone
+    ]
+    for index, item in enumerate(order):
+        if item.position != index:
+            item.position = index
+    await session.flush()
+    return habit
+
+
+async def habit_order_index(session: AsyncSession, user: User, habit: Habit) -> int:
+    """Where the habit stands (0 = first) among the user's habits of its state."""
+    archived = habit.archived_at is not None
+    same = await repository.habits_of(session, user.id, archived=archived)
+    return next(index for index, item in enumerate(same) if item.id == habit.id)
+
+
+async def entry_count(session: AsyncSession, user: User, habit_id: uuid.UUID) -> int:
+    """Days with an entry on the user's habit (what deleting it loses, D2.4)."""
+    habit = await get_habit(session, user, habit_id)
+    return await repository.entry_count(session, habit.id)
+
+
 async def _keep_fresh_state(
     session: AsyncSession, user: User, habit: Habit, today: date, *, from_scratch: bool = False
 ) -> HabitNow:

@@ -10,6 +10,7 @@ from habitus.models.habit_schedule import HabitSchedule
 from habitus.models.habit_state import HabitStateRow
 from habitus.models.idempotency_key import IdempotencyKey
 from habitus.models.invite import Invite
+from habitus.models.password_reset import PasswordResetToken
 from habitus.models.refresh_token import RefreshToken
 from habitus.models.user import User
 
@@ -25,6 +26,7 @@ __all__ = [
     "HabitStateRow",
     "IdempotencyKey",
     "Invite",
+    "PasswordResetToken",
     "RefreshToken",
     "User",
 ]

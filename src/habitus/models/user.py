@@ -9,12 +9,16 @@ from habitus.kit import clock
 from habitus.models.base import Base, CreatedAtMixin, IdMixin
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+THEMES = ("light", "dark", "system")
+DAY_PARTS = ("morning", "evening")
 
 
 class User(IdMixin, CreatedAtMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("day_start_hour BETWEEN 0 AND 6", name="day_start_hour_range"),
+        CheckConstraint("theme IN ('light', 'dark', 'system')", name="theme_known"),
+        CheckConstraint("day_part IN ('morning', 'evening')", name="day_part_known"),
         Index("ix_users_created_at_id", "created_at", "id"),
     )
 
@@ -31,6 +35,12 @@ class User(IdMixin, CreatedAtMixin, Base):
     disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
     last_login_at: Mapped[datetime | None]
+    # Web preferences: the colour theme, and whether the user is a morning or an
+    # evening person (onboarding suggests habits from it; None: not said).
+    theme: Mapped[str] = mapped_column(String(6), default="system", server_default="system")
+    day_part: Mapped[str | None] = mapped_column(String(7))
+    # Set when the user finished (or skipped) onboarding; None sends a web sign-in there.
+    onboarded_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
     @property

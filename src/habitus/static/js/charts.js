@@ -1,0 +1,157 @@
+// Habitus charts: reads each chart's JSON data island (<script type="application/json">,
+// never executed, so the CSP allows it) and draws it with Chart.js (static/vendor/chart).
+// Colours come from the theme's CSS variables, and follow a theme change.
+(function () {
+  "use strict";
+
+  var charts = [];
+
+  function cssVar(name, fallback) {
+    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function colours() {
+    return {
+      accent: cssVar("--accent", "#0f766e"),
+      text: cssVar("--text", "#111827"),
+      muted: cssVar("--muted", "#4b5563"),
+      border: cssVar("--border", "#d1d5db"),
+      surface: cssVar("--surface", "#ffffff"),
+    };
+  }
+
+  function withAlpha(colour, alpha) {
+    // "#rrggbb" -> rgba(); anything else is left as it is.
+    var match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+    if (!match) {
+      return colour;
+    }
+    return "rgba(" + parseInt(match[1], 16) + ", " + parseInt(match[2], 16) + ", " +
+      parseInt(match[3], 16) + ", " + alpha + ")";
+  }
+
+  function reducedMotion() {
+    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  function paint(chart) {
+    var c = colours();
+    var dataset = chart.data.datasets[0];
+    dataset.borderColor = c.accent;
+    dataset.backgroundColor = withAlpha(c.accent, 0.15);
+    dataset.pointHoverBackgroundColor = c.accent;
+    ["x", "y"].forEach(function (axis) {
+      chart.options.scales[axis].ticks.color = c.muted;
+      chart.options.scales[axis].grid.color = withAlpha(c.border, 0.6);
+      chart.options.scales[axis].border = { color: c.border };
+    });
+    chart.options.plugins.tooltip.backgroundColor = c.text;
+    chart.options.plugins.tooltip.titleColor = c.surface;
+    chart.options.plugins.tooltip.bodyColor = c.surface;
+    chart.update("none");
+  }
+
+  function scoreChart(canvas, data) {
+    var c = colours();
+    var chart = new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.labels,
+        datasets: [{
+          label: data.label,
+          data: data.values,
+          borderColor: c.accent,
+          backgroundColor: withAlpha(c.accent, 0.15),
+          fill: true,
+          borderWidth: 2,
+          pointRadius: 0,
+          pointHitRadius: 8,
+          tension: 0.25,
+        }],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: reducedMotion() ? false : { duration: 400 },
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            displayColors: false,
+            callbacks: {
+              label: function (item) { return data.label + ": " + Math.round(item.parsed.y) + "%"; },
+            },
+          },
+        },
+        scales: {
+          x: {
+            grid: { display: false },
+            ticks: {
+              autoSkip: true,
+              maxTicksLimit: 6,
+              maxRotation: 0,
+              callback: function (_value, index) { return data.ticks[index]; },
+            },
+          },
+          y: {
+            min: 0,
+            max: 100,
+            ticks: { stepSize: 25, callback: function (value) { return value + "%"; } },
+            grid: {},
+          },
+        },
+      },
+    });
+    paint(chart);
+    return chart;
+  }
+
+  function scrollToNewest() {
+    // The year heatmap scrolls sideways on a phone: show the newest weeks first.
+    var boxes = document.querySelectorAll("[data-scroll-end]");
+    var toEnd = function () {
+      boxes.forEach(function (box) { box.scrollLeft = box.scrollWidth; });
+    };
+    toEnd();
+    window.addEventListener("resize", toEnd);
+  }
+
+  function start() {
+    scrollToNewest();
+    if (!window.Chart) {
+      return;
+    }
+    document.querySelectorAll("canvas[data-chart-source]").forEach(function (canvas) {
+      var source = document.getElementById(canvas.getAttribute("data-chart-source"));
+      if (!source) {
+        return;
+      }
+      var data;
+      try {
+        data = JSON.parse(source.textContent);
+      } catch (error) {
+        return;
+      }
+      charts.push(scoreChart(canvas, data));
+    });
+    // The theme may follow the system: repaint when it changes.
+    if (window.matchMedia) {
+      var query = window.matchMedia("(prefers-color-scheme: dark)");
+      var repaint = function () { charts.forEach(paint); };
+      if (query.addEventListener) {
+        query.addEventListener("change", repaint);
+      }
+      new MutationObserver(repaint).observe(document.documentElement, {
+        attributes: true,
+        attributeFilter: ["data-theme"],
+      });
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
