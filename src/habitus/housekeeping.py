@@ -1,4 +1,5 @@
-"""Periodic clean-up in the background: expired idempotency keys, spent tokens."""
+"""Periodic clean-up in the background: expired idempotency keys, spent tokens and
+password-reset links."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from habitus import db
 from habitus.kit import clock, idempotency
-from habitus.models import AuthSession, RefreshToken
+from habitus.models import AuthSession, PasswordResetToken, RefreshToken
 
 log = structlog.get_logger(__name__)
 INTERVAL_SECONDS = 3600
@@ -33,8 +34,15 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
             )
         )
     )
+    # An expired or spent reset link is refused either way; keeping it tells nobody anything.
+    resets = await session.execute(
+        delete(PasswordResetToken).where(
+            or_(PasswordResetToken.expires_at < now, PasswordResetToken.used_at.is_not(None))
+        )
+    )
     return {
         "idempotency_keys": keys,
+        "password_reset_tokens": db.rowcount(resets),
         "refresh_tokens": db.rowcount(tokens),
         "sessions": db.rowcount(sessions),
     }

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from structlog.testing import capture_logs
 
+from habitus import housekeeping
 from habitus.auth import service
 from habitus.models import PasswordResetToken, User
 from tests.auth.helpers import API, count, try_login
@@ -320,3 +321,26 @@ async def test_a_used_or_expired_invite_says_so_before_the_form(
 
     page = await client.get("/register", params={"invite": "made-up"})
     assert "This invite is not valid" in page.text
+
+
+async def test_housekeeping_sweeps_expired_and_spent_links(
+    frozen_clock: time_machine.Coordinates,
+    client: httpx.AsyncClient,
+    alice: Persona,
+    bob: Persona,
+    mailbox: Any,
+    db_session: AsyncSession,
+) -> None:
+    """Issue 4 reset: a spent or expired link is useless, so the hourly sweep drops it;
+    a live one stays usable."""
+    await ask(client, alice.email)
+    await choose(client, token_of(mailbox[0][1]), NEW_PASSWORD)  # spent
+    frozen_clock.shift(1800)
+    await ask(client, bob.email)  # still live after the next shift
+    frozen_clock.shift(1801)
+    await ask(client, alice.email)  # live
+    await db_session.rollback()
+    counts = await housekeeping.sweep(db_session)
+    await db_session.commit()
+    assert counts["password_reset_tokens"] == 1
+    assert await count(db_session, PasswordResetToken) == 2

@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PHONE, Account, Watch, api, screenshot
+from tests.e2e.conftest import PHONE, Account, api, screenshot
 from tests.fixtures.live import LiveServer
 
 
@@ -144,9 +144,7 @@ def test_edit_reorder_archive_and_restore(
     assert server_habits(e2e_server, signed_in, archived=True) == []
 
 
-def test_validation_error_next_to_the_field_at_phone_size(
-    page: Page, signed_in: Account, watch: Watch
-) -> None:
+def test_validation_error_next_to_the_field_at_phone_size(page: Page, signed_in: Account) -> None:
     """Issue 4: a bad value is shown next to its field (aria-invalid, described by the
     message), with everything typed kept, on a 360 px wide screen."""
     page.set_viewport_size(PHONE)
@@ -169,11 +167,6 @@ def test_validation_error_next_to_the_field_at_phone_size(
     expect(page.get_by_label("Tags")).to_have_value("sport, water")
     expect(page.get_by_label("Every few days")).to_be_checked()
     expect(page.get_by_role("alert")).to_contain_text("Please fix the field marked below.")
-    # The form page answered 422 on purpose (issue 4: bad input is a 422); Chromium logs
-    # every 4xx document as a console error. That one is expected, no other.
-    expected = "Failed to load resource: the server responded with a status of 422"
-    assert [error for error in watch.console_errors if error.startswith(expected)] != []
-    watch.console_errors[:] = [e for e in watch.console_errors if not e.startswith(expected)]
     # Nothing is wider than the phone's screen.
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
