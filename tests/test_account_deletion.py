@@ -47,6 +47,17 @@ USER_ROWS.update(
         for name in ("habits", "habit_schedules", "entries", "breaks", "events", "habit_states")
     }
 )
+# Issue 5: per-habit daily and monthly summaries.
+USER_ROWS.update(
+    {
+        name: (lambda t, who: t.c.user_id == who.id)
+        for name in ("habit_day_summaries", "habit_month_summaries")
+    }
+)
+# Issue 5: the private calendar feed (one per user).
+USER_ROWS["calendar_feeds"] = lambda t, who: t.c.user_id == who.id
+# Issue 5: the record of each file a user imported.
+USER_ROWS["import_records"] = lambda t, who: t.c.user_id == who.id
 # Bookkeeping of the whole server, with no user's data in it.
 USER_ROWS["event_cursors"] = lambda _t, _who: false()
 GLOBAL_TABLES = frozenset({"event_cursors"})
@@ -162,7 +173,7 @@ async def refresh(server: httpx.AsyncClient, persona: Persona) -> None:
 
 async def give_habits(server: httpx.AsyncClient, persona: Persona, key: str) -> None:
     """A habit with a schedule, a check-in (with its idempotency key), its own break and
-    one for all habits; events and the kept state come with them."""
+    one for all habits, and a calendar feed; events and the kept state come with them."""
     created = await server.post(
         "/api/v1/habits",
         json={"name": "Stretch", "schedule": {"type": "daily"}},
@@ -184,6 +195,16 @@ async def give_habits(server: httpx.AsyncClient, persona: Persona, key: str) -> 
             headers=persona.headers,
         )
         assert paused.status_code == 201, paused.text
+    feed = await server.post("/api/v1/export/calendar-feed", headers=persona.headers)
+    assert feed.status_code == 201, feed.text
+    # Issue 5: an imported file leaves an import record (a HabitBull CSV of one day).
+    imported = await server.post(
+        "/api/v1/import",
+        files={"file": ("habits.csv", b"HabitName,CalendarDate,Value\nRun,2020-01-01,1\n")},
+        data={"format": "habitbull_csv"},
+        headers=persona.headers,
+    )
+    assert imported.status_code == 200, imported.text
 
 
 async def ask_for_a_reset_link(server: httpx.AsyncClient, persona: Persona) -> None:

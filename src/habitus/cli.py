@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import structlog
@@ -142,6 +143,88 @@ def create_admin(
         console.print(f"[red]Not done:[/red] {error}")
         raise typer.Exit(1) from error
     console.print(outcome)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The file.")
+    ],
+    user: Annotated[str, typer.Option("--user", help="Email address of the account.")],
+    file_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="loop_db, loop_csv, habitus_json or habitbull_csv (guessed when omitted).",
+        ),
+    ] = None,
+) -> None:
+    """Import a Loop backup or CSV export, a Habitus export or a HabitBull CSV into an
+    account (all of it or nothing; the same file twice creates nothing)."""
+    from rich.progress import Progress
+    from rich.text import Text
+
+    from habitus.imports.commands import ImportFailed, import_for
+    from habitus.kit.logging import configure_logging
+    from habitus.migrations_runner import upgrade
+
+    settings = _settings()
+    configure_logging("WARNING", settings.log_format)
+    upgrade(settings.database_url)
+    data = file.read_bytes()
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"Importing {file.name}", total=None)
+
+        def advance(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"Importing: {what}")
+
+        try:
+            result = asyncio.run(
+                import_for(settings, email=user, data=data, fmt=file_format, progress=advance)
+            )
+        except ImportFailed as error:
+            console.print(Text.assemble(("Not imported: ", "red"), str(error)), soft_wrap=True)
+            raise typer.Exit(1) from error
+    console.print(
+        f"Imported {file.name} ({result.format}): {result.habits_created} habits created, "
+        f"{result.entries_created} entries created, {result.entries_skipped} skipped.",
+        soft_wrap=True,
+        markup=False,
+    )
+    for note in result.report:
+        console.print(f"  - {note}", soft_wrap=True, markup=False)
+
+
+@app.command("rebuild-summaries")
+def rebuild_summaries(
+    user: Annotated[
+        str | None, typer.Option("--user", help="Only this user's habits (email).")
+    ] = None,
+) -> None:
+    """Recompute every daily and monthly summary from raw entries and list each row
+    that differed (a repair tool; exit code 0 either way)."""
+    from habitus.analytics.commands import rebuild
+    from habitus.kit.logging import configure_logging
+    from habitus.migrations_runner import upgrade
+
+    settings = _settings()
+    configure_logging("WARNING", settings.log_format)
+    upgrade(settings.database_url)
+    try:
+        done = asyncio.run(rebuild(settings, email=user))
+    except ValueError as error:
+        console.print(f"[red]Not done:[/red] {error}")
+        raise typer.Exit(1) from error
+    for email, difference in done.differences:
+        typer.echo(
+            f"{email} habit {difference.habit_id} {difference.table} "
+            f"{difference.key.isoformat()}: stored {difference.stored} "
+            f"!= expected {difference.expected}"
+        )
+    typer.echo(
+        f"Rebuilt the summaries of {done.habits} habits of {done.users} users: "
+        f"{len(done.differences)} rows differed and were fixed."
+    )
 
 
 async def _user_exists(settings: Settings, email: str) -> bool:

@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     # request, two writes to one habit) before giving up: 409 or 503.
     lock_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
 
+    # Heatmap and reports: windows longer than this read per-habit summaries; shorter
+    # ones read raw entries (issue 5).
+    summary_threshold_days: int = Field(default=60, ge=0, le=3660)
+
+    # POST /import: the largest file accepted (bytes), checked while it arrives: 413.
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
     # HTTP.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     forwarded_allow_ips: str = "127.0.0.1"

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from habitus import __version__, db, housekeeping
 from habitus.admin import api as admin_api
 from habitus.admin import web as admin_web
+from habitus.analytics import api as analytics_api
 from habitus.auth import api as auth_api
 from habitus.auth import web as auth_web
 from habitus.breaks import api as breaks_api
@@ -26,9 +27,11 @@ from habitus.breaks import web as breaks_web
 from habitus.config import Settings
 from habitus.context import AppContext
 from habitus.errors import install_handlers
+from habitus.exports import api as exports_api
 from habitus.habits import api as habits_api
 from habitus.habits import web as habits_web
 from habitus.health import router as health_router
+from habitus.imports import api as imports_api
 from habitus.insights import web as insights_web
 from habitus.kit.logging import configure_logging
 from habitus.kit.middleware import IPRateLimitMiddleware, RequestContextMiddleware
@@ -105,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "entries", "description": "Check-ins and the entry of each day."},
             {"name": "today", "description": "What is due today."},
             {"name": "breaks", "description": "Days off that never break a streak."},
+            {"name": "reports", "description": "Heatmap, weekly and monthly reports."},
+            {"name": "export", "description": "Your entries as CSV and iCalendar."},
+            {"name": "import", "description": "Bring data in from Habitus, Loop and HabitBull."},
             {"name": "admin", "description": "Users and invites (administrators only)."},
             {"name": "health", "description": "Liveness, readiness and metrics."},
         ],
@@ -118,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(habits_api.router)
     api.include_router(breaks_api.router)
     api.include_router(admin_api.router)
+    api.include_router(analytics_api.router)
+    api.include_router(exports_api.router)
+    api.include_router(imports_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(auth_web.router)

@@ -9,27 +9,23 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from habitus import db
-from habitus.auth import repository, service
+from habitus.auth import service
 from habitus.auth.dependencies import (
     Context,
-    CurrentPrincipal,
     CurrentUser,
     DbSession,
     request_ip,
 )
 from habitus.auth.schemas import (
-    AccountExport,
     LoginIn,
     PasswordIn,
     RefreshIn,
     RegisterIn,
-    SessionOut,
     TokenPair,
     UserOut,
     UserPatch,
 )
 from habitus.errors import ValidationFailed, problem_response
-from habitus.kit import clock
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, COMMON_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute
 from habitus.kit.validation import NUL_MESSAGE
@@ -160,19 +156,4 @@ async def delete_me(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me/export", tags=["account"], responses=AUTHENTICATED_PROBLEMS)
-async def export_me(principal: CurrentPrincipal, session: DbSession) -> AccountExport:
-    """Everything stored about the account, as JSON."""
-    from habitus.habits.export import export_days  # habits build on auth
-
-    user = principal.user
-    sessions = await repository.sessions_of(session, user.id)
-    habits, entries, breaks = await export_days(session, user)
-    return AccountExport(
-        exported_at=clock.now(),
-        user=UserOut.model_validate(user),
-        sessions=[SessionOut.model_validate(row) for row in sessions],
-        habits=habits,
-        entries=entries,
-        breaks=breaks,
-    )
+# GET /me/export (the whole account as JSON) is served by habitus.exports.api.

@@ -138,16 +138,3 @@ class SessionOut(BaseModel):
     revoked_at: datetime | None
     ip: str | None
     user_agent: str | None
-
-
-class AccountExport(BaseModel):
-    format: Literal["habitus-export"] = "habitus-export"
-    format_version: int = 1
-    exported_at: datetime
-    user: UserOut
-    sessions: list[SessionOut]
-    habits: list[dict[str, Any]] = Field(
-        description="Each habit with its schedule versions (`schedules`)."
-    )
-    entries: list[dict[str, Any]]
-    breaks: list[dict[str, Any]]

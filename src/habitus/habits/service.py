@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
+from habitus.analytics import service as summaries
 from habitus.auth import service as auth_service
 from habitus.core import time as core_time
 from habitus.core.evaluate import (
@@ -125,6 +126,7 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
         schedule=schedule_to_json(body.schedule.to_core()),
     )
     await _keep_fresh_state(session, user, habit, today)
+    await summaries.keep_current(session, user, habit, rebuild=True)
     await events.record(
         session,
         user.id,
@@ -218,6 +220,16 @@ async def update_habit(
         )
     await session.flush()
     await _keep_fresh_state(session, user, habit, today, from_scratch=history_changed)
+    # Issue 5: every edit bumps the summary version (a category or an archive changes
+    # what a filtered heatmap shows); new rules or dates recompute every row, a new
+    # schedule the period it cuts short.
+    await summaries.keep_current(
+        session,
+        user,
+        habit,
+        rebuild=history_changed,
+        changed_from=today - summaries.SCHEDULE_REACH if "schedule" in sent else None,
+    )
     await events.record(session, user.id, recorded)
     return habit
 
@@ -431,6 +443,7 @@ async def _change_day(
             kept_facts = {key: fact for key, fact in after_facts.items() if key >= kept_from}
             await repository.save_state(session, state_values(habit, user.week_start, kept_state))
     _remember(session, user, habit, ctx, kept_state, kept_from, kept_facts)
+    await summaries.keep_current(session, user, habit, changed_from=day)
     caused = _consequences(habit, day, before, after, before_unit, after_unit)
     if logged and entry is not None:
         caused.insert(
@@ -760,6 +773,9 @@ async def refresh_states(
         facts = (await facts_for(session, [ctx], today)).get(habit.id, {})
         now = evaluate_context(ctx, facts, today, user.week_start)
         await repository.save_state(session, state_values(habit, user.week_start, now.state))
+        await summaries.keep_current(
+            session, user, habit, changed_from=changed_from, rebuild=changed_from is None
+        )
 
 
 async def _after_calendar_change(session: AsyncSession, user: User) -> None:

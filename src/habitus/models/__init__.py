@@ -2,6 +2,7 @@
 
 from habitus.models.auth_session import AuthSession
 from habitus.models.base import Base
+from habitus.models.calendar_feed import CalendarFeed
 from habitus.models.entry import Entry
 from habitus.models.event import Event, EventCursor
 from habitus.models.habit import Habit
@@ -9,22 +10,28 @@ from habitus.models.habit_break import HabitBreak
 from habitus.models.habit_schedule import HabitSchedule
 from habitus.models.habit_state import HabitStateRow
 from habitus.models.idempotency_key import IdempotencyKey
+from habitus.models.import_record import ImportRecord
 from habitus.models.invite import Invite
 from habitus.models.password_reset import PasswordResetToken
 from habitus.models.refresh_token import RefreshToken
+from habitus.models.summary import HabitDaySummary, HabitMonthSummary
 from habitus.models.user import User
 
 __all__ = [
     "AuthSession",
     "Base",
+    "CalendarFeed",
     "Entry",
     "Event",
     "EventCursor",
     "Habit",
     "HabitBreak",
+    "HabitDaySummary",
+    "HabitMonthSummary",
     "HabitSchedule",
     "HabitStateRow",
     "IdempotencyKey",
+    "ImportRecord",
     "Invite",
     "PasswordResetToken",
     "RefreshToken",

@@ -39,4 +39,8 @@ class Habit(IdMixin, CreatedAtMixin, Base):
     # Changes only when a write rewrites what a kept state has already walked (an old
     # day, the rules, a break): the key of `habit_states`. Today's check-ins leave it.
     history_version: Mapped[int] = mapped_column(default=1)
+    # Issue 5: changes with every write that can change the habit's summaries (ETags of
+    # heatmap and reports); `summary_through` is the last day the summaries cover.
+    summary_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    summary_through: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

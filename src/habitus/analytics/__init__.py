@@ -1,0 +1,1 @@
+"""Analytics: daily and monthly summaries, the heatmap, weekly and monthly reports."""

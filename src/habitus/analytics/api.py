@@ -1,0 +1,195 @@
+"""JSON API: /api/v1/heatmap, /reports/weekly, /reports/monthly, /reports/yearly."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from habitus.analytics import service
+from habitus.analytics.schemas import (
+    HeatmapDay,
+    HeatmapOut,
+    ReportLine,
+    ReportOut,
+    ReportTotals,
+)
+from habitus.auth.dependencies import Context, CurrentUser, DbSession
+from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
+from habitus.kit.routing import TransactionalRoute
+
+router = APIRouter(
+    route_class=TransactionalRoute, tags=["reports"], responses=AUTHENTICATED_PROBLEMS
+)
+HEAVY: dict[int | str, dict[str, Any]] = {
+    **problems(404),
+    304: {"description": "Not modified: the `If-None-Match` ETag is still current."},
+}
+HabitFilter = Annotated[
+    uuid.UUID | None, Query(description="Only this habit (404 when it is not yours).")
+]
+CategoryFilter = Annotated[
+    str | None, Query(max_length=60, description="Only habits of this category.")
+]
+
+
+def _not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when `If-None-Match` names the current ETag (weak comparison, RFC 9110)."""
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return None
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    if "*" in tags or etag in tags:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return None
+
+
+@router.get("/heatmap", response_model=HeatmapOut, responses=HEAVY)
+async def heatmap(
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    session: DbSession,
+    ctx: Context,
+    first: Annotated[date, Query(alias="from", description="Local date, inclusive.")],
+    last: Annotated[date, Query(alias="to", description="Local date, inclusive.")],
+    habit_id: HabitFilter = None,
+    category: CategoryFilter = None,
+) -> HeatmapOut | Response:
+    """Each day of `from`..`to` (at most 3660 days) with the required days done and
+    required across your habits (or one habit, or one category). A `times_per_period`
+    day counts 1 of 1 when done and nothing otherwise. Sends an `ETag`."""
+    service.check_window(first, last)
+    etag = await service.etag(session, user, habit_id, "heatmap", first, last, category)
+    if (unchanged := _not_modified(request, etag)) is not None:
+        return unchanged
+    found = await service.heatmap(
+        session,
+        user,
+        first,
+        last,
+        habit_id=habit_id,
+        category=category,
+        threshold=ctx.settings.summary_threshold_days,
+    )
+    response.headers["ETag"] = etag
+    return HeatmapOut(
+        from_date=found.first,
+        to_date=found.last,
+        source=found.source,  # type: ignore[arg-type]
+        items=[
+            HeatmapDay(
+                date=day.day,
+                done=day.done,
+                required=day.required,
+                ratio=None if day.ratio is None else round(day.ratio, 4),
+            )
+            for day in found.days
+        ],
+    )
+
+
+async def _report(
+    request: Request,
+    response: Response,
+    user: Any,
+    session: Any,
+    ctx: Any,
+    period: str,
+    first: date,
+    last: date,
+    habit_id: uuid.UUID | None,
+    category: str | None,
+) -> ReportOut | Response:
+    etag = await service.etag(session, user, habit_id, "report", first, last, category)
+    if (unchanged := _not_modified(request, etag)) is not None:
+        return unchanged
+    found = await service.report(
+        session,
+        user,
+        first,
+        last,
+        habit_id=habit_id,
+        category=category,
+        threshold=ctx.settings.summary_threshold_days,
+    )
+    response.headers["ETag"] = etag
+    return ReportOut(
+        period=period,
+        from_date=first,
+        to_date=last,
+        source=found.source,  # type: ignore[arg-type]
+        habits=[
+            ReportLine(
+                habit_id=line.habit.id,
+                name=line.habit.name,
+                done=line.done,
+                missed=line.missed,
+                rate=None if line.rate is None else round(line.rate, 4),
+            )
+            for line in found.habits
+        ],
+        overall=ReportTotals(
+            done=found.done,
+            missed=found.missed,
+            rate=None if found.rate is None else round(found.rate, 4),
+        ),
+    )
+
+
+@router.get("/reports/weekly", response_model=ReportOut, responses=HEAVY)
+async def weekly_report(
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    session: DbSession,
+    ctx: Context,
+    week: Annotated[str, Query(max_length=10, description="ISO week, e.g. 2026-W47.")],
+    habit_id: HabitFilter = None,
+    category: CategoryFilter = None,
+) -> ReportOut | Response:
+    """Per habit and overall: units done and missed that end in the week (starting on
+    your week start, D3.1), and the completion rate (D8.1). Sends an `ETag`."""
+    first, last = service.week_window(week, user.week_start)
+    return await _report(
+        request, response, user, session, ctx, week, first, last, habit_id, category
+    )
+
+
+@router.get("/reports/monthly", response_model=ReportOut, responses=HEAVY)
+async def monthly_report(
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    session: DbSession,
+    ctx: Context,
+    month: Annotated[str, Query(max_length=7, description="Month, e.g. 2026-11.")],
+    habit_id: HabitFilter = None,
+    category: CategoryFilter = None,
+) -> ReportOut | Response:
+    """The weekly report's figures for a calendar month. Sends an `ETag`."""
+    first, last = service.month_window(month)
+    return await _report(
+        request, response, user, session, ctx, month, first, last, habit_id, category
+    )
+
+
+@router.get("/reports/yearly", response_model=ReportOut, responses=HEAVY)
+async def yearly_report(
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    session: DbSession,
+    ctx: Context,
+    year: Annotated[int, Query(ge=1970, le=2200, description="Calendar year, e.g. 2026.")],
+    habit_id: HabitFilter = None,
+    category: CategoryFilter = None,
+) -> ReportOut | Response:
+    """The weekly report's figures for a calendar year (read from monthly summaries).
+    Sends an `ETag`."""
+    first, last = service.year_window(year)
+    return await _report(
+        request, response, user, session, ctx, str(year), first, last, habit_id, category
+    )

@@ -1,0 +1,501 @@
+"""Use cases of summaries: keeping them current with every write, reading heatmaps and
+reports through them, and rebuilding them. Services flush; the boundary commits.
+
+Coverage: a habit's summaries hold one day row for every day from its `start_date` to
+`habits.summary_through` (days before the user's today when they were written) and a
+month row for every month those days touch. A read of a window longer than
+`Settings.summary_threshold_days` takes the covered days from the summaries, the days
+after them from raw entries (through `core`), and falls back to raw entries for a
+habit whose rows are not all there (a missing summary never gives a wrong answer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.analytics import repository
+from habitus.analytics.summaries import (
+    DayRow,
+    MonthRow,
+    compute_days,
+    month_end,
+    month_of,
+    months,
+)
+from habitus.core import time as core_time
+from habitus.core.habits import EntryFact
+from habitus.core.outcomes import unit_start
+from habitus.errors import FieldError, NotFound, ValidationFailed
+from habitus.habits import repository as habits_repository
+from habitus.habits.evaluation import HabitContext, contexts_for
+from habitus.kit import clock
+from habitus.models import Habit, User
+
+MAX_WINDOW_DAYS = 3660
+ONE_DAY = timedelta(days=1)
+# A schedule change takes effect today, but it cuts the period in progress short:
+# recompute back over one whole month or week.
+SCHEDULE_REACH = timedelta(days=31)
+
+
+def today_of(user: User) -> date:
+    """D1.3 (the same rule as habits.service.today_of)."""
+    return core_time.today(clock.now(), user.timezone, user.day_start_hour)
+
+
+# --- computing from raw entries ---------------------------------------------------------
+
+
+async def _contexts(
+    session: AsyncSession, user: User, habits: Sequence[Habit], today: date
+) -> dict[uuid.UUID, HabitContext]:
+    return {ctx.habit.id: ctx for ctx in await contexts_for(session, user, habits, today)}
+
+
+async def _raw_days(
+    session: AsyncSession,
+    user: User,
+    parts: Sequence[tuple[Habit, date, date]],
+    today: date,
+    read: list[int] | None = None,
+) -> dict[uuid.UUID, list[DayRow]]:
+    """Day rows of each (habit, first, last) computed from raw entries through `core`
+    (four queries whatever the number of habits). `read` gets the entry rows read."""
+    if not parts:
+        return {}
+    week_start = core_time.weekday_number(user.week_start)
+    contexts = await _contexts(session, user, [habit for habit, _, _ in parts], today)
+    starts = {
+        habit.id: unit_start(contexts[habit.id].rules, first, week_start)
+        for habit, first, _ in parts
+    }
+    until = max(last for _, _, last in parts) + SCHEDULE_REACH
+    facts: dict[uuid.UUID, dict[date, EntryFact]] = defaultdict(dict)
+    rows = await habits_repository.entry_facts(session, starts, until)
+    if read is not None:
+        read.append(len(rows))
+    for habit_id, day, status, value in rows:
+        facts[habit_id][day] = EntryFact(status, value)  # type: ignore[arg-type]
+    found: dict[uuid.UUID, list[DayRow]] = {}
+    for habit, first, last in parts:
+        ctx = contexts[habit.id]
+        found[habit.id] = compute_days(
+            ctx.rules, facts[habit.id], ctx.breaks, first, last, today, week_start
+        )
+    return found
+
+
+# --- keeping summaries current (same transaction as each write) ---------------------------
+
+
+async def keep_current(
+    session: AsyncSession,
+    user: User,
+    habit: Habit,
+    *,
+    changed_from: date | None = None,
+    rebuild: bool = False,
+) -> None:
+    """After a write to `habit`: bump its summary version and recompute the rows of
+    the days that may have changed: from `changed_from` (an entry's day, a break's
+    start) and from the end of the current coverage, up to yesterday. `rebuild`: every
+    row again (new rules, dates or calendar)."""
+    today = today_of(user)
+    last = today - ONE_DAY
+    through = habit.summary_through
+    if rebuild or through is None:
+        await repository.delete_days(session, habit.id)
+        await repository.delete_months(session, habit.id)
+        if habit.start_date <= last:
+            rows = (await _raw_days(session, user, [(habit, habit.start_date, last)], today))[
+                habit.id
+            ]
+            await repository.insert_days(session, habit, rows)
+            await repository.insert_months(session, habit, months(rows))
+        await repository.mark(session, habit, last)
+        return
+    first = through + ONE_DAY
+    if changed_from is not None:
+        first = min(first, changed_from)
+    # Whole months (from the habit's start at the earliest), so each month row is the
+    # sum of rows computed here: a write costs at most a month of days, no re-read.
+    first = max(month_of(first), habit.start_date)
+    stale_until = max(through, last)
+    if first <= stale_until:
+        await repository.delete_days(session, habit.id, first, stale_until)
+        await repository.delete_months(session, habit.id, month_of(first), stale_until)
+        if first <= last:
+            rows = (await _raw_days(session, user, [(habit, first, last)], today))[habit.id]
+            await repository.insert_days(session, habit, rows)
+            await repository.insert_months(session, habit, months(rows))
+    await repository.mark(session, habit, last)
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+def check_window(first: date, last: date) -> None:
+    if last < first:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "to", f"must not be before from ({first.isoformat()})", "after_from", "query"
+                )
+            ]
+        )
+    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+        raise ValidationFailed(
+            [FieldError("to", f"a window spans at most {MAX_WINDOW_DAYS} days", "window", "query")]
+        )
+
+
+async def _selected(
+    session: AsyncSession, user: User, habit_id: uuid.UUID | None, category: str | None
+) -> list[Habit]:
+    """The user's habits (archived ones keep their history, D2.4), filtered."""
+    habits = await habits_repository.habits_of(session, user.id, archived=None)
+    if habit_id is not None:
+        habits = [habit for habit in habits if habit.id == habit_id]
+        if not habits:
+            raise NotFound("habit_id: no such habit.")
+    if category is not None:
+        habits = [habit for habit in habits if (habit.category or "") == category]
+    return habits
+
+
+@dataclass(slots=True)
+class Plan:
+    """Which days of which habit come from summaries (`spans`) and which from raw
+    entries (`raw`)."""
+
+    spans: list[tuple[Habit, date, date]] = field(default_factory=list)
+    raw: list[tuple[Habit, date, date]] = field(default_factory=list)
+    rows_read: int = 0
+
+
+def _plan(habits: Sequence[Habit], first: date, last: date, threshold: int) -> Plan:
+    plan = Plan()
+    long_window = (last - first).days + 1 > threshold
+    for habit in habits:
+        through = habit.summary_through
+        a = max(first, habit.start_date)
+        b = min(last, through) if through is not None else None
+        if long_window and b is not None and a <= b:
+            plan.spans.append((habit, a, b))
+            if b < last:
+                plan.raw.append((habit, b + ONE_DAY, last))
+        else:
+            plan.raw.append((habit, first, last))
+    return plan
+
+
+def _fall_back(plan: Plan, habit: Habit, first: date, last: date) -> None:
+    """A summary row is missing: this habit's whole window from raw entries."""
+    plan.spans = [span for span in plan.spans if span[0].id != habit.id]
+    plan.raw = [part for part in plan.raw if part[0].id != habit.id]
+    plan.raw.append((habit, first, last))
+
+
+@dataclass(frozen=True, slots=True)
+class HeatDay:
+    day: date
+    done: int
+    required: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.done / self.required if self.required else None
+
+
+@dataclass(frozen=True, slots=True)
+class Heatmap:
+    first: date
+    last: date
+    days: list[HeatDay]
+    source: str  # "summaries", "raw" or "mixed"
+    rows_read: int
+
+
+async def heatmap(
+    session: AsyncSession,
+    user: User,
+    first: date,
+    last: date,
+    *,
+    habit_id: uuid.UUID | None = None,
+    category: str | None = None,
+    threshold: int,
+) -> Heatmap:
+    """API.md: each day of [first, last] with the number of required days done and
+    required across the selected habits (see `analytics.summaries` for what counts)."""
+    check_window(first, last)
+    habits = await _selected(session, user, habit_id, category)
+    today = today_of(user)
+    plan = _plan(habits, first, last, threshold)
+    spans = [(habit.id, a, b) for habit, a, b in plan.spans]
+    totals = await repository.day_totals(session, user.id, spans)
+    rows_read = len(totals)
+    if sum(row[3] for row in totals) != sum((b - a).days + 1 for _, a, b in spans):
+        # A row is missing: find whose, read those habits raw, sum the others again.
+        counts = await repository.day_counts(session, user.id, spans)
+        rows_read += len(counts)
+        for habit, a, b in list(plan.spans):
+            if counts.get(habit.id, (0, 0, 0))[0] != (b - a).days + 1:
+                _fall_back(plan, habit, first, last)
+        spans = [(habit.id, a, b) for habit, a, b in plan.spans]
+        totals = await repository.day_totals(session, user.id, spans)
+        rows_read += len(totals)
+    done: dict[date, int] = defaultdict(int)
+    required: dict[date, int] = defaultdict(int)
+    for day, day_done, day_required, _ in totals:
+        done[day] += day_done
+        required[day] += day_required
+    read: list[int] = []
+    raw = await _raw_days(session, user, plan.raw, today, read)
+    rows_read += sum(read)
+    for rows in raw.values():
+        for row in rows:
+            done[row.day] += row.done
+            required[row.day] += row.required
+    days = [
+        HeatDay(day, done[day], required[day])
+        for day in (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    ]
+    return Heatmap(first, last, days, _source(plan), rows_read)
+
+
+def _source(plan: Plan) -> str:
+    if not plan.spans:
+        return "raw"
+    return "summaries" if not plan.raw else "mixed"
+
+
+@dataclass(frozen=True, slots=True)
+class HabitLine:
+    habit: Habit
+    done: int
+    missed: int
+
+    @property
+    def rate(self) -> float | None:
+        """D8.1: done / (done + missed); None without units."""
+        total = self.done + self.missed
+        return self.done / total if total else None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    first: date
+    last: date
+    habits: list[HabitLine]
+    done: int
+    missed: int
+    source: str
+    rows_read: int
+
+    @property
+    def rate(self) -> float | None:
+        total = self.done + self.missed
+        return self.done / total if total else None
+
+
+def _split_months(a: date, b: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """[a, b] as (whole months: first of the first, first of the last) and edge days."""
+    m1 = a if a.day == 1 else month_end(a) + ONE_DAY
+    m2_end = b if b == month_end(b) else month_of(b) - ONE_DAY
+    if m1 > m2_end:
+        return None, [(a, b)]
+    edges = []
+    if a < m1:
+        edges.append((a, m1 - ONE_DAY))
+    if m2_end < b:
+        edges.append((m2_end + ONE_DAY, b))
+    return (m1, month_of(m2_end)), edges
+
+
+async def report(
+    session: AsyncSession,
+    user: User,
+    first: date,
+    last: date,
+    *,
+    habit_id: uuid.UUID | None = None,
+    category: str | None = None,
+    threshold: int,
+) -> Report:
+    """Per habit and overall: units (D7.1) ending in [first, last] done and missed, and
+    the completion rate (D8.1). Whole months come from month rows, other days from
+    day rows, days after the summaries from raw entries."""
+    check_window(first, last)
+    habits = await _selected(session, user, habit_id, category)
+    today = today_of(user)
+    plan = _plan(habits, first, last, threshold)
+    month_spans: list[repository.Span] = []
+    day_spans: list[repository.Span] = []
+    expected_days: dict[uuid.UUID, int] = defaultdict(int)
+    expected_months: dict[uuid.UUID, tuple[int, int]] = {}
+    for habit, a, b in plan.spans:
+        whole, edges = _split_months(a, b)
+        if whole is not None:
+            month_spans.append((habit.id, whole[0], whole[1]))
+            count = (whole[1].year - whole[0].year) * 12 + whole[1].month - whole[0].month + 1
+            expected_months[habit.id] = (count, (month_end(whole[1]) - whole[0]).days + 1)
+        for lo, hi in edges:
+            day_spans.append((habit.id, lo, hi))
+            expected_days[habit.id] += (hi - lo).days + 1
+    by_month = await repository.month_counts(session, user.id, month_spans)
+    by_day = await repository.day_counts(session, user.id, day_spans)
+    rows_read = len(by_month) + len(by_day)
+    sums: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
+    for habit, _, _ in list(plan.spans):
+        month_found = by_month.get(habit.id, (0, 0, 0, 0))
+        day_found = by_day.get(habit.id, (0, 0, 0))
+        if month_found[:2] != expected_months.get(habit.id, (0, 0)) or day_found[0] != (
+            expected_days.get(habit.id, 0)
+        ):
+            _fall_back(plan, habit, first, last)
+            continue
+        sums[habit.id][0] += month_found[2] + day_found[1]
+        sums[habit.id][1] += month_found[3] + day_found[2]
+    read: list[int] = []
+    raw = await _raw_days(session, user, plan.raw, today, read)
+    rows_read += sum(read)
+    for key, rows in raw.items():
+        for row in rows:
+            sums[key][0] += row.unit_done
+            sums[key][1] += row.unit_missed
+    lines = [HabitLine(habit, sums[habit.id][0], sums[habit.id][1]) for habit in habits]
+    return Report(
+        first,
+        last,
+        lines,
+        sum(line.done for line in lines),
+        sum(line.missed for line in lines),
+        _source(plan),
+        rows_read,
+    )
+
+
+def week_window(text: str, week_start: str) -> tuple[date, date]:
+    """`2026-W47`: the ISO week, starting on the user's week start (D3.1): the week
+    that holds the ISO week's Monday."""
+    try:
+        year, week = text.split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError as error:
+        raise ValidationFailed(
+            [FieldError("week", "must be an ISO week like 2026-W47", "format", "query")]
+        ) from error
+    first = core_time.period_start(monday, "week", core_time.weekday_number(week_start))
+    return first, first + timedelta(days=6)
+
+
+def month_window(text: str) -> tuple[date, date]:
+    """`2026-11`: the calendar month."""
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError(text)
+        first = date(int(year), int(month), 1)
+    except ValueError as error:
+        raise ValidationFailed(
+            [FieldError("month", "must be a month like 2026-11", "format", "query")]
+        ) from error
+    return first, month_end(first)
+
+
+def year_window(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+async def etag(
+    session: AsyncSession, user: User, habit_id: uuid.UUID | None, *parts: object
+) -> str:
+    """API.md: heavy reads send an ETag. It changes with every habit's summary version
+    (bumped by every write that can change a summary), the user's calendar, today and
+    the query. One query on `habits`; no entry or summary is read."""
+    versions = await repository.versions_of(session, user.id)
+    if habit_id is not None and all(found != habit_id for found, _, _ in versions):
+        raise NotFound("habit_id: no such habit.")
+    key = [
+        user.id,
+        user.timezone,
+        user.day_start_hour,
+        user.week_start,
+        today_of(user),
+        versions,
+        habit_id,
+        *parts,
+    ]
+    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+
+
+# --- repair --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    habit_id: uuid.UUID
+    table: str
+    key: date
+    stored: object
+    expected: object
+
+
+def _same(stored: DayRow | MonthRow | None, expected: DayRow | MonthRow | None) -> bool:
+    """Equal rows; a month's value sum may differ in the last bits (SQL sums)."""
+    if isinstance(stored, MonthRow) and isinstance(expected, MonthRow):
+        return replace(stored, value_sum=0.0) == replace(expected, value_sum=0.0) and math.isclose(
+            stored.value_sum, expected.value_sum, rel_tol=1e-9, abs_tol=1e-9
+        )
+    return stored == expected
+
+
+async def rebuild_user(session: AsyncSession, user: User) -> list[Difference]:
+    """Recompute every summary row of the user's habits from raw entries, compare with
+    what was stored, then store the recomputed rows. Returns every row that differed
+    (missing, extra or changed)."""
+    differences: list[Difference] = []
+    habits = await habits_repository.habits_of(session, user.id, archived=None)
+    today = today_of(user)
+    last = today - ONE_DAY
+    for habit in habits:
+        stored_days = {
+            row.day: row
+            for row in await repository.stored_days(session, habit.id, date.min, date.max)
+        }
+        stored_months = {
+            row.month: row for row in await repository.stored_months(session, habit.id)
+        }
+        rows: list[DayRow] = []
+        if habit.start_date <= last:
+            rows = (await _raw_days(session, user, [(habit, habit.start_date, last)], today))[
+                habit.id
+            ]
+        # Days after the stored coverage are not wrong, only not written yet.
+        through = habit.summary_through or date.min
+        covered = [row for row in rows if row.day <= through]
+        expected_days = {row.day: row for row in covered}
+        expected_months = {row.month: row for row in months(covered)}
+        for key in sorted(stored_days.keys() | expected_days.keys()):
+            if not _same(stored_days.get(key), expected_days.get(key)):
+                differences.append(
+                    Difference(habit.id, "day", key, stored_days.get(key), expected_days.get(key))
+                )
+        for key in sorted(stored_months.keys() | expected_months.keys()):
+            if not _same(stored_months.get(key), expected_months.get(key)):
+                differences.append(
+                    Difference(
+                        habit.id, "month", key, stored_months.get(key), expected_months.get(key)
+                    )
+                )
+        await keep_current(session, user, habit, rebuild=True)
+    return differences

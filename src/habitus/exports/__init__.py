@@ -1,0 +1,1 @@
+"""Export: entries as CSV, completed days and schedules as iCalendar, a private calendar feed."""

@@ -1,0 +1,70 @@
+"""GET /me/export: everything stored about an account, as one JSON document
+(docs/EXPORT.md describes the format; `format_version` names it).
+
+Every table that holds a user's rows is either exported (EXPORTED: where it goes in the
+document) or left out on purpose (NOT_EXPORTED: why). tests/exports/test_account.py
+walks the model metadata and fails on a user's table listed in neither.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.auth import repository as auth_repository
+from habitus.auth.dependencies import Principal
+from habitus.auth.schemas import SessionOut, UserOut
+from habitus.exports import repository
+from habitus.exports.schemas import (
+    AccountExport,
+    CalendarFeedOut,
+    ExportBreak,
+    ExportEntry,
+    ExportHabit,
+)
+from habitus.habits.export import export_days
+from habitus.kit import clock
+
+# table -> where its rows are in the document
+EXPORTED: dict[str, str] = {
+    "users": "user",
+    "auth_sessions": "sessions",
+    "habits": "habits",
+    "habit_schedules": "habits[].schedules",
+    "entries": "entries",
+    "breaks": "breaks",
+    "calendar_feeds": "calendar_feeds",
+}
+
+# table -> why its rows are not in the document
+NOT_EXPORTED: dict[str, str] = {
+    "refresh_tokens": "secrets (hashes of sign-in credentials); each sign-in is in `sessions`",
+    "password_reset_tokens": "secrets (hashes of single-use reset links), short-lived",
+    "idempotency_keys": "a 24-hour replay cache of API answers, whose data is exported "
+    "where it belongs",
+    "invites": "the server's record of invitations: the administrators', naming other people",
+    "events": "derived: the log of what each write caused (streaks extended, days "
+    "completed), recomputed from entries",
+    "habit_states": "derived: a kept walk of each habit's history, recomputed from entries",
+    "habit_day_summaries": "derived: per-day summaries, rebuilt from entries "
+    "(habitus rebuild-summaries)",
+    "habit_month_summaries": "derived: per-month summaries, rebuilt from entries "
+    "(habitus rebuild-summaries)",
+    "import_records": "this server's bookkeeping of imported files (so a file is not "
+    "imported twice); what they created is in habits and entries",
+}
+
+
+async def export_account(session: AsyncSession, principal: Principal) -> AccountExport:
+    user = principal.user
+    sessions = await auth_repository.sessions_of(session, user.id)
+    habits, entries, breaks = await export_days(session, user)
+    feeds = await repository.feeds_of(session, user.id)
+    return AccountExport(
+        exported_at=clock.now(),
+        user=UserOut.model_validate(user),
+        sessions=[SessionOut.model_validate(row) for row in sessions],
+        habits=[ExportHabit.model_validate(habit) for habit in habits],
+        entries=[ExportEntry.model_validate(entry) for entry in entries],
+        breaks=[ExportBreak.model_validate(pause) for pause in breaks],
+        calendar_feeds=[CalendarFeedOut.model_validate(feed) for feed in feeds],
+    )

@@ -1,0 +1,131 @@
+"""Answers of /export/* and the account export document (GET /me/export).
+
+The account export is a published format (docs/EXPORT.md): fields may be added within
+a `format_version`, never renamed, dropped or given another meaning.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from habitus.auth.schemas import SessionOut, UserOut
+
+# Fields called `date` shadow the type inside their class: annotate with this name.
+LocalDate = date
+
+FORMAT: Literal["habitus-export"] = "habitus-export"
+FORMAT_VERSION = 1
+
+
+# --- the calendar feed --------------------------------------------------------------------
+
+
+class CalendarFeedOut(BaseModel):
+    """A feed as stored: never its token (only its SHA-256 is kept, so it cannot be shown
+    again; rotate to get a new URL)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime = Field(description="When the feed was first created.")
+    rotated_at: datetime = Field(description="When its current token (URL) was issued.")
+
+
+class CalendarFeedCreated(CalendarFeedOut):
+    """The only answer that shows the feed's URL: keep it, it is not stored."""
+
+    url: str = Field(
+        description="The completed days as iCalendar. Subscribe to it in a calendar app. "
+        "Anyone with the URL can read the feed: treat it like a password.",
+        examples=["https://habitus.example.org/api/v1/export/feed/Zk3...Q.ics"],
+    )
+    schedule_url: str = Field(
+        description="The habits' schedules as recurring events (the same token).",
+        examples=["https://habitus.example.org/api/v1/export/feed/Zk3...Q.ics?kind=schedule"],
+    )
+
+
+# --- the account export (format_version 1) ------------------------------------------------
+
+
+class ExportTarget(BaseModel):
+    value: float
+    unit: str | None
+    direction: Literal["at_least", "at_most"]
+
+
+class ExportScheduleVersion(BaseModel):
+    effective_from: LocalDate = Field(description="The first day this version judges.")
+    schedule: dict[str, Any] = Field(
+        description='A schedule object of API.md ("Habits"), e.g. `{"type": "daily"}`.'
+    )
+
+
+class ExportHabit(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str | None
+    kind: Literal["boolean", "measurable"]
+    polarity: Literal["build", "quit"]
+    target: ExportTarget | None = Field(description="Measurable habits only.")
+    schedules: list[ExportScheduleVersion] = Field(
+        description="Every schedule version, oldest first (at least one)."
+    )
+    start_date: LocalDate
+    end_date: LocalDate | None
+    backfill_days: int | None = Field(description="null: unlimited.")
+    category: str | None
+    tags: list[str]
+    color: str | None
+    position: int
+    archived_at: datetime | None
+    created_at: datetime
+
+
+class ExportEntry(BaseModel):
+    habit_id: uuid.UUID
+    date: LocalDate
+    status: Literal["done", "skipped", "failed"]
+    value: float | None
+    note: str | None
+    logged_at: datetime
+    logged_tz: str = Field(description="The IANA zone the user was in when logging.")
+    source: str
+
+
+class ExportBreak(BaseModel):
+    id: uuid.UUID
+    habit_id: uuid.UUID | None = Field(description="null: a break for every habit.")
+    start_date: LocalDate
+    end_date: LocalDate
+    reason: str | None
+
+
+class AccountExport(BaseModel):
+    """Everything stored about the account (docs/EXPORT.md). Secrets (password and token
+    hashes) and derived data (kept states, summaries, the event log) are left out."""
+
+    format: Literal["habitus-export"] = FORMAT
+    format_version: int = Field(
+        default=FORMAT_VERSION,
+        description="Changes only when a reader of the previous version would misread "
+        "the document; new fields may appear within a version.",
+    )
+    exported_at: datetime
+    user: UserOut = Field(
+        description="The profile and settings: timezone, day_start_hour, week_start, "
+        "theme, day_part."
+    )
+    sessions: list[SessionOut]
+    habits: list[ExportHabit] = Field(
+        description="Each habit with its schedule versions (`schedules`)."
+    )
+    entries: list[ExportEntry]
+    breaks: list[ExportBreak]
+    calendar_feeds: list[CalendarFeedOut] = Field(
+        default_factory=list, description="The private calendar feed, without its token."
+    )

@@ -1,0 +1,1 @@
+"""Import: Habitus JSON, Loop Habit Tracker (SQLite backup, CSV zip), HabitBull CSV."""

@@ -1,0 +1,69 @@
+"""What every importer produces: habits with their days, in Habitus terms, plus notes
+for the import report. Pure data; the service writes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+class ImportRefused(Exception):
+    """The file is not what its format says, or cannot be read: a 422 naming why."""
+
+    def __init__(self, message: str, rule: str = "invalid_file") -> None:
+        super().__init__(message)
+        self.message = message
+        self.rule = rule
+
+
+@dataclass(slots=True)
+class ParsedEntry:
+    day: date
+    status: str  # done | skipped | failed
+    value: float | None = None
+    note: str | None = None
+    # Known only from a Habitus export; otherwise noon of the day in the user's zone.
+    logged_at: datetime | None = None
+    logged_tz: str | None = None
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedHabit:
+    name: str
+    # Versions (effective_from, schedule); effective_from None means the start date.
+    schedules: list[tuple[date | None, dict[str, Any]]]
+    kind: str = "boolean"
+    polarity: str = "build"
+    target: dict[str, Any] | None = None
+    description: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    backfill_days: int | None = 2
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    color: str | None = None
+    archived: bool = False
+    archived_at: datetime | None = None
+    created_at: datetime | None = None
+    entries: list[ParsedEntry] = field(default_factory=list)
+    # The id the file gives the habit (a Habitus export's breaks refer to it).
+    source_id: str | None = None
+
+
+@dataclass(slots=True)
+class ParsedBreak:
+    start_date: date
+    end_date: date
+    reason: str | None = None
+    habit_source_id: str | None = None  # None: a break for all habits
+
+
+@dataclass(slots=True)
+class Parsed:
+    habits: list[ParsedHabit] = field(default_factory=list)
+    breaks: list[ParsedBreak] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)
+    # Rows of the file that became nothing (auto checks, unreadable values, ...).
+    ignored: int = 0
