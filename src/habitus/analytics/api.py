@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 
 from habitus.analytics import service
 from habitus.analytics.schemas import (
@@ -17,8 +17,9 @@ from habitus.analytics.schemas import (
     ReportTotals,
 )
 from habitus.auth.dependencies import Context, CurrentUser, DbSession
-from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
+from habitus.kit.responses import AUTHENTICATED_PROBLEMS, not_modified, problems
 from habitus.kit.routing import TransactionalRoute
+from habitus.kit.validation import check_window
 
 router = APIRouter(
     route_class=TransactionalRoute, tags=["reports"], responses=AUTHENTICATED_PROBLEMS
@@ -33,17 +34,6 @@ HabitFilter = Annotated[
 CategoryFilter = Annotated[
     str | None, Query(max_length=60, description="Only habits of this category.")
 ]
-
-
-def _not_modified(request: Request, etag: str) -> Response | None:
-    """A 304 when `If-None-Match` names the current ETag (weak comparison, RFC 9110)."""
-    header = request.headers.get("if-none-match")
-    if header is None:
-        return None
-    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-    if "*" in tags or etag in tags:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-    return None
 
 
 @router.get("/heatmap", response_model=HeatmapOut, responses=HEAVY)
@@ -61,9 +51,9 @@ async def heatmap(
     """Each day of `from`..`to` (at most 3660 days) with the required days done and
     required across your habits (or one habit, or one category). A `times_per_period`
     day counts 1 of 1 when done and nothing otherwise. Sends an `ETag`."""
-    service.check_window(first, last)
+    check_window(first, last)
     etag = await service.etag(session, user, habit_id, "heatmap", first, last, category)
-    if (unchanged := _not_modified(request, etag)) is not None:
+    if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     found = await service.heatmap(
         session,
@@ -104,7 +94,7 @@ async def _report(
     category: str | None,
 ) -> ReportOut | Response:
     etag = await service.etag(session, user, habit_id, "report", first, last, category)
-    if (unchanged := _not_modified(request, etag)) is not None:
+    if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     found = await service.report(
         session,

@@ -37,9 +37,9 @@ from habitus.errors import FieldError, NotFound, ValidationFailed
 from habitus.habits import repository as habits_repository
 from habitus.habits.evaluation import HabitContext, contexts_for
 from habitus.kit import clock
+from habitus.kit.validation import check_window
 from habitus.models import Habit, User
 
-MAX_WINDOW_DAYS = 3660
 ONE_DAY = timedelta(days=1)
 # A schedule change takes effect today, but it cuts the period in progress short:
 # recompute back over one whole month or week.
@@ -140,21 +140,6 @@ async def keep_current(
 
 
 # --- reads -----------------------------------------------------------------------------
-
-
-def check_window(first: date, last: date) -> None:
-    if last < first:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "to", f"must not be before from ({first.isoformat()})", "after_from", "query"
-                )
-            ]
-        )
-    if (last - first).days + 1 > MAX_WINDOW_DAYS:
-        raise ValidationFailed(
-            [FieldError("to", f"a window spans at most {MAX_WINDOW_DAYS} days", "window", "query")]
-        )
 
 
 async def _selected(

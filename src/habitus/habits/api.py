@@ -28,8 +28,9 @@ from habitus.habits.schemas import (
     TodayPage,
 )
 from habitus.kit.pagination import Page, Pagination
-from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
+from habitus.kit.responses import AUTHENTICATED_PROBLEMS, not_modified, problems
 from habitus.kit.routing import TransactionalRoute
+from habitus.kit.validation import check_window
 from habitus.models import Habit, User
 
 router = APIRouter(route_class=TransactionalRoute, responses=AUTHENTICATED_PROBLEMS)
@@ -178,17 +179,6 @@ def _etag(user: User, habit: Habit, *parts: object) -> str:
     return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
 
 
-def _not_modified(request: Request, etag: str) -> Response | None:
-    """A 304 when `If-None-Match` names the current ETag (weak comparison, RFC 9110)."""
-    header = request.headers.get("if-none-match")
-    if header is None:
-        return None
-    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-    if "*" in tags or etag in tags:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-    return None
-
-
 @router.get(
     "/habits/{habit_id}/stats",
     tags=["habits"],
@@ -207,9 +197,9 @@ async def habit_stats(
     """Streaks and score as of today; completion rate (D8.1), counts and best weekday
     and hour (D8.3) over `from`..`to` (default: the last 30 days). Sends an `ETag`."""
     first, last = _window(service.today_of(user), first, last)
-    service.check_window(first, last)
+    check_window(first, last)
     etag = _etag(user, await service.get_habit(session, user, habit_id), "stats", first, last)
-    if (unchanged := _not_modified(request, etag)) is not None:
+    if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     result = await service.stats(session, user, habit_id, first, last)
     response.headers["ETag"] = etag
@@ -234,9 +224,9 @@ async def habit_days(
     """Every day of `from`..`to` with its outcome (D5), value and entry status. Sends an
     `ETag`."""
     first, last = _window(service.today_of(user), first, last)
-    service.check_window(first, last)
+    check_window(first, last)
     etag = _etag(user, await service.get_habit(session, user, habit_id), "days", first, last)
-    if (unchanged := _not_modified(request, etag)) is not None:
+    if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     views = await service.days(session, user, habit_id, first, last)
     response.headers["ETag"] = etag

@@ -28,7 +28,7 @@ from habitus.core.evaluate import (
 from habitus.core.habits import EntryFact
 from habitus.core.outcomes import DONE, MISSED, Outcome, unit_start
 from habitus.core.scores import Logged, best_times, completion_rate
-from habitus.errors import AppError, FieldError, NotFound, ValidationFailed
+from habitus.errors import AppError, NotFound, ValidationFailed
 from habitus.events import service as events
 from habitus.events.service import DomainEvent
 from habitus.habits import repository, working_set
@@ -44,9 +44,9 @@ from habitus.habits.evaluation import (
 from habitus.habits.repository import EntryRecord
 from habitus.habits.schemas import HabitCreate, HabitUpdate, schedule_to_json
 from habitus.kit import clock
+from habitus.kit.validation import check_window
 from habitus.models import Entry, Habit, User
 
-MAX_WINDOW_DAYS = 3660
 # A write keeps a newer walk of the history once the kept one is this far behind.
 STATE_REFRESH = timedelta(days=7)
 MILESTONES = (7, 14, 21, 30, 50, 66, 100, 150, 200, 365, 500, 730, 1000)
@@ -616,21 +616,6 @@ async def remove_entry(
 
 
 # --- reading ------------------------------------------------------------------------------
-
-
-def check_window(first: date, last: date) -> None:
-    if last < first:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "to", f"must not be before from ({first.isoformat()})", "after_from", "query"
-                )
-            ]
-        )
-    if (last - first).days + 1 > MAX_WINDOW_DAYS:
-        raise ValidationFailed(
-            [FieldError("to", f"a window spans at most {MAX_WINDOW_DAYS} days", "window", "query")]
-        )
 
 
 async def list_entries(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request, Response, status
 from pydantic import BaseModel, Field
 
 
@@ -62,3 +63,14 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 # Every API route can be rate limited and can receive malformed input.
 COMMON_PROBLEMS = problems(422, 429)
 AUTHENTICATED_PROBLEMS = problems(401, 403, 422, 429)
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """A 304 when `If-None-Match` names the current ETag (weak comparison, RFC 9110)."""
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return None
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    if "*" in tags or etag in tags:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return None

@@ -1,8 +1,12 @@
-"""Validators shared by request schemas."""
+"""Validators shared by request schemas and services."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import AfterValidator
+
+from habitus.errors import FieldError, ValidationFailed
 
 NUL_MESSAGE = "must not contain NUL characters"
 
@@ -16,3 +20,23 @@ def _refuse_nul(value: str | None) -> str | None:
 
 
 NoNul = AfterValidator(_refuse_nul)
+
+
+# Ten years and a leap day or two: the longest window any read answers.
+MAX_WINDOW_DAYS = 3660
+
+
+def check_window(first: date, last: date) -> None:
+    """A `from`..`to` query window: in order and at most MAX_WINDOW_DAYS long."""
+    if last < first:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "to", f"must not be before from ({first.isoformat()})", "after_from", "query"
+                )
+            ]
+        )
+    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+        raise ValidationFailed(
+            [FieldError("to", f"a window spans at most {MAX_WINDOW_DAYS} days", "window", "query")]
+        )
