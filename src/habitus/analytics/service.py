@@ -103,11 +103,13 @@ async def keep_current(
     *,
     changed_from: date | None = None,
     rebuild: bool = False,
+    locked: bool = False,
 ) -> None:
     """After a write to `habit`: bump its summary version and recompute the rows of
-    the days that may have changed: from `changed_from` (an entry's day, a break's
-    start) and from the end of the current coverage, up to yesterday. `rebuild`: every
-    row again (new rules, dates or calendar)."""
+    the days that may have changed: from `changed_from` (the start of the unit an entry
+    belongs to, a break's start) and from the end of the current coverage, up to
+    yesterday. `rebuild`: every row again (new rules, dates or calendar). `locked`: the
+    write went through `habits.repository.lock_for_write`, which bumped the version."""
     today = today_of(user)
     last = today - ONE_DAY
     through = habit.summary_through
@@ -125,6 +127,13 @@ async def keep_current(
     first = through + ONE_DAY
     if changed_from is not None:
         first = min(first, changed_from)
+    if first > last:
+        # Rows stop at yesterday and the write's unit starts later (today's check-in
+        # on a daily habit): no stored row can have changed. The hot path: no statement
+        # at all when the lock already moved the version.
+        if not (locked and through == last):
+            await repository.mark(session, habit, last)
+        return
     # Whole months (from the habit's start at the earliest), so each month row is the
     # sum of rows computed here: a write costs at most a month of days, no re-read.
     first = max(month_of(first), habit.start_date)

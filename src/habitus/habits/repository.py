@@ -63,7 +63,9 @@ async def next_position(session: AsyncSession, user_id: uuid.UUID) -> int:
 _LOCK_FOR_WRITE = (
     update(Habit)
     .where(Habit.id == bindparam("lock_habit"), Habit.user_id == bindparam("lock_user"))
-    .values(version=Habit.version + 1)
+    # Every write through the lock changes what summaries answer: their version moves in
+    # the same statement (analytics.service.keep_current then has nothing to bump).
+    .values(version=Habit.version + 1, summary_version=Habit.summary_version + 1)
     .returning(Habit)
     .execution_options(populate_existing=True, synchronize_session=False)
 )
@@ -72,7 +74,7 @@ _LOCK_FOR_WRITE = (
 async def lock_for_write(
     session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID
 ) -> Habit | None:
-    """Start a write to a habit: bump its version (cache keys, ETags) and, by doing so
+    """Start a write to a habit: bump its versions (cache keys, ETags) and, by doing so
     first, hold its row lock until commit, so concurrent writes to one habit run one
     after the other and each reads what the previous one committed. One statement:
     the bumped row comes back. None: not found (or another user's)."""

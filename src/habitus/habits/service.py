@@ -443,7 +443,10 @@ async def _change_day(
             kept_facts = {key: fact for key, fact in after_facts.items() if key >= kept_from}
             await repository.save_state(session, state_values(habit, user.week_start, kept_state))
     _remember(session, user, habit, ctx, kept_state, kept_from, kept_facts)
-    await summaries.keep_current(session, user, habit, changed_from=day)
+    # Stored rows of the days of this entry's unit may change (a period's verdict).
+    await summaries.keep_current(
+        session, user, habit, changed_from=unit_start(ctx.rules, day, week_start), locked=True
+    )
     caused = _consequences(habit, day, before, after, before_unit, after_unit)
     if logged and entry is not None:
         caused.insert(
