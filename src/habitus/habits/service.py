@@ -126,7 +126,9 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
         schedule=schedule_to_json(body.schedule.to_core()),
     )
     await _keep_fresh_state(session, user, habit, today)
-    await summaries.keep_current(session, user, habit, rebuild=True)
+    # No summary rows yet (`summary_through` is None): reads fall back to raw entries and
+    # the habit's first write builds them. An import, which creates habits and then
+    # writes years of entries, builds them once (`refresh_states`), not twice.
     await events.record(
         session,
         user.id,
