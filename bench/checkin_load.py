@@ -48,7 +48,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select, text
 
-from bench import machine
+from bench import cli, machine
 from bench.seed import describe, postgres_database, seed, sqlite_database, utc_today
 from habitus.db import create_engine
 from habitus.models import Entry
@@ -466,8 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     verdict = "MET" if met else "MISSED"
     print(f"\ntarget: check-ins at >= 1/3 of the floor's requests/s -> {verdict}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    cli.write_json(args.json, results)
     return 0 if ok and met else 1
 
 

@@ -18,8 +18,6 @@ latter measured by calling the service once per path. Goal: the summary path at 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import secrets
 import sys
 import tempfile
@@ -33,7 +31,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 
-from bench import machine
+from bench import cli, machine
 from bench.seed import describe, postgres_database, seed, sqlite_database, utc_today
 from bench.today_bench import FAST_ARGON2, SqlCounter, timed
 from habitus.analytics import service as analytics
@@ -195,18 +193,8 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--json", help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    status = asyncio.run(main_async(args))
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(args.results, indent=2, default=str), encoding="utf-8"
-        )
-    return status
+    parser = cli.parser(__doc__, reps=50, warmup=5)
+    return cli.run(main_async, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

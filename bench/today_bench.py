@@ -24,9 +24,7 @@ time spent inside them. Gate: SQLite warm median under 30 ms (exit status 1 if n
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
-import json
 import secrets
 import statistics
 import sys
@@ -42,7 +40,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 from sqlalchemy import delete, event
 
-from bench import machine
+from bench import cli, machine
 from bench.seed import Seeded, describe, postgres_database, seed, sqlite_database
 from habitus.config import Settings
 from habitus.db import create_engine
@@ -234,19 +232,9 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=20)
+    parser = cli.parser(__doc__, reps=200, warmup=20)
     parser.add_argument("--cold-reps", type=int, default=15)
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--json", help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    status = asyncio.run(main_async(args))
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(args.results, indent=2, default=str), encoding="utf-8"
-        )
-    return status
+    return cli.run(main_async, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

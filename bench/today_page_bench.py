@@ -22,8 +22,6 @@ Gate: SQLite page median under 30 ms (exit status 1 if not).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import re
 import sys
 import tempfile
@@ -33,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from bench import machine
+from bench import cli, machine
 from bench.seed import Seeded, describe, postgres_database, seed, sqlite_database
 from bench.today_bench import FAST_ARGON2, SqlCounter, app_client, line, timed
 
@@ -152,18 +150,8 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--json", help="also write the figures to this file")
-    args = parser.parse_args(argv)
-    status = asyncio.run(main_async(args))
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(args.results, indent=2, default=str), encoding="utf-8"
-        )
-    return status
+    parser = cli.parser(__doc__, reps=200, warmup=20)
+    return cli.run(main_async, parser.parse_args(argv))
 
 
 if __name__ == "__main__":
