@@ -149,16 +149,28 @@ async def add(
     return await _answer(request, session, user, habit_id, said, views.milestone_of(written.events))
 
 
+async def _set_status(
+    request: Request,
+    session: DbSession,
+    user: User,
+    habit_id: uuid.UUID,
+    form: dict[str, str],
+    status: str,
+    said: str,
+) -> Response:
+    day = _day(form) or service.today_of(user)
+    await service.set_entry(
+        session, user, habit_id, day=day, status=status, value=None, note=None, source="web"
+    )
+    return await _answer(request, session, user, habit_id, said)
+
+
 @router.post("/today/{habit_id}/skip", response_class=HTMLResponse, dependencies=Guarded)
 async def skip(
     request: Request, habit_id: uuid.UUID, user: PageUser, form: CheckinForm, session: DbSession
 ) -> Response:
     """D3.3: a skipped day is not required; the streak neither breaks nor grows."""
-    day = _day(form) or service.today_of(user)
-    await service.set_entry(
-        session, user, habit_id, day=day, status="skipped", value=None, note=None, source="web"
-    )
-    return await _answer(request, session, user, habit_id, "skipped today")
+    return await _set_status(request, session, user, habit_id, form, "skipped", "skipped today")
 
 
 @router.post("/today/{habit_id}/slip", response_class=HTMLResponse, dependencies=Guarded)
@@ -166,11 +178,7 @@ async def slip(
     request: Request, habit_id: uuid.UUID, user: PageUser, form: CheckinForm, session: DbSession
 ) -> Response:
     """D2.2: a quit habit's slip is a `failed` entry; the day is missed."""
-    day = _day(form) or service.today_of(user)
-    await service.set_entry(
-        session, user, habit_id, day=day, status="failed", value=None, note=None, source="web"
-    )
-    return await _answer(request, session, user, habit_id, "slipped today")
+    return await _set_status(request, session, user, habit_id, form, "failed", "slipped today")
 
 
 @router.post("/today/{habit_id}/undo", response_class=HTMLResponse, dependencies=Guarded)
