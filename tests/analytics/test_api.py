@@ -12,6 +12,7 @@ from tests.habits.helpers import (
     create_habit,
     entry_put,
     error_fields,
+    get_habit,
     patch_habit,
     problem,
 )
@@ -133,6 +134,56 @@ async def test_weekly_monthly_and_yearly_reports(frozen_clock, client, alice) ->
     assert yearly["source"] == "mixed"
 
 
+async def test_overall_stats_rates_and_consistency(frozen_clock, client, alice) -> None:
+    """Issue 5 "stats": across the active habits, D8.1 over the window and the last 7
+    and 30 days (today's pending unit left out), and the consistency score: the mean
+    strength (D8.2) of the active habits (docs/SCORE.md); archived habits are left out."""
+    walk = await _history(client, alice)  # done 3, missed 2
+    read = await create_habit(client, alice, name="Read", start_date="2026-11-20")
+    for day in ("2026-11-20", "2026-11-21"):
+        await entry_put(client, alice, read["id"], day, status="done")
+    gone = await create_habit(client, alice, name="Gone", start_date="2026-11-01")
+    assert (await patch_habit(client, alice, gone["id"], archived=True)).status_code == 200
+
+    response = await client.get(f"{API}/stats", headers=alice.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["ETag"]
+    body = response.json()
+    assert (body["from"], body["to"]) == ("2026-10-23", "2026-11-21")
+    assert (body["done"], body["missed"]) == (5, 2)
+    assert body["completion_rate"] == round(5 / 7, 4)
+    assert (body["rate_7d"], body["rate_30d"]) == (round(5 / 7, 4), round(5 / 7, 4))
+    lines = {line["name"]: line for line in body["habits"]}
+    assert set(lines) == {"Walk", "Read"}
+    assert (lines["Walk"]["done"], lines["Walk"]["missed"], lines["Walk"]["rate"]) == (3, 2, 0.6)
+    assert lines["Read"]["current_streak"] == 2
+    scores = [(await get_habit(client, alice, h["id"]))["score"] for h in (walk, read)]
+    assert [lines["Walk"]["score"], lines["Read"]["score"]] == scores
+    assert body["consistency"] == round(sum(scores) / 2, 4)
+    assert 0 < body["consistency"] < 1
+
+    # A window of the last three days: the 7-day rate keeps looking back a week.
+    window = (
+        await client.get(
+            f"{API}/stats", params={"from": "2026-11-19", "to": "2026-11-21"}, headers=alice.headers
+        )
+    ).json()
+    assert (window["done"], window["missed"]) == (3, 1)  # Walk 19 / 20, Read 20 / 21
+    assert window["rate_7d"] == round(5 / 7, 4)
+
+    again = await client.get(
+        f"{API}/stats", headers={**alice.headers, "If-None-Match": response.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+async def test_overall_stats_without_habits_are_null_not_zero(client, alice) -> None:
+    """D8.1: no units is a null rate; no started habit gives no consistency."""
+    body = (await client.get(f"{API}/stats", headers=alice.headers)).json()
+    assert (body["consistency"], body["completion_rate"], body["rate_7d"]) == (None, None, None)
+    assert body["habits"] == []
+
+
 @pytest.mark.parametrize(
     ("path", "params", "field"),
     [
@@ -145,6 +196,8 @@ async def test_weekly_monthly_and_yearly_reports(frozen_clock, client, alice) ->
         ("reports/monthly", {"month": "2026-13"}, "month"),
         ("reports/monthly", {"month": "11-2026"}, "month"),
         ("reports/yearly", {"year": "20x6"}, "year"),
+        ("stats", {"from": "2026-11-22", "to": "2026-11-21"}, "to"),
+        ("stats", {"from": "someday"}, "from"),
     ],
 )
 async def test_bad_parameters_are_422_naming_the_field(client, alice, path, params, field) -> None:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from habitus.core.evaluate import evaluate_from_scratch, window_timeline
 from habitus.core.habits import Break, EntryFact, HabitRules
+from habitus.core.outcomes import Unit
 from habitus.core.schedule import (
     Daily,
     Dates,
@@ -21,7 +22,16 @@ from habitus.core.schedule import (
     TimesPerPeriod,
     Weekdays,
 )
-from habitus.core.scores import ScoreRule, initial_score, multiplier, score_series, step, step_days
+from habitus.core.scores import (
+    ScoreRule,
+    completion_rate,
+    initial_score,
+    moving_rates,
+    multiplier,
+    score_series,
+    step,
+    step_days,
+)
 from tests.core.test_properties import Case, cases
 
 LOOP_EXPORT = Path("/work/shared/fixtures/loop/csv_export")
@@ -381,3 +391,41 @@ def test_score_always_between_zero_and_one(case: Case) -> None:
         initial=initial_score(rules),
     )
     assert all(0.0 <= value <= 1.0 for value in series)
+
+
+# --- D8.1 moving completion rates ------------------------------------------------------
+
+
+def _unit(last: date, outcome: str) -> Unit:
+    return Unit(first=last, last=last, outcome=outcome)  # type: ignore[arg-type]
+
+
+def test_moving_rate_counts_units_ending_in_each_trailing_window() -> None:
+    """D8.1: each day's 7-day rate is done / (done + missed) over the units that end in
+    the 7 days ending that day; pending and not-required units are left out."""
+    start = date(2026, 11, 1)
+    outcomes = ["done", "missed", "done", "not_required", "done", "pending", "missed", "done"]
+    units = [_unit(start + timedelta(days=i), kind) for i, kind in enumerate(outcomes)]
+    rates = moving_rates(units, date(2026, 11, 7), date(2026, 11, 8), 7)
+    # Nov 1-7: done 1, 3, 5 / missed 2, 7; Nov 2-8: done 3, 5, 8 / missed 2, 7.
+    assert [(rate.done, rate.missed) for rate in rates] == [(3, 2), (3, 2)]
+    assert rates[0].value == pytest.approx(0.6)
+    # A day whose window holds no counted unit has no rate (null, not 0).
+    assert moving_rates([], date(2026, 11, 7), date(2026, 11, 7), 30)[0].value is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_moving_rates_equal_completion_rate_of_each_window(case: Case) -> None:
+    """D8.1: the one-pass moving rate equals completion_rate over each trailing window."""
+    first = case.rules.start_date
+    timeline = window_timeline(
+        case.rules, case.entries, case.breaks, first, case.today, case.today, case.week_start
+    )
+    units = list(timeline.units())
+    for width in (7, 30):
+        found = moving_rates(units, first, case.today, width)
+        for offset, rate in enumerate(found):
+            day = first + timedelta(days=offset)
+            expected = completion_rate(units, day - timedelta(days=width - 1), day)
+            assert (rate.done, rate.missed) == (expected.done, expected.missed)

@@ -144,6 +144,22 @@ async def test_stats_over_a_week_logged_at_known_local_times(client, alice, froz
     assert window["best_hour"] == 7
     # Streaks and score are as of today, whatever the window.
     assert window["current_streak"] == 3
+    # D8.1 moving rates: each day's trailing 7 / 30 days, reaching before `from`
+    # (the 18th's week holds the 16th and 17th, done, and the 18th, missed).
+    assert [point["date"] for point in window["moving_rates"]] == [
+        "2026-11-18",
+        "2026-11-19",
+        "2026-11-20",
+        "2026-11-21",
+    ]
+    assert [point["rate_7d"] for point in window["moving_rates"]] == [
+        0.6667,
+        0.75,
+        0.8,
+        0.8333,
+    ]
+    assert window["moving_rates"][0]["rate_30d"] == 0.6667
+    assert (window["rate_7d"], window["rate_30d"]) == (0.8333, 0.8333)
 
     # D8.3: hours are read in the zone the user was in when logging, not today's zone.
     await patch_me(client, alice, timezone="Asia/Tokyo")  # 07:30 on Sunday the 22nd
@@ -162,6 +178,8 @@ async def test_stats_of_a_habit_with_nothing_to_rate(client, alice):
     assert (stats["done"], stats["missed"], stats["total_completions"]) == (0, 0, 0)
     assert stats["best_weekday"] is None
     assert stats["best_hour"] is None
+    assert (stats["rate_7d"], stats["rate_30d"]) == (None, None)
+    assert all(point["rate_7d"] is None for point in stats["moving_rates"])
     assert stats["current_streak"] == 0
     assert stats["streak_start"] is None
     assert stats["score"] == 0.0

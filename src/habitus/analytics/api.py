@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,12 +12,19 @@ from habitus.analytics import service
 from habitus.analytics.schemas import (
     HeatmapDay,
     HeatmapOut,
+    OverviewHabit,
+    OverviewOut,
     ReportLine,
     ReportOut,
     ReportTotals,
 )
 from habitus.auth.dependencies import Context, CurrentUser, DbSession
-from habitus.kit.responses import AUTHENTICATED_PROBLEMS, not_modified, problems
+from habitus.kit.responses import (
+    AUTHENTICATED_PROBLEMS,
+    not_modified,
+    problems,
+    rounded_ratio,
+)
 from habitus.kit.routing import TransactionalRoute
 from habitus.kit.validation import check_window
 
@@ -74,7 +81,7 @@ async def heatmap(
                 date=day.day,
                 done=day.done,
                 required=day.required,
-                ratio=None if day.ratio is None else round(day.ratio, 4),
+                ratio=rounded_ratio(day.ratio),
             )
             for day in found.days
         ],
@@ -117,14 +124,14 @@ async def _report(
                 name=line.habit.name,
                 done=line.done,
                 missed=line.missed,
-                rate=None if line.rate is None else round(line.rate, 4),
+                rate=rounded_ratio(line.rate),
             )
             for line in found.habits
         ],
         overall=ReportTotals(
             done=found.done,
             missed=found.missed,
-            rate=None if found.rate is None else round(found.rate, 4),
+            rate=rounded_ratio(found.rate),
         ),
     )
 
@@ -182,4 +189,53 @@ async def yearly_report(
     first, last = service.year_window(year)
     return await _report(
         request, response, user, session, ctx, str(year), first, last, habit_id, category
+    )
+
+
+@router.get("/stats", response_model=OverviewOut, responses=HEAVY)
+async def overall_stats(
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    session: DbSession,
+    ctx: Context,
+    first: Annotated[
+        date | None, Query(alias="from", description="Default: 29 days before `to`.")
+    ] = None,
+    last: Annotated[date | None, Query(alias="to", description="Default: today.")] = None,
+) -> OverviewOut | Response:
+    """Across your active habits: the consistency score (the mean habit strength), the
+    completion rate over the window and over the last 7 and 30 days, and each habit's
+    strength, streak and rate. Sends an `ETag`."""
+    last = last or service.today_of(user)
+    first = first or last - timedelta(days=29)
+    check_window(first, last)
+    etag = await service.etag(session, user, None, "stats", first, last)
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
+    found = await service.overview(
+        session, user, first, last, threshold=ctx.settings.summary_threshold_days
+    )
+    response.headers["ETag"] = etag
+    return OverviewOut(
+        from_date=found.first,
+        to_date=found.last,
+        consistency=rounded_ratio(found.consistency),
+        completion_rate=rounded_ratio(found.rate),
+        done=found.done,
+        missed=found.missed,
+        rate_7d=rounded_ratio(found.rate_7d),
+        rate_30d=rounded_ratio(found.rate_30d),
+        habits=[
+            OverviewHabit(
+                habit_id=line.habit.id,
+                name=line.habit.name,
+                score=round(line.score, 6),
+                current_streak=line.current_streak,
+                done=line.done,
+                missed=line.missed,
+                rate=rounded_ratio(line.rate),
+            )
+            for line in found.habits
+        ],
     )

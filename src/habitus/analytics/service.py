@@ -35,7 +35,7 @@ from habitus.core.habits import EntryFact
 from habitus.core.outcomes import unit_start
 from habitus.errors import FieldError, NotFound, ValidationFailed
 from habitus.habits import repository as habits_repository
-from habitus.habits.evaluation import HabitContext, contexts_for
+from habitus.habits.evaluation import HabitContext, contexts_for, evaluate
 from habitus.kit import clock
 from habitus.kit.validation import check_window
 from habitus.models import Habit, User
@@ -57,7 +57,9 @@ def today_of(user: User) -> date:
 async def _contexts(
     session: AsyncSession, user: User, habits: Sequence[Habit], today: date
 ) -> dict[uuid.UUID, HabitContext]:
-    return {ctx.habit.id: ctx for ctx in await contexts_for(session, user, habits, today)}
+    # Day rows walk a window from its unit start: a kept streak state is never read.
+    found = await contexts_for(session, user, habits, today, kept_states=False)
+    return {ctx.habit.id: ctx for ctx in found}
 
 
 async def _raw_days(
@@ -330,6 +332,17 @@ async def report(
     day rows, days after the summaries from raw entries."""
     check_window(first, last)
     habits = await _selected(session, user, habit_id, category)
+    return await _report_of(session, user, habits, first, last, threshold)
+
+
+async def _report_of(
+    session: AsyncSession,
+    user: User,
+    habits: Sequence[Habit],
+    first: date,
+    last: date,
+    threshold: int,
+) -> Report:
     today = today_of(user)
     plan = _plan(habits, first, last, threshold)
     month_spans: list[repository.Span] = []
@@ -375,6 +388,105 @@ async def report(
         sum(line.missed for line in lines),
         _source(plan),
         rows_read,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewLine:
+    habit: Habit
+    score: float
+    current_streak: int
+    done: int
+    missed: int
+
+    @property
+    def rate(self) -> float | None:
+        total = self.done + self.missed
+        return self.done / total if total else None
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    first: date
+    last: date
+    habits: list[OverviewLine]
+    done: int
+    missed: int
+    week: tuple[int, int]  # units done, missed ending in the last 7 days
+    month: tuple[int, int]  # ... and in the last 30 days
+
+    @property
+    def rate(self) -> float | None:
+        return _ratio(self.done, self.missed)
+
+    @property
+    def rate_7d(self) -> float | None:
+        return _ratio(*self.week)
+
+    @property
+    def rate_30d(self) -> float | None:
+        return _ratio(*self.month)
+
+    consistency: float | None
+
+
+def consistency(lines: Sequence[OverviewLine], today: date) -> float | None:
+    """The mean strength score (D8.2) of the active habits that have started: each
+    habit weighs the same, whatever its frequency, and a long record survives a bad
+    week (docs/SCORE.md "Consistency"). None without such a habit."""
+    started = [line.score for line in lines if line.habit.start_date <= today]
+    return sum(started) / len(started) if started else None
+
+
+def _ratio(done: int, missed: int) -> float | None:
+    """D8.1: done / (done + missed); None without units."""
+    return done / (done + missed) if done + missed else None
+
+
+async def overview(
+    session: AsyncSession, user: User, first: date, last: date, *, threshold: int
+) -> Overview:
+    """Across the active habits (archived ones are left out, D2.4): each habit's
+    strength and streak today, units done and missed ending in [first, last] (through
+    the summaries for long windows), the overall rate over the last 7 and 30 days, and
+    the consistency score."""
+    check_window(first, last)
+    habits = await habits_repository.habits_of(session, user.id, archived=False)
+    today = today_of(user)
+    evaluated = {
+        item.ctx.habit.id: item.now for item in await evaluate(session, user, habits, today)
+    }
+    window = await _report_of(session, user, habits, first, last, threshold)
+    recent = await _raw_days(
+        session, user, [(habit, today - 29 * ONE_DAY, today) for habit in habits], today
+    )
+    week, month = [0, 0], [0, 0]
+    for rows in recent.values():
+        for row in rows:
+            month[0] += row.unit_done
+            month[1] += row.unit_missed
+            if row.day > today - 7 * ONE_DAY:
+                week[0] += row.unit_done
+                week[1] += row.unit_missed
+    lines = [
+        OverviewLine(
+            habit=line.habit,
+            score=evaluated[line.habit.id].score,
+            current_streak=evaluated[line.habit.id].current.length,
+            done=line.done,
+            missed=line.missed,
+        )
+        for line in window.habits
+    ]
+    return Overview(
+        first,
+        last,
+        lines,
+        window.done,
+        window.missed,
+        (week[0], week[1]),
+        (month[0], month[1]),
+        consistency(lines, today),
     )
 
 

@@ -206,6 +206,32 @@ def completion_rate(units: Iterable[Unit], first: date, last: date) -> Rate:
     return Rate(done, missed)
 
 
+def moving_rates(units: Iterable[Unit], first: date, last: date, width: int) -> list[Rate]:
+    """For each day d of [first, last], the completion rate (D8.1) of the `width` days
+    ending on d: units that end inside [d - width + 1, d]. One pass over the units
+    (prefix sums by end day), not one per day."""
+    span = (last - first).days + 1
+    if span <= 0:
+        return []
+    lead = width - 1
+    origin = first.toordinal() - lead
+    done = [0] * (span + lead)
+    missed = [0] * (span + lead)
+    for unit in units:
+        index = unit.last.toordinal() - origin
+        if 0 <= index < span + lead:
+            if unit.outcome == DONE:
+                done[index] += 1
+            elif unit.outcome == MISSED:
+                missed[index] += 1
+    done_sums = [0, *accumulate(done)]
+    missed_sums = [0, *accumulate(missed)]
+    return [
+        Rate(done_sums[i + width] - done_sums[i], missed_sums[i + width] - missed_sums[i])
+        for i in range(span)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Logged:
     """When a complete day was logged: the instant and the zone the user was in."""

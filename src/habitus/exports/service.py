@@ -118,7 +118,7 @@ async def done_days(
     habits = await habits_for(session, user, habit_id, archived=None)
     today = habits_service.today_of(user)
     week_start = weekday_number(user.week_start)
-    contexts = await contexts_for(session, user, habits, today)
+    contexts = await contexts_for(session, user, habits, today, kept_states=False)
     entries: dict[uuid.UUID, dict[date, Row[Any]]] = defaultdict(dict)
     for entry in await repository.entries_of(
         session, user.id, [habit.id for habit in habits], first, last
@@ -199,7 +199,7 @@ async def plans(session: AsyncSession, user: User, habit_id: uuid.UUID | None) -
     today = habits_service.today_of(user)
     week_start = weekday_number(user.week_start)
     found: list[ical.Plan] = []
-    for ctx in await contexts_for(session, user, habits, today):
+    for ctx in await contexts_for(session, user, habits, today, kept_states=False):
         habit, rules = ctx.habit, ctx.rules
         breaks = [(pause.start, pause.end) for pause in ctx.breaks]
         for index, version in enumerate(rules.versions):

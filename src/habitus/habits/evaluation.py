@@ -103,15 +103,21 @@ class HabitContext:
 
 
 async def contexts_for(
-    session: AsyncSession, user: User, habits: Sequence[Habit], today: date
+    session: AsyncSession,
+    user: User,
+    habits: Sequence[Habit],
+    today: date,
+    *,
+    kept_states: bool = True,
 ) -> list[HabitContext]:
     """Three queries for any number of habits: versions, breaks, kept states. A kept
     state is used when it was computed at the habit's history version, for the same
-    week start, and before today."""
+    week start, and before today. `kept_states=False` (readers that walk a window and
+    never fold a streak, like the summaries) skips the third query."""
     ids = [habit.id for habit in habits]
     versions = await repository.versions_of(session, ids)
     everyone, each = await repository.breaks_for(session, user.id, ids)
-    kept = await repository.states_of(session, ids)
+    kept = await repository.states_of(session, ids) if kept_states else {}
     contexts = []
     for habit in habits:
         rules = rules_of(habit, versions[habit.id])

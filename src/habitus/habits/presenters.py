@@ -18,6 +18,7 @@ from habitus.habits.schemas import (
     EntryOut,
     EventOut,
     HabitOut,
+    MovingRateOut,
     StatsOut,
     StreakOut,
     TargetOut,
@@ -25,6 +26,7 @@ from habitus.habits.schemas import (
     schedule_to_json,
 )
 from habitus.kit.pagination import Page, PageParams, encode_cursor
+from habitus.kit.responses import rounded_ratio
 from habitus.models import Entry, Habit, User
 
 
@@ -164,4 +166,14 @@ def stats_out(result: service.Stats) -> StatsOut:
         missed=result.missed,
         best_weekday=result.best_weekday,  # type: ignore[arg-type]
         best_hour=result.best_hour,
+        rate_7d=rounded_ratio(result.rate_7d),
+        rate_30d=rounded_ratio(result.rate_30d),
+        moving_rates=[
+            MovingRateOut(
+                date=point.day,
+                rate_7d=rounded_ratio(point.rate_7d),
+                rate_30d=rounded_ratio(point.rate_30d),
+            )
+            for point in result.moving
+        ],
     )

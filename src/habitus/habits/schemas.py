@@ -335,6 +335,12 @@ class DaysOut(BaseModel):
     items: list[DayOut]
 
 
+class MovingRateOut(BaseModel):
+    date: date
+    rate_7d: float | None
+    rate_30d: float | None
+
+
 class StatsOut(BaseModel):
     from_date: date = Field(serialization_alias="from")
     to_date: date = Field(serialization_alias="to")
@@ -349,8 +355,17 @@ class StatsOut(BaseModel):
     total_completions: int
     done: int
     missed: int
-    best_weekday: WeekdayName | None
-    best_hour: int | None
+    best_weekday: WeekdayName | None = Field(
+        description="D8.3: the weekday complete days in the window were most often logged."
+    )
+    best_hour: int | None = Field(description="D8.3: the local hour of logging, likewise.")
+    rate_7d: float | None = Field(
+        description="D8.1 over the 7 days ending on min(to, today); null without units."
+    )
+    rate_30d: float | None = Field(description="The same over 30 days.")
+    moving_rates: list[MovingRateOut] = Field(
+        description="Each day of from..min(to, today) with its 7- and 30-day rates."
+    )
 
 
 class TodayItem(BaseModel):

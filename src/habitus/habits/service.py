@@ -27,7 +27,7 @@ from habitus.core.evaluate import (
 )
 from habitus.core.habits import EntryFact
 from habitus.core.outcomes import DONE, MISSED, Outcome, unit_start
-from habitus.core.scores import Logged, best_times, completion_rate
+from habitus.core.scores import Logged, best_times, completion_rate, moving_rates
 from habitus.errors import AppError, NotFound, ValidationFailed
 from habitus.events import service as events
 from habitus.events.service import DomainEvent
@@ -658,12 +658,41 @@ class Stats:
     total_completions: int
     best_weekday: str | None
     best_hour: int | None
+    # D8.1 over the 7 and 30 days ending on each day of [first, min(last, today)].
+    moving: list[MovingRate]
+
+    @property
+    def rate_7d(self) -> float | None:
+        return self.moving[-1].rate_7d if self.moving else None
+
+    @property
+    def rate_30d(self) -> float | None:
+        return self.moving[-1].rate_30d if self.moving else None
+
+
+@dataclass(frozen=True, slots=True)
+class MovingRate:
+    day: date
+    rate_7d: float | None
+    rate_30d: float | None
+
+
+# The widest moving rate reaches this many days before a window's first day.
+MOVING_LEAD = timedelta(days=29)
 
 
 async def _window(
-    session: AsyncSession, user: User, habit_id: uuid.UUID, first: date, last: date
+    session: AsyncSession,
+    user: User,
+    habit_id: uuid.UUID,
+    first: date,
+    last: date,
+    *,
+    lead: timedelta = timedelta(0),
 ) -> tuple[Habit, HabitContext, list[Entry], Any, date]:
+    """The habit's timeline over [first - lead, last] (`lead`: moving rates look back)."""
     check_window(first, last)
+    first -= lead
     habit = await get_habit(session, user, habit_id)
     today = today_of(user)
     ctx = (await contexts_for(session, user, [habit], today))[0]
@@ -705,10 +734,24 @@ async def stats(
     session: AsyncSession, user: User, habit_id: uuid.UUID, first: date, last: date
 ) -> Stats:
     """Streaks and score as of today; rate, counts and best times over [first, last]."""
-    habit, ctx, entries, timeline, today = await _window(session, user, habit_id, first, last)
+    habit, ctx, entries, timeline, today = await _window(
+        session, user, habit_id, first, last, lead=MOVING_LEAD
+    )
     facts = await facts_for(session, [ctx], today)
     now = evaluate_context(ctx, facts.get(habit.id, {}), today, user.week_start)
-    rate = completion_rate(timeline.units(), first, min(last, today))
+    units = list(timeline.units())
+    end = min(last, today)
+    rate = completion_rate(units, first, end)
+    moving = [
+        MovingRate(first + timedelta(days=offset), week.value, month.value)
+        for offset, (week, month) in enumerate(
+            zip(
+                moving_rates(units, first, end, 7),
+                moving_rates(units, first, end, 30),
+                strict=True,
+            )
+        )
+    ]
     complete_days = [
         entry
         for entry in entries
@@ -732,6 +775,7 @@ async def stats(
         total_completions=total,
         best_weekday=weekday,
         best_hour=hour,
+        moving=moving,
     )
 
 

@@ -74,3 +74,8 @@ def not_modified(request: Request, etag: str) -> Response | None:
     if "*" in tags or etag in tags:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return None
+
+
+def rounded_ratio(value: float | None) -> float | None:
+    """Rates and ratios in answers: four decimals (a share of 1 in 10,000), null kept."""
+    return None if value is None else round(value, 4)
