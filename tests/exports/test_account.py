@@ -8,9 +8,11 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus.exports import account
 from habitus.exports.account import EXPORTED, NOT_EXPORTED
 from habitus.exports.schemas import AccountExport
 from habitus.models import Base, Entry, Habit, HabitBreak, HabitSchedule
@@ -197,6 +199,21 @@ async def test_the_document_is_versioned_and_faithful(
     assert len(document["breaks"]) == len(breaks) == 2
     for secret in (alice.password, alice.access_token, alice.refresh_token, "argon2", "hash"):
         assert secret not in response.text
+
+
+async def test_entries_stream_in_chunks_into_one_document(
+    client: httpx.AsyncClient, alice: Persona, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 5 Export, "years of history": the entries follow the rest of the document
+    in chunks read from the database; with chunks of 2 rows, 3 entries still make one
+    valid document holding each entry once."""
+    monkeypatch.setattr(account, "ENTRY_CHUNK_ROWS", 2)
+    await arrange(client, alice)
+    response = await client.get(URL, headers=alice.headers)
+    assert response.headers["content-type"].startswith("application/json")
+    assert "habitus-export-2026-11-21.json" in response.headers["content-disposition"]
+    document = AccountExport.model_validate(response.json())
+    assert len({(entry.habit_id, entry.date) for entry in document.entries}) == 3
 
 
 async def test_export_needs_a_sign_in(client: httpx.AsyncClient) -> None:

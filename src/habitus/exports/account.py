@@ -8,20 +8,25 @@ walks the model metadata and fails on a user's table listed in neither.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import uuid
+from collections.abc import AsyncIterator
+
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from habitus.auth import repository as auth_repository
 from habitus.auth.dependencies import Principal
 from habitus.auth.schemas import SessionOut, UserOut
 from habitus.exports import repository
 from habitus.exports.schemas import (
-    AccountExport,
+    AccountExportHead,
     CalendarFeedOut,
     ExportBreak,
     ExportEntry,
     ExportHabit,
 )
-from habitus.habits.export import export_days
+from habitus.habits import repository as habits_repository
+from habitus.habits.export import export_habits
 from habitus.kit import clock
 
 # table -> where its rows are in the document
@@ -54,17 +59,43 @@ NOT_EXPORTED: dict[str, str] = {
 }
 
 
-async def export_account(session: AsyncSession, principal: Principal) -> AccountExport:
+# Entries per chunk of the streamed document: large enough that pydantic-core does the
+# work in bulk, small enough to keep memory flat.
+ENTRY_CHUNK_ROWS = 2000
+_ENTRIES = TypeAdapter(list[ExportEntry])
+
+
+async def export_head(session: AsyncSession, principal: Principal) -> bytes:
+    """The document without its entries, as JSON (read in the request's transaction)."""
     user = principal.user
     sessions = await auth_repository.sessions_of(session, user.id)
-    habits, entries, breaks = await export_days(session, user)
+    habits, breaks = await export_habits(session, user)
     feeds = await repository.feeds_of(session, user.id)
-    return AccountExport(
+    head = AccountExportHead(
         exported_at=clock.now(),
         user=UserOut.model_validate(user),
         sessions=[SessionOut.model_validate(row) for row in sessions],
         habits=[ExportHabit.model_validate(habit) for habit in habits],
-        entries=[ExportEntry.model_validate(entry) for entry in entries],
         breaks=[ExportBreak.model_validate(pause) for pause in breaks],
         calendar_feeds=[CalendarFeedOut.model_validate(feed) for feed in feeds],
     )
+    return head.model_dump_json().encode()
+
+
+async def document(
+    head: bytes, maker: async_sessionmaker[AsyncSession], user_id: uuid.UUID
+) -> AsyncIterator[bytes]:
+    """`head` with `"entries": [...]` appended, the entries streamed from a session of
+    its own (the request's has ended when the body is sent) in chunks: constant memory
+    whatever the history, one JSON document (`AccountExport`) in the end."""
+    yield head[:-1] + b',"entries":['
+    separator = b""
+    async with maker() as session:
+        result = await session.stream(
+            habits_repository.export_entries(user_id).execution_options(yield_per=ENTRY_CHUNK_ROWS)
+        )
+        async for rows in result.partitions(ENTRY_CHUNK_ROWS):
+            chunk = _ENTRIES.dump_json(_ENTRIES.validate_python(rows, from_attributes=True))
+            yield separator + chunk[1:-1]  # the items, without the list's brackets
+            separator = b","
+    yield b"]}"

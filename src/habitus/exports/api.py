@@ -218,9 +218,27 @@ async def calendar_feed(
     )
 
 
-@router.get("/me/export", tags=["account"], responses=AUTHENTICATED_PROBLEMS)
-async def export_me(principal: CurrentPrincipal, session: DbSession) -> AccountExport:
+class JSONDocument(StreamingResponse):
+    media_type = "application/json"
+
+
+@router.get(
+    "/me/export",
+    tags=["account"],
+    response_model=AccountExport,
+    response_class=JSONDocument,
+    responses=AUTHENTICATED_PROBLEMS,
+)
+async def export_me(
+    request: Request, principal: CurrentPrincipal, session: DbSession
+) -> JSONDocument:
     """Everything stored about the account as one JSON document (docs/EXPORT.md):
     profile and settings, sign-ins, habits with every schedule version, entries, breaks
-    and the calendar feed (without its token). No secrets."""
-    return await account.export_account(session, principal)
+    and the calendar feed (without its token). No secrets. Streamed: the entries follow
+    the rest, read in chunks."""
+    head = await account.export_head(session, principal)
+    today = today_of(principal.user)
+    return JSONDocument(
+        account.document(head, request.app.state.sessionmaker, principal.user.id),
+        headers=_attachment(f"habitus-export-{today.isoformat()}.json", inline=True),
+    )

@@ -105,9 +105,9 @@ class ExportBreak(BaseModel):
     reason: str | None
 
 
-class AccountExport(BaseModel):
-    """Everything stored about the account (docs/EXPORT.md). Secrets (password and token
-    hashes) and derived data (kept states, summaries, the event log) are left out."""
+class AccountExportHead(BaseModel):
+    """The account export without its entries: built in the request, then followed by
+    the entries streamed from the database (`exports.account.document`)."""
 
     format: Literal["habitus-export"] = FORMAT
     format_version: int = Field(
@@ -124,8 +124,14 @@ class AccountExport(BaseModel):
     habits: list[ExportHabit] = Field(
         description="Each habit with its schedule versions (`schedules`)."
     )
-    entries: list[ExportEntry]
     breaks: list[ExportBreak]
     calendar_feeds: list[CalendarFeedOut] = Field(
         default_factory=list, description="The private calendar feed, without its token."
     )
+
+
+class AccountExport(AccountExportHead):
+    """Everything stored about the account (docs/EXPORT.md). Secrets (password and token
+    hashes) and derived data (kept states, summaries, the event log) are left out."""
+
+    entries: list[ExportEntry] = Field(description="Every entry, by habit then date.")

@@ -1,4 +1,5 @@
-"""A user's habits, schedule versions, entries and breaks as plain JSON (GET /me/export)."""
+"""A user's habits, schedule versions and breaks as plain JSON (GET /me/export; its
+entries stream apart, `repository.export_entries`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from habitus.models import User
 Rows = list[dict[str, Any]]
 
 
-async def export_days(session: AsyncSession, user: User) -> tuple[Rows, Rows, Rows]:
-    habits, versions, entries, breaks = await repository.everything_of(session, user.id)
+async def export_habits(session: AsyncSession, user: User) -> tuple[Rows, Rows]:
+    habits, versions, breaks = await repository.everything_of(session, user.id)
     schedules: dict[Any, Rows] = defaultdict(list)
     for version in versions:
         schedules[version.habit_id].append(
@@ -45,19 +46,6 @@ async def export_days(session: AsyncSession, user: User) -> tuple[Rows, Rows, Ro
                 "created_at": habit.created_at.isoformat(),
             }
             for habit in habits
-        ],
-        [
-            {
-                "habit_id": str(entry.habit_id),
-                "date": entry.local_date.isoformat(),
-                "status": entry.status,
-                "value": entry.value,
-                "note": entry.note,
-                "logged_at": entry.logged_at.isoformat(),
-                "logged_tz": entry.logged_tz,
-                "source": entry.source,
-            }
-            for entry in entries
         ],
         [
             {

@@ -13,7 +13,19 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Float, Table, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import (
+    Float,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -384,8 +396,9 @@ async def save_state(session: AsyncSession, values: dict[str, Any]) -> None:
 
 async def everything_of(
     session: AsyncSession, user_id: uuid.UUID
-) -> tuple[list[Habit], list[HabitSchedule], list[Entry], list[HabitBreak]]:
-    """All of a user's habits, schedule versions, entries and breaks (for the export)."""
+) -> tuple[list[Habit], list[HabitSchedule], list[HabitBreak]]:
+    """All of a user's habits, schedule versions and breaks (for the export; entries
+    are streamed apart, `export_entries`)."""
     habits = list(
         await session.scalars(
             select(Habit).where(Habit.user_id == user_id).order_by(Habit.position, Habit.id)
@@ -398,17 +411,32 @@ async def everything_of(
             .order_by(HabitSchedule.habit_id, HabitSchedule.effective_from)
         )
     )
-    entries = list(
-        await session.scalars(
-            select(Entry).where(Entry.user_id == user_id).order_by(Entry.habit_id, Entry.local_date)
-        )
-    )
     breaks = list(
         await session.scalars(
             select(HabitBreak).where(HabitBreak.user_id == user_id).order_by(HabitBreak.start_date)
         )
     )
-    return habits, versions, entries, breaks
+    return habits, versions, breaks
+
+
+def export_entries(user_id: uuid.UUID) -> Select[Any]:
+    """Every entry of the user as the export's fields (`date` for `local_date`), by
+    habit then date."""
+    query: Any = (
+        select(
+            Entry.habit_id,
+            Entry.local_date.label("date"),
+            Entry.status,
+            Entry.value,
+            Entry.note,
+            Entry.logged_at,
+            Entry.logged_tz,
+            Entry.source,
+        )
+        .where(Entry.user_id == user_id)
+        .order_by(Entry.habit_id, Entry.local_date)
+    )
+    return cast("Select[Any]", query)
 
 
 # --- order and counts (the Habits page) ----------------------------------------------------
