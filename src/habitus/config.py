@@ -105,6 +105,30 @@ class Settings(BaseSettings):
     # POST /import: the largest file accepted (bytes), checked while it arrives: 413.
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
+    # Reminders and notifications (issue 6). Email goes out through this SMTP server;
+    # without `smtp_host` the email channel cannot be added.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Habitus <habitus@localhost>"
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # Web Push: the VAPID key pair is generated at first start into the data directory.
+    vapid_subject: str = "mailto:admin@localhost"
+    push_ttl_hours: int = Field(default=12, ge=0, le=24 * 28)
+    # Webhook and Apprise targets on private, loopback or link-local addresses are
+    # refused (SSRF) unless this is on (a home server that notifies its own LAN).
+    allow_private_targets: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # The dispatcher: attempts per delivery before it is dead, the first retry's delay
+    # (doubled each time, with jitter), parallel deliveries, the lease a claim holds.
+    delivery_max_attempts: int = Field(default=5, ge=1, le=50)
+    delivery_backoff_seconds: float = Field(default=30.0, ge=0, le=86400)
+    delivery_concurrency: int = Field(default=32, ge=1, le=1000)
+    delivery_lease_seconds: float = Field(default=120.0, gt=0, le=86400)
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+
     # HTTP.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     forwarded_allow_ips: str = "127.0.0.1"
