@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -225,6 +226,44 @@ def rebuild_summaries(
         f"Rebuilt the summaries of {done.habits} habits of {done.users} users: "
         f"{len(done.differences)} rows differed and were fixed."
     )
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass (fire and send what is due), then exit.")
+    ] = False,
+) -> None:
+    """Run the reminder dispatcher in this process: fire due reminders and send due
+    deliveries. Any number of workers may run at once (web processes then set
+    HABITUS_RUN_WORKER=false)."""
+    from habitus.db import create_engine, create_sessionmaker
+    from habitus.kit.logging import configure_logging
+    from habitus.migrations_runner import upgrade
+    from habitus.reminders import worker as reminder_worker
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.auto_migrate:
+        upgrade(settings.database_url)
+
+    async def main() -> None:
+        engine = create_engine(
+            settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds
+        )
+        maker = create_sessionmaker(engine)
+        try:
+            if once:
+                name = reminder_worker.worker_name()
+                fired, handled = await reminder_worker.run_once(maker, settings, name)
+                typer.echo(f"fired {fired} reminders, handled {handled} deliveries")
+            else:
+                await reminder_worker.run_forever(maker, settings)
+        finally:
+            await engine.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
 
 
 async def _user_exists(settings: Settings, email: str) -> bool:

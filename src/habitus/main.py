@@ -38,6 +38,8 @@ from habitus.kit.middleware import IPRateLimitMiddleware, RequestContextMiddlewa
 from habitus.kit.ratelimit import build_limiter
 from habitus.kit.responses import problem_components
 from habitus.migrations_runner import upgrade_async
+from habitus.reminders import api as reminders_api
+from habitus.reminders import worker as reminder_worker
 from habitus.today import web as today_web
 from habitus.web import pages, pwa
 
@@ -76,9 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.ctx = AppContext.build(settings, limiter)
         background = (
-            asyncio.create_task(housekeeping.run_forever(app.state.sessionmaker))
+            [
+                asyncio.create_task(housekeeping.run_forever(app.state.sessionmaker)),
+                asyncio.create_task(reminder_worker.run_forever(app.state.sessionmaker, settings)),
+            ]
             if settings.run_worker
-            else None
+            else []
         )
         log.info("started", version=__version__, database=engine.url.get_backend_name())
         # What start-up built lives as long as the process: keep it out of the
@@ -87,10 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            if background is not None:
-                background.cancel()
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await background
+                    await task
             await limiter.close()
             await engine.dispose()
 
@@ -127,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(analytics_api.router)
     api.include_router(exports_api.router)
     api.include_router(imports_api.router)
+    api.include_router(reminders_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(auth_web.router)

@@ -8,6 +8,7 @@ records the domain events the change caused, all in the request's transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -152,6 +153,13 @@ async def _locked(session: AsyncSession, user: User, habit_id: uuid.UUID) -> Hab
     return habit
 
 
+# What depends on a habit's required days (reminders' next firing instants, D9.1)
+# registers here: called after a schedule, start or end date, break or calendar change,
+# with the habits concerned (None: all of the user's).
+RulesHook = Callable[[AsyncSession, User, list[uuid.UUID] | None], Awaitable[None]]
+rules_hooks: list[RulesHook] = []
+
+
 async def update_habit(
     session: AsyncSession, user: User, habit_id: uuid.UUID, body: HabitUpdate
 ) -> Habit:
@@ -233,6 +241,9 @@ async def update_habit(
         changed_from=today - summaries.SCHEDULE_REACH if "schedule" in sent else None,
     )
     await events.record(session, user.id, recorded)
+    if history_changed or "schedule" in sent:
+        for hook in rules_hooks:
+            await hook(session, user, [habit.id])
     return habit
 
 
@@ -810,6 +821,8 @@ async def refresh_states(
         await summaries.keep_current(
             session, user, habit, changed_from=changed_from, rebuild=changed_from is None
         )
+    for hook in rules_hooks:
+        await hook(session, user, habit_ids)
 
 
 async def _after_calendar_change(session: AsyncSession, user: User) -> None:

@@ -3,6 +3,8 @@
 from habitus.models.auth_session import AuthSession
 from habitus.models.base import Base
 from habitus.models.calendar_feed import CalendarFeed
+from habitus.models.channel import Channel
+from habitus.models.delivery import Delivery, DeliveryAttempt
 from habitus.models.entry import Entry
 from habitus.models.event import Event, EventCursor
 from habitus.models.habit import Habit
@@ -12,8 +14,10 @@ from habitus.models.habit_state import HabitStateRow
 from habitus.models.idempotency_key import IdempotencyKey
 from habitus.models.import_record import ImportRecord
 from habitus.models.invite import Invite
+from habitus.models.notification import Notification, ReminderOccurrence
 from habitus.models.password_reset import PasswordResetToken
 from habitus.models.refresh_token import RefreshToken
+from habitus.models.reminder import Reminder
 from habitus.models.summary import HabitDaySummary, HabitMonthSummary
 from habitus.models.user import User
 
@@ -21,6 +25,9 @@ __all__ = [
     "AuthSession",
     "Base",
     "CalendarFeed",
+    "Channel",
+    "Delivery",
+    "DeliveryAttempt",
     "Entry",
     "Event",
     "EventCursor",
@@ -33,7 +40,10 @@ __all__ = [
     "IdempotencyKey",
     "ImportRecord",
     "Invite",
+    "Notification",
     "PasswordResetToken",
     "RefreshToken",
+    "Reminder",
+    "ReminderOccurrence",
     "User",
 ]

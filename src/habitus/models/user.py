@@ -39,6 +39,10 @@ class User(IdMixin, CreatedAtMixin, Base):
     # evening person (onboarding suggests habits from it; None: not said).
     theme: Mapped[str] = mapped_column(String(6), default="system", server_default="system")
     day_part: Mapped[str | None] = mapped_column(String(7))
+    # Quiet hours ("HH:MM" local, both or neither): between them only the inbox gets
+    # notifications (a window may wrap midnight: 22:00 to 07:00).
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
     # Set when the user finished (or skipped) onboarding; None sends a web sign-in there.
     onboarded_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -1,0 +1,324 @@
+"""JSON API of API.md "Reminders, channels and notifications": /channels, habit
+reminders, /reminders, /notifications, the user-wide notification settings and the
+admin's delivery ledger."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from habitus.auth.dependencies import AdminUser, Context, CurrentUser, DbSession, idempotent
+from habitus.kit.pagination import Page, Pagination, page_of, parse_time_id_key, time_id_key
+from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
+from habitus.kit.routing import TransactionalRoute
+from habitus.models import Channel, Delivery, Notification, Reminder
+from habitus.reminders import repository, service
+from habitus.reminders.schemas import (
+    ChannelCreate,
+    ChannelCreated,
+    ChannelFigures,
+    ChannelOut,
+    ChannelUpdate,
+    DeliveryOut,
+    DeliveryOverview,
+    NotificationOut,
+    NotificationSettings,
+    ReminderCreate,
+    ReminderOut,
+    ReminderUpdate,
+)
+
+router = APIRouter(route_class=TransactionalRoute, responses=AUTHENTICATED_PROBLEMS)
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+
+def channel_out(channel: Channel) -> ChannelOut:
+    return ChannelOut(
+        id=channel.id,
+        type=channel.type,  # type: ignore[arg-type]
+        name=channel.name,
+        config=channel.config,
+        enabled=channel.enabled,
+        disabled_reason=channel.disabled_reason,
+        created_at=channel.created_at,
+    )
+
+
+def reminder_out(reminder: Reminder) -> ReminderOut:
+    return ReminderOut(
+        id=reminder.id,
+        habit_id=reminder.habit_id,
+        kind=reminder.kind,
+        time=reminder.time,
+        days=reminder.days,
+        only_if_pending=reminder.only_if_pending,
+        channel_ids=[uuid.UUID(str(value)) for value in reminder.channel_ids],
+        enabled=reminder.enabled,
+        next_fire_at=reminder.next_fire_at,
+    )
+
+
+def notification_out(row: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=row.id,
+        kind=row.kind,
+        title=row.title,
+        body=row.body,
+        habit_id=row.habit_id,
+        date=row.local_date,
+        created_at=row.created_at,
+        read_at=row.read_at,
+    )
+
+
+def delivery_out(row: Delivery) -> DeliveryOut:
+    return DeliveryOut(
+        id=row.id,
+        channel_id=row.channel_id,
+        user_id=row.user_id,
+        event=row.event,
+        state=row.state,  # type: ignore[arg-type]
+        attempts=row.attempts,
+        last_error=row.last_error,
+        due_at=row.due_at,
+        sent_at=row.sent_at,
+    )
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/channels",
+    tags=["notifications"],
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[idempotent()],
+)
+async def create_channel(
+    body: ChannelCreate, user: CurrentUser, session: DbSession, ctx: Context
+) -> ChannelCreated:
+    """A place notifications go. A webhook's signing secret is generated when absent and
+    shown in this answer only. Webhook and Apprise targets on private addresses are
+    refused unless the server allows them."""
+    channel = await service.create_channel(session, user, body, ctx.settings)
+    return ChannelCreated(**channel_out(channel).model_dump(), secret=channel.secret)
+
+
+@router.get("/channels", tags=["notifications"])
+async def list_channels(user: CurrentUser, session: DbSession) -> Page[ChannelOut]:
+    rows = await repository.channels_of(session, user.id)
+    return Page(items=[channel_out(row) for row in rows], next_cursor=None)
+
+
+@router.patch("/channels/{channel_id}", tags=["notifications"], responses=problems(404))
+async def update_channel(
+    channel_id: uuid.UUID,
+    body: ChannelUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    ctx: Context,
+) -> ChannelOut:
+    """Rename, reconfigure, or turn a channel on or off (turning it on clears the reason
+    it was turned off)."""
+    return channel_out(await service.update_channel(session, user, channel_id, body, ctx.settings))
+
+
+@router.delete(
+    "/channels/{channel_id}",
+    tags=["notifications"],
+    status_code=NO_CONTENT,
+    responses=problems(404),
+)
+async def delete_channel(channel_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Response:
+    await service.delete_channel(session, user, channel_id)
+    return Response(status_code=NO_CONTENT)
+
+
+@router.post(
+    "/channels/{channel_id}/test",
+    tags=["notifications"],
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problems(404),
+    dependencies=[idempotent()],
+)
+async def test_channel(
+    channel_id: uuid.UUID, user: CurrentUser, session: DbSession
+) -> dict[str, uuid.UUID]:
+    """A test message, delivered through the ledger like any other (retried, recorded)."""
+    return {"delivery_id": await service.test_channel(session, user, channel_id)}
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/habits/{habit_id}/reminders",
+    tags=["reminders"],
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[idempotent()],
+    responses=problems(404),
+)
+async def create_reminder(
+    habit_id: uuid.UUID, body: ReminderCreate, user: CurrentUser, session: DbSession
+) -> ReminderOut:
+    """A reminder at a local time (D9.1) on the habit's required days or the weekdays
+    given; with `only_if_pending` (default) nothing is sent once the day is done or not
+    required (D9.3). `next_fire_at` is the next instant, in UTC (D9.2)."""
+    return reminder_out(await service.create_reminder(session, user, habit_id, body))
+
+
+@router.get("/habits/{habit_id}/reminders", tags=["reminders"], responses=problems(404))
+async def list_reminders(
+    habit_id: uuid.UUID, user: CurrentUser, session: DbSession
+) -> dict[str, list[ReminderOut]]:
+    rows = await service.habit_reminders(session, user, habit_id)
+    return {"items": [reminder_out(row) for row in rows]}
+
+
+@router.patch("/reminders/{reminder_id}", tags=["reminders"], responses=problems(404))
+async def update_reminder(
+    reminder_id: uuid.UUID, body: ReminderUpdate, user: CurrentUser, session: DbSession
+) -> ReminderOut:
+    return reminder_out(await service.update_reminder(session, user, reminder_id, body))
+
+
+@router.delete(
+    "/reminders/{reminder_id}",
+    tags=["reminders"],
+    status_code=NO_CONTENT,
+    responses=problems(404),
+)
+async def delete_reminder(
+    reminder_id: uuid.UUID, user: CurrentUser, session: DbSession
+) -> Response:
+    await service.delete_reminder(session, user, reminder_id)
+    return Response(status_code=NO_CONTENT)
+
+
+@router.get("/me/notification-settings", tags=["notifications"])
+async def get_notification_settings(user: CurrentUser, session: DbSession) -> NotificationSettings:
+    """The opt-in streak-at-risk nudge, daily digest and weekly summary, and quiet
+    hours."""
+    return await service.notification_settings(session, user)
+
+
+@router.put("/me/notification-settings", tags=["notifications"])
+async def put_notification_settings(
+    body: NotificationSettings, user: CurrentUser, session: DbSession
+) -> NotificationSettings:
+    return await service.set_notification_settings(session, user, body)
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+@router.get("/notifications", tags=["notifications"])
+async def list_notifications(
+    user: CurrentUser,
+    session: DbSession,
+    page: Pagination,
+    response: Response,
+    unread: Annotated[bool, Query(description="Only unread ones.")] = False,
+) -> Page[NotificationOut]:
+    """Newest first. The `X-Unread-Count` header carries the unread count."""
+    rows = await service.inbox(
+        session, user, unread=unread, after=parse_time_id_key(page.after), limit=page.limit
+    )
+    result = page_of(rows, page.limit, lambda row: time_id_key(row.created_at, row.id))
+    response.headers["X-Unread-Count"] = str(await service.unread_count(session, user))
+    return Page(
+        items=[notification_out(row) for row in result.items], next_cursor=result.next_cursor
+    )
+
+
+@router.get("/notifications/unread-count", tags=["notifications"])
+async def unread_count(user: CurrentUser, session: DbSession) -> dict[str, int]:
+    return {"unread": await service.unread_count(session, user)}
+
+
+@router.post(
+    "/notifications/read-all",
+    tags=["notifications"],
+    status_code=NO_CONTENT,
+    dependencies=[idempotent()],
+)
+async def read_all(user: CurrentUser, session: DbSession) -> Response:
+    await service.mark_all_read(session, user)
+    return Response(status_code=NO_CONTENT)
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    tags=["notifications"],
+    status_code=NO_CONTENT,
+    responses=problems(404),
+    dependencies=[idempotent()],
+)
+async def read_one(notification_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Response:
+    await service.mark_read(session, user, notification_id)
+    return Response(status_code=NO_CONTENT)
+
+
+# --- admin: the ledger ------------------------------------------------------------------------
+
+
+@router.get("/admin/deliveries", tags=["admin"])
+async def list_deliveries(
+    _admin: AdminUser,
+    session: DbSession,
+    page: Pagination,
+    state: Annotated[
+        Literal["pending", "sending", "sent", "failed", "dead"] | None,
+        Query(description="Only this state (`dead`: the dead-letter list)."),
+    ] = None,
+) -> Page[DeliveryOut]:
+    rows = await service.deliveries(session, state, parse_time_id_key(page.after), page.limit)
+    result = page_of(rows, page.limit, lambda row: time_id_key(row.created_at, row.id))
+    return Page(items=[delivery_out(row) for row in result.items], next_cursor=result.next_cursor)
+
+
+@router.get("/admin/deliveries/overview", tags=["admin"])
+async def deliveries_overview(_admin: AdminUser, session: DbSession) -> DeliveryOverview:
+    """Deliveries by state, and per channel type the success rate of attempts and the
+    mean lateness (sent minus due) of sent deliveries."""
+    figures = await repository.channel_figures(session)
+    return DeliveryOverview(
+        states=await repository.counts_by_state(session),
+        channels=[
+            ChannelFigures(
+                type=kind,
+                attempts=attempts,
+                succeeded=ok,
+                success_rate=round(ok / attempts, 4) if attempts else None,
+                mean_lateness_seconds=None if lateness is None else round(lateness, 3),
+            )
+            for kind, attempts, ok, lateness in figures
+        ],
+    )
+
+
+@router.post(
+    "/admin/deliveries/{delivery_id}/retry",
+    tags=["admin"],
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problems(404),
+    dependencies=[idempotent()],
+)
+async def retry_delivery(
+    delivery_id: uuid.UUID, _admin: AdminUser, session: DbSession
+) -> dict[str, int]:
+    """Replay a dead (or failed) delivery now, its attempts counted afresh."""
+    return {"replayed": await service.replay(session, delivery_id)}
+
+
+@router.post(
+    "/admin/deliveries/retry-dead",
+    tags=["admin"],
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[idempotent()],
+)
+async def retry_dead(_admin: AdminUser, session: DbSession) -> dict[str, int]:
+    """Replay every dead delivery."""
+    return {"replayed": await service.replay(session, None)}

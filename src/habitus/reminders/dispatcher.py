@@ -1,0 +1,220 @@
+"""Sending the ledger's deliveries (DESIGN "Background work"): claim due rows with a
+lease, send them with bounded concurrency through their channel's transport, record
+every attempt, and end each claim: `sent`, `failed` with a retry instant (exponential
+backoff with jitter), or `dead` after the last attempt or a permanent error, which also
+turns the channel off and tells the user why."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from habitus import db
+from habitus.config import Settings
+from habitus.kit import clock, signing
+from habitus.models import Channel, Delivery
+from habitus.reminders import messages, metrics, repository
+from habitus.reminders.transports.apprise import AppriseTransport
+from habitus.reminders.transports.base import (
+    Message,
+    PermanentFailure,
+    TemporaryFailure,
+    Transport,
+)
+from habitus.reminders.transports.email import EmailTransport
+from habitus.reminders.transports.webhook import WebhookTransport
+from habitus.reminders.transports.webpush import WebPushTransport
+
+log = structlog.get_logger(__name__)
+
+TRANSPORTS: dict[str, Transport] = {
+    transport.kind: transport
+    for transport in (EmailTransport(), WebPushTransport(), AppriseTransport(), WebhookTransport())
+}
+UNSUBSCRIBE_PURPOSE = "unsubscribe"
+
+
+def unsubscribe_url(settings: Settings, channel_id: uuid.UUID) -> str:
+    """A one-click link (RFC 8058) that turns this email channel off; signed, so only
+    the mail's reader can use it."""
+    token = signing.pack(settings.signing_key, UNSUBSCRIBE_PURPOSE, {"c": str(channel_id)})
+    return f"{settings.base_url}/unsubscribe/{token}"
+
+
+def channel_of_unsubscribe(settings: Settings, token: str) -> uuid.UUID | None:
+    data = signing.unpack(settings.signing_key, UNSUBSCRIBE_PURPOSE, token)
+    try:
+        return uuid.UUID(str(data["c"])) if data else None
+    except (KeyError, ValueError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    delivery: Delivery
+    channel: Channel | None
+    status: str  # sent, temporary, permanent
+    error: str | None
+    started_at: datetime
+    latency_ms: float
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """Exponential backoff with full jitter between half and all of the step, so many
+    deliveries failing together do not retry together."""
+    step = settings.delivery_backoff_seconds * 2 ** max(0, attempts - 1)
+    return timedelta(seconds=step * random.uniform(0.5, 1.0))
+
+
+def message_of(settings: Settings, delivery: Delivery, channel: Channel) -> Message:
+    url = f"{settings.base_url}/habits/{delivery.habit_id}" if delivery.habit_id else None
+    return Message(
+        delivery_id=delivery.id,
+        event=delivery.event,
+        user_id=delivery.user_id,
+        title=delivery.title,
+        body=delivery.body,
+        sent_at=clock.now(),
+        habit_id=delivery.habit_id,
+        habit_name=delivery.habit_name,
+        local_date=delivery.local_date,
+        url=url or f"{settings.base_url}/today",
+        unsubscribe_url=unsubscribe_url(settings, channel.id) if channel.type == "email" else None,
+    )
+
+
+def channel_config(channel: Channel) -> dict[str, object]:
+    config = dict(channel.config)
+    if channel.secret is not None:
+        config["secret"] = channel.secret
+    return config
+
+
+async def _send(
+    settings: Settings, delivery: Delivery, channel: Channel | None, gate: asyncio.Semaphore
+) -> Outcome:
+    async with gate:
+        started_at = clock.now()
+        began = time.perf_counter()
+        status, error = "sent", None
+        try:
+            if channel is None or not channel.enabled:
+                raise PermanentFailure("the channel was removed or turned off")
+            transport = TRANSPORTS[channel.type]
+            await transport.send(
+                message_of(settings, delivery, channel), channel_config(channel), settings
+            )
+        except PermanentFailure as failure:
+            status, error = "permanent", failure.reason
+        except TemporaryFailure as failure:
+            status, error = "temporary", str(failure) or type(failure).__name__
+        except Exception as failure:  # an unexpected error is retried, and logged
+            log.exception("delivery_error", delivery_id=str(delivery.id))
+            status, error = "temporary", f"{type(failure).__name__}: {failure}"
+        latency = (time.perf_counter() - began) * 1000
+        return Outcome(delivery, channel, status, error, started_at, latency)
+
+
+async def deliver_due(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, worker: str
+) -> int:
+    """One round: claim due deliveries, send them, record the outcomes. Rows claimed."""
+    now = clock.now()
+    async with db.job_transaction(maker) as session:
+        claimed = await repository.claim_deliveries(
+            session,
+            now,
+            now + timedelta(seconds=settings.delivery_lease_seconds),
+            worker,
+            settings.delivery_concurrency * 4,
+        )
+        channels = {
+            channel.id: channel
+            for channel in [
+                await repository.channel_by_id(session, channel_id)
+                for channel_id in {row.channel_id for row in claimed}
+            ]
+            if channel is not None
+        }
+    if not claimed:
+        return 0
+    gate = asyncio.Semaphore(settings.delivery_concurrency)
+    outcomes = await asyncio.gather(
+        *(_send(settings, row, channels.get(row.channel_id), gate) for row in claimed)
+    )
+    async with db.job_transaction(maker) as session:
+        await record(session, settings, worker, outcomes)
+    return len(claimed)
+
+
+async def record(
+    session: AsyncSession, settings: Settings, worker: str, outcomes: list[Outcome]
+) -> None:
+    now = clock.now()
+    await repository.add_attempts(
+        session,
+        [
+            {
+                "delivery_id": item.delivery.id,
+                "user_id": item.delivery.user_id,
+                "number": item.delivery.attempts,
+                "started_at": item.started_at,
+                "latency_ms": item.latency_ms,
+                "status": item.status,
+                "error": item.error,
+                "worker": worker,
+            }
+            for item in outcomes
+        ],
+    )
+    for item in outcomes:
+        delivery, kind = item.delivery, item.channel.type if item.channel else "unknown"
+        if item.status == "sent":
+            values: dict[str, object] = {
+                "state": "sent",
+                "sent_at": item.started_at + timedelta(milliseconds=item.latency_ms),
+                "lease_until": None,
+                "last_error": None,
+            }
+            metrics.SENT.labels(kind).inc()
+            metrics.LATENESS.labels(kind).observe(max(0.0, (now - delivery.due_at).total_seconds()))
+        else:
+            metrics.FAILED.labels(kind, item.status).inc()
+            last = item.status == "permanent" or delivery.attempts >= settings.delivery_max_attempts
+            values = {
+                "state": "dead" if last else "failed",
+                "last_error": item.error,
+                "lease_until": None,
+                "next_attempt_at": now + backoff(settings, delivery.attempts),
+            }
+            if last:
+                metrics.DEAD.labels(kind).inc()
+        if not await repository.finish_delivery(session, delivery.id, worker, values):
+            continue  # the lease ran out and another worker took the row over
+        if item.status == "permanent" and item.channel is not None and item.error:
+            await _turn_off(session, item.channel, item.error, now)
+
+
+async def _turn_off(session: AsyncSession, channel: Channel, reason: str, now: datetime) -> None:
+    """A permanent error turns the channel off, and the inbox says why."""
+    if not await repository.disable_channel(session, channel.id, reason):
+        return
+    text = messages.channel_disabled(channel.name, reason)
+    await repository.add_notification(
+        session,
+        {
+            "user_id": channel.user_id,
+            "kind": "channel_disabled",
+            "title": text.title[:200],
+            "body": text.body,
+            "created_at": now,
+        },
+    )
+    log.warning("channel_disabled", channel_id=str(channel.id), reason=reason)

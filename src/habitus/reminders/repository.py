@@ -1,0 +1,389 @@
+"""Every query of reminders, channels, the inbox and the delivery ledger. Reads that
+belong to a user take the user's id (another user's row is not found)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus import db
+from habitus.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    Habit,
+    Notification,
+    Reminder,
+    ReminderOccurrence,
+    User,
+)
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+async def channels_of(session: AsyncSession, user_id: uuid.UUID) -> list[Channel]:
+    found = await session.scalars(
+        select(Channel).where(Channel.user_id == user_id).order_by(Channel.created_at, Channel.id)
+    )
+    return list(found)
+
+
+async def channel(
+    session: AsyncSession, user_id: uuid.UUID, channel_id: uuid.UUID
+) -> Channel | None:
+    return await session.scalar(
+        select(Channel).where(Channel.id == channel_id, Channel.user_id == user_id)
+    )
+
+
+async def channel_by_id(session: AsyncSession, channel_id: uuid.UUID) -> Channel | None:
+    """For the dispatcher and the unsubscribe link (which carries a signed id)."""
+    return await session.get(Channel, channel_id)
+
+
+async def enabled_channels(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Channel]]:
+    found: dict[uuid.UUID, list[Channel]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return found
+    rows = await session.scalars(
+        select(Channel)
+        .where(Channel.user_id.in_(user_ids), Channel.enabled.is_(True))
+        .order_by(Channel.created_at, Channel.id)
+    )
+    for row in rows:
+        found[row.user_id].append(row)
+    return found
+
+
+async def disable_channel(session: AsyncSession, channel_id: uuid.UUID, reason: str) -> bool:
+    """Disable an enabled channel; False when it already was (or is gone)."""
+    result = await session.execute(
+        update(Channel)
+        .where(Channel.id == channel_id, Channel.enabled.is_(True))
+        .values(enabled=False, disabled_reason=reason[:300])
+    )
+    return db.rowcount(result) == 1
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+async def reminders_of_habit(
+    session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID
+) -> list[Reminder]:
+    found = await session.scalars(
+        select(Reminder)
+        .where(Reminder.user_id == user_id, Reminder.habit_id == habit_id)
+        .order_by(Reminder.time, Reminder.id)
+    )
+    return list(found)
+
+
+async def reminders_of_user(session: AsyncSession, user_id: uuid.UUID) -> list[Reminder]:
+    found = await session.scalars(
+        select(Reminder).where(Reminder.user_id == user_id).order_by(Reminder.time, Reminder.id)
+    )
+    return list(found)
+
+
+async def reminder(
+    session: AsyncSession, user_id: uuid.UUID, reminder_id: uuid.UUID
+) -> Reminder | None:
+    return await session.scalar(
+        select(Reminder).where(Reminder.id == reminder_id, Reminder.user_id == user_id)
+    )
+
+
+async def due_reminders(session: AsyncSession, now: datetime, limit: int) -> list[Reminder]:
+    found = await session.scalars(
+        select(Reminder)
+        .where(Reminder.enabled.is_(True), Reminder.next_fire_at <= now)
+        .order_by(Reminder.next_fire_at)
+        .limit(limit)
+    )
+    return list(found)
+
+
+async def advance_reminder(
+    session: AsyncSession,
+    reminder_id: uuid.UUID,
+    was: datetime,
+    next_at: datetime | None,
+    next_date: Any,
+) -> bool:
+    """Claim one firing: move `next_fire_at` from `was` to the next instant. Exactly one
+    worker changes the row; the others see 0 rows and leave the firing alone."""
+    result = await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.next_fire_at == was)
+        .values(next_fire_at=next_at, next_local_date=next_date)
+    )
+    return db.rowcount(result) == 1
+
+
+async def record_occurrence(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """D9.4: one occurrence per (reminder, local date); False when it already exists."""
+    statement = (
+        _insert(session)(ReminderOccurrence)
+        .values(id=uuid.uuid4(), **values)
+        .on_conflict_do_nothing(index_elements=["reminder_id", "local_date"])
+    )
+    return db.rowcount(await session.execute(statement)) == 1
+
+
+async def users_and_habits(
+    session: AsyncSession, user_ids: set[uuid.UUID], habit_ids: set[uuid.UUID]
+) -> tuple[dict[uuid.UUID, User], dict[uuid.UUID, Habit]]:
+    users = {
+        row.id: row for row in await session.scalars(select(User).where(User.id.in_(user_ids)))
+    }
+    habits = (
+        {row.id: row for row in await session.scalars(select(Habit).where(Habit.id.in_(habit_ids)))}
+        if habit_ids
+        else {}
+    )
+    return users, habits
+
+
+# --- inbox ------------------------------------------------------------------------------------
+
+
+async def add_notification(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID:
+    notification_id = uuid.uuid4()
+    session.add(Notification(id=notification_id, **values))
+    await session.flush()
+    return notification_id
+
+
+async def notifications_of(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    unread: bool,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    if after is not None:
+        created, row_id = after
+        query = query.where(
+            or_(
+                Notification.created_at < created,
+                and_(Notification.created_at == created, Notification.id < row_id),
+            )
+        )
+    found = await session.scalars(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit + 1)
+    )
+    return list(found)
+
+
+async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+    return int(found or 0)
+
+
+async def mark_read(
+    session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID | None, now: datetime
+) -> int:
+    """Mark one notification (or, with None, every unread one) read; rows changed."""
+    query = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    return db.rowcount(await session.execute(query.values(read_at=now)))
+
+
+async def notification_exists(
+    session: AsyncSession, user_id: uuid.UUID, notification_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(Notification.id).where(
+            Notification.id == notification_id, Notification.user_id == user_id
+        )
+    )
+    return found is not None
+
+
+# --- the delivery ledger -------------------------------------------------------------------
+
+
+async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert deliveries; one that exists for (channel, source) is left alone (D9.4)."""
+    if not rows:
+        return 0
+    statement = (
+        _insert(session)(Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["channel_id", "source_key"])
+    )
+    return db.rowcount(await session.execute(statement))
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(Delivery.state.in_(("pending", "failed")), Delivery.next_attempt_at <= now),
+        and_(Delivery.state == "sending", Delivery.lease_until < now),
+    )
+
+
+async def claim_deliveries(
+    session: AsyncSession, now: datetime, lease_until: datetime, worker: str, limit: int
+) -> list[Delivery]:
+    """Claim up to `limit` due deliveries for `worker`: candidates are read, then one
+    conditional UPDATE takes those still claimable. Under concurrent workers a row
+    changes hands once: PostgreSQL re-checks the condition after a competing UPDATE
+    commits, SQLite runs one writer at a time."""
+    candidates = list(
+        await session.scalars(
+            select(Delivery.id)
+            .where(_claimable(now))
+            .order_by(Delivery.next_attempt_at)
+            .limit(limit)
+        )
+    )
+    if not candidates:
+        return []
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(candidates), _claimable(now))
+        .values(
+            state="sending",
+            lease_until=lease_until,
+            claimed_by=worker,
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(Delivery.id)
+    )
+    claimed = [row[0] for row in result]
+    if not claimed:
+        return []
+    found = await session.scalars(
+        select(Delivery).where(Delivery.id.in_(claimed)).execution_options(populate_existing=True)
+    )
+    return list(found)
+
+
+async def finish_delivery(
+    session: AsyncSession, delivery_id: uuid.UUID, worker: str, values: dict[str, Any]
+) -> bool:
+    """Record the end of an attempt, only while this worker still holds the claim (a
+    lease taken over by another worker is theirs to record)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.claimed_by == worker,
+            Delivery.state == "sending",
+        )
+        .values(**values)
+    )
+    return db.rowcount(result) == 1
+
+
+async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.add_all(DeliveryAttempt(id=uuid.uuid4(), **row) for row in rows)
+        await session.flush()
+
+
+async def deliveries(
+    session: AsyncSession,
+    state: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Delivery]:
+    query = select(Delivery)
+    if state is not None:
+        query = query.where(Delivery.state == state)
+    if after is not None:
+        created, row_id = after
+        query = query.where(
+            or_(
+                Delivery.created_at < created,
+                and_(Delivery.created_at == created, Delivery.id < row_id),
+            )
+        )
+    found = await session.scalars(
+        query.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit + 1)
+    )
+    return list(found)
+
+
+async def replay(session: AsyncSession, delivery_id: uuid.UUID | None, now: datetime) -> int:
+    """Dead (or failed) deliveries back to pending, due now, with their attempts reset;
+    None: every dead one."""
+    query = update(Delivery).where(Delivery.state.in_(("dead", "failed")))
+    if delivery_id is not None:
+        query = query.where(Delivery.id == delivery_id)
+    else:
+        query = query.where(Delivery.state == "dead")
+    result = await session.execute(
+        query.values(
+            state="pending", attempts=0, next_attempt_at=now, lease_until=None, claimed_by=None
+        )
+    )
+    return db.rowcount(result)
+
+
+async def counts_by_state(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))
+    return {state: int(count) for state, count in rows}
+
+
+async def channel_figures(session: AsyncSession) -> list[tuple[str, int, int, float | None]]:
+    """Per channel type: attempts, successful attempts, mean lateness of sent deliveries
+    (seconds)."""
+    attempts = await session.execute(
+        select(
+            Channel.type,
+            func.count(DeliveryAttempt.id),
+            func.sum(case((DeliveryAttempt.status == "sent", 1), else_=0)),
+        )
+        .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .group_by(Channel.type)
+    )
+    sent = await session.execute(
+        select(Channel.type, Delivery.due_at, Delivery.sent_at)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .where(Delivery.state == "sent")
+        .order_by(Delivery.sent_at.desc())
+        .limit(5000)
+    )
+    lateness: dict[str, list[float]] = {}
+    for kind, due_at, sent_at in sent:
+        if sent_at is None:
+            continue
+        lateness.setdefault(kind, []).append((sent_at - due_at).total_seconds())
+    return [
+        (
+            kind,
+            int(total),
+            int(ok or 0),
+            sum(lateness[kind]) / len(lateness[kind]) if lateness.get(kind) else None,
+        )
+        for kind, total, ok in attempts
+    ]

@@ -1,0 +1,365 @@
+"""Use cases of channels, reminders, the inbox and the ledger's admin side. Services
+flush; the boundary commits."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.config import Settings
+from habitus.errors import NotFound, ValidationFailed
+from habitus.habits import service as habits_service
+from habitus.kit import clock
+from habitus.models import Channel, Delivery, Notification, Reminder, User
+from habitus.reminders import messages, repository
+from habitus.reminders.schedule import contexts_by_habit, next_of
+from habitus.reminders.schemas import (
+    ChannelCreate,
+    ChannelUpdate,
+    NotificationSettings,
+    NudgeSetting,
+    ReminderCreate,
+    ReminderUpdate,
+    WeeklySetting,
+)
+from habitus.reminders.targets import UnsafeTarget, check_public_host, check_public_url
+from habitus.reminders.transports.apprise import validate_apprise_url
+from habitus.reminders.transports.webpush import parse_subscription
+
+DEFAULT_NAMES = {
+    "email": "Email",
+    "webpush": "This browser",
+    "apprise": "Apprise",
+    "webhook": "Webhook",
+}
+NUDGE_KINDS = ("streak_at_risk", "digest", "weekly_summary")
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+def _checked_config(
+    kind: str, config: dict[str, Any], settings: Settings
+) -> tuple[dict[str, Any], str | None, bool]:
+    """The config kept for a channel type, its webhook secret and events flag; 422 with
+    the field named when it cannot work."""
+    try:
+        if kind == "email":
+            if settings.smtp_host is None:
+                raise ValueError("email is not set up on this server (HABITUS_SMTP_HOST)")
+            address = config.get("address")
+            if not isinstance(address, str):
+                raise ValueError("an email address is required")
+            try:
+                normalized = validate_email(address, check_deliverability=False).normalized
+            except EmailNotValidError as error:
+                raise ValueError(f"not a valid email address: {error}") from error
+            return {"address": normalized}, None, False
+        if kind == "webpush":
+            return {"subscription": parse_subscription(config)}, None, False
+        if kind == "apprise":
+            url = config.get("url")
+            validate_apprise_url(url)
+            assert isinstance(url, str)
+            host = urlsplit(url).hostname
+            if host:
+                check_public_host(host, allow_private=settings.allow_private_targets)
+            return {"url": url}, None, False
+        url = config.get("url")
+        if not isinstance(url, str):
+            raise ValueError("a webhook URL is required")
+        check_public_url(url, allow_private=settings.allow_private_targets)
+        secret = config.get("secret")
+        if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
+            raise ValueError("a webhook secret must be a string of at least 16 characters")
+        events = config.get("events", False)
+        if not isinstance(events, bool):
+            raise ValueError("events must be true or false")
+        return {"url": url, "events": events}, secret or secrets.token_urlsafe(32), events
+    except (ValueError, UnsafeTarget) as error:
+        raise ValidationFailed.field("config", str(error), "channel_config") from error
+
+
+async def create_channel(
+    session: AsyncSession, user: User, body: ChannelCreate, settings: Settings
+) -> Channel:
+    config, secret, events = _checked_config(body.type, body.config, settings)
+    channel = Channel(
+        user_id=user.id,
+        type=body.type,
+        name=body.name or DEFAULT_NAMES[body.type],
+        config=config,
+        secret=secret,
+        events=events,
+    )
+    session.add(channel)
+    await session.flush()
+    return channel
+
+
+async def get_channel(session: AsyncSession, user: User, channel_id: uuid.UUID) -> Channel:
+    channel = await repository.channel(session, user.id, channel_id)
+    if channel is None:
+        raise NotFound("No such channel.")
+    return channel
+
+
+async def update_channel(
+    session: AsyncSession,
+    user: User,
+    channel_id: uuid.UUID,
+    body: ChannelUpdate,
+    settings: Settings,
+) -> Channel:
+    channel = await get_channel(session, user, channel_id)
+    if body.name is not None:
+        channel.name = body.name
+    if body.config is not None:
+        merged = {**channel.config, **body.config}
+        if channel.secret is not None and "secret" not in body.config:
+            merged["secret"] = channel.secret
+        channel.config, secret, channel.events = _checked_config(channel.type, merged, settings)
+        channel.secret = secret if channel.type == "webhook" else None
+    if body.enabled is not None:
+        channel.enabled = body.enabled
+        if body.enabled:
+            channel.disabled_reason = None  # turned on again: the old reason is history
+    await session.flush()
+    return channel
+
+
+async def delete_channel(session: AsyncSession, user: User, channel_id: uuid.UUID) -> None:
+    await session.delete(await get_channel(session, user, channel_id))
+    await session.flush()
+
+
+async def test_channel(session: AsyncSession, user: User, channel_id: uuid.UUID) -> uuid.UUID:
+    """A test message through the ledger (so it is retried and recorded like any)."""
+    channel = await get_channel(session, user, channel_id)
+    if not channel.enabled:
+        raise ValidationFailed.field(
+            "channel_id", "the channel is turned off; turn it on first", "channel_disabled"
+        )
+    now = clock.now()
+    text = messages.channel_test(channel.name)
+    delivery_id = uuid.uuid4()
+    await repository.add_deliveries(
+        session,
+        [
+            {
+                "id": delivery_id,
+                "created_at": now,
+                "user_id": user.id,
+                "channel_id": channel.id,
+                "source_key": f"test:{delivery_id}",
+                "event": "test",
+                "title": text.title,
+                "body": text.body,
+                "state": "pending",
+                "attempts": 0,
+                "due_at": now,
+                "next_attempt_at": now,
+            }
+        ],
+    )
+    return delivery_id
+
+
+async def unsubscribe(session: AsyncSession, channel_id: uuid.UUID) -> Channel | None:
+    channel = await repository.channel_by_id(session, channel_id)
+    if channel is not None:
+        await repository.disable_channel(
+            session, channel.id, "unsubscribed with the link in an email"
+        )
+    return channel
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+async def _check_channel_ids(
+    session: AsyncSession, user: User, channel_ids: list[uuid.UUID]
+) -> list[str]:
+    own = {channel.id for channel in await repository.channels_of(session, user.id)}
+    unknown = [str(value) for value in channel_ids if value not in own]
+    if unknown:
+        raise ValidationFailed.field(
+            "channel_ids", f"no such channel: {', '.join(unknown)}", "unknown_channel"
+        )
+    return [str(value) for value in dict.fromkeys(channel_ids)]
+
+
+async def _schedule(session: AsyncSession, user: User, reminder: Reminder) -> None:
+    habits = []
+    if reminder.habit_id is not None:
+        habits = [await habits_service.get_habit(session, user, reminder.habit_id)]
+    contexts = await contexts_by_habit(session, user, habits)
+    ctx = contexts.get(reminder.habit_id) if reminder.habit_id else None
+    reminder.next_fire_at, reminder.next_local_date = next_of(reminder, user, ctx, clock.now())
+
+
+async def create_reminder(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, body: ReminderCreate
+) -> Reminder:
+    await habits_service.get_habit(session, user, habit_id)  # 404 when not hers
+    reminder = Reminder(
+        user_id=user.id,
+        habit_id=habit_id,
+        kind="habit",
+        time=body.time,
+        days=body.days,
+        only_if_pending=body.only_if_pending,
+        channel_ids=await _check_channel_ids(session, user, body.channel_ids),
+        enabled=body.enabled,
+    )
+    session.add(reminder)
+    await _schedule(session, user, reminder)
+    await session.flush()
+    return reminder
+
+
+async def habit_reminders(session: AsyncSession, user: User, habit_id: uuid.UUID) -> list[Reminder]:
+    await habits_service.get_habit(session, user, habit_id)
+    return await repository.reminders_of_habit(session, user.id, habit_id)
+
+
+async def get_reminder(session: AsyncSession, user: User, reminder_id: uuid.UUID) -> Reminder:
+    reminder = await repository.reminder(session, user.id, reminder_id)
+    if reminder is None or reminder.kind != "habit":
+        raise NotFound("No such reminder.")
+    return reminder
+
+
+async def update_reminder(
+    session: AsyncSession, user: User, reminder_id: uuid.UUID, body: ReminderUpdate
+) -> Reminder:
+    reminder = await get_reminder(session, user, reminder_id)
+    sent = body.model_fields_set
+    if body.time is not None:
+        reminder.time = body.time
+    if "days" in sent:
+        reminder.days = body.days
+    if body.only_if_pending is not None:
+        reminder.only_if_pending = body.only_if_pending
+    if body.channel_ids is not None:
+        reminder.channel_ids = await _check_channel_ids(session, user, body.channel_ids)
+    if body.enabled is not None:
+        reminder.enabled = body.enabled
+    await _schedule(session, user, reminder)
+    await session.flush()
+    return reminder
+
+
+async def delete_reminder(session: AsyncSession, user: User, reminder_id: uuid.UUID) -> None:
+    await session.delete(await get_reminder(session, user, reminder_id))
+    await session.flush()
+
+
+# --- user-wide notifications (nudges, quiet hours) -----------------------------------------
+
+
+async def notification_settings(session: AsyncSession, user: User) -> NotificationSettings:
+    found = {row.kind: row for row in await repository.reminders_of_user(session, user.id)}
+    defaults = NotificationSettings()
+
+    def nudge(kind: str, default: NudgeSetting) -> NudgeSetting:
+        row = found.get(kind)
+        return NudgeSetting(enabled=row.enabled, time=row.time) if row else default
+
+    weekly = found.get("weekly_summary")
+    return NotificationSettings(
+        streak_at_risk=nudge("streak_at_risk", defaults.streak_at_risk),
+        daily_digest=nudge("digest", defaults.daily_digest),
+        weekly_summary=WeeklySetting(
+            enabled=weekly.enabled, time=weekly.time, day=(weekly.days or ["mon"])[0]
+        )
+        if weekly
+        else defaults.weekly_summary,
+        quiet_start=user.quiet_start,
+        quiet_end=user.quiet_end,
+    )
+
+
+async def set_notification_settings(
+    session: AsyncSession, user: User, body: NotificationSettings
+) -> NotificationSettings:
+    if (body.quiet_start is None) != (body.quiet_end is None):
+        field = "quiet_end" if body.quiet_end is None else "quiet_start"
+        raise ValidationFailed.field(field, "quiet hours need both a start and an end", "pair")
+    if body.quiet_start is not None and body.quiet_start == body.quiet_end:
+        raise ValidationFailed.field("quiet_end", "must differ from quiet_start", "distinct")
+    user.quiet_start, user.quiet_end = body.quiet_start, body.quiet_end
+    found = {row.kind: row for row in await repository.reminders_of_user(session, user.id)}
+    wanted: dict[str, tuple[bool, str, list[str] | None]] = {
+        "streak_at_risk": (body.streak_at_risk.enabled, body.streak_at_risk.time, None),
+        "digest": (body.daily_digest.enabled, body.daily_digest.time, None),
+        "weekly_summary": (
+            body.weekly_summary.enabled,
+            body.weekly_summary.time,
+            [body.weekly_summary.day],
+        ),
+    }
+    for kind, (enabled, at, days) in wanted.items():
+        row = found.get(kind)
+        if row is None:
+            row = Reminder(user_id=user.id, kind=kind, only_if_pending=True, channel_ids=[])
+            session.add(row)
+        row.enabled, row.time, row.days = enabled, at, days
+        await _schedule(session, user, row)
+    await session.flush()
+    return await notification_settings(session, user)
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+async def inbox(
+    session: AsyncSession,
+    user: User,
+    *,
+    unread: bool,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Notification]:
+    return await repository.notifications_of(
+        session, user.id, unread=unread, after=after, limit=limit
+    )
+
+
+async def unread_count(session: AsyncSession, user: User) -> int:
+    return await repository.unread_count(session, user.id)
+
+
+async def mark_read(session: AsyncSession, user: User, notification_id: uuid.UUID) -> None:
+    if not await repository.notification_exists(session, user.id, notification_id):
+        raise NotFound("No such notification.")
+    await repository.mark_read(session, user.id, notification_id, clock.now())
+
+
+async def mark_all_read(session: AsyncSession, user: User) -> int:
+    return await repository.mark_read(session, user.id, None, clock.now())
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+async def deliveries(
+    session: AsyncSession,
+    state: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Delivery]:
+    return await repository.deliveries(session, state, after, limit)
+
+
+async def replay(session: AsyncSession, delivery_id: uuid.UUID | None) -> int:
+    count = await repository.replay(session, delivery_id, clock.now())
+    if delivery_id is not None and count == 0:
+        raise NotFound("No such dead or failed delivery.")
+    return count

@@ -1,0 +1,177 @@
+"""Webhooks: a signed JSON POST, exactly as API.md documents it for receivers.
+
+Signature: `X-Habitus-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`
+keyed with the channel secret, where `<timestamp>` is the `X-Habitus-Timestamp` header
+(Unix seconds). The timestamp is signed so a captured request cannot be replayed later;
+`Idempotency-Key` (the delivery id, the same on every retry) lets a receiver drop a
+repeat. `sign` and `verify` are public so receivers' code and our tests share them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import ssl
+import time
+from datetime import UTC
+from typing import Any
+
+import httpx
+
+from habitus.config import Settings
+from habitus.reminders.targets import IPAddress, UnsafeTarget, resolve_and_check
+from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
+
+USER_AGENT = "Habitus-Webhook/1"
+SIGNATURE_SCHEME = "sha256="
+# 4xx answers that mean "not now" rather than "never": timeout, conflict, too early,
+# too many requests.
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 409, 425, 429})
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The `X-Habitus-Signature` value for `body` sent at `timestamp`."""
+    signed = str(timestamp).encode("ascii") + b"." + body
+    digest = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+    return SIGNATURE_SCHEME + digest
+
+
+def verify(
+    secret: str,
+    timestamp_header: str,
+    signature_header: str,
+    body: bytes,
+    *,
+    tolerance_seconds: int = 300,
+    now: float | None = None,
+) -> bool:
+    """What a receiver does: true only if the signature matches (compared in constant
+    time) and the timestamp is within `tolerance_seconds` of `now` (a replayed old
+    request fails)."""
+    try:
+        timestamp = int(timestamp_header.strip())
+    except ValueError:
+        return False
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance_seconds:
+        return False
+    expected = sign(secret, timestamp, body).encode("ascii")
+    # Several signatures may be listed (comma-separated) while a secret is rotated.
+    return any(
+        hmac.compare_digest(expected, candidate.strip().encode("utf-8", "replace"))
+        for candidate in signature_header.split(",")
+    )
+
+
+def payload(message: Message) -> dict[str, Any]:
+    """The JSON body of API.md, in its documented field order."""
+    habit = (
+        None
+        if message.habit_id is None
+        else {"id": str(message.habit_id), "name": message.habit_name}
+    )
+    sent_at = message.sent_at.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+    return {
+        "event": message.event,
+        "delivery_id": str(message.delivery_id),
+        "user_id": str(message.user_id),
+        "habit": habit,
+        "date": None if message.local_date is None else message.local_date.isoformat(),
+        "title": message.title,
+        "message": message.body,
+        "sent_at": sent_at,
+    }
+
+
+class WebhookTransport:
+    kind = "webhook"
+
+    async def send(self, message: Message, config: dict[str, Any], settings: Settings) -> None:
+        url = str(config.get("url") or "")
+        secret = config.get("secret")
+        if not isinstance(secret, str) or not secret:
+            raise PermanentFailure("the webhook has no signing secret")
+        try:
+            addresses = await resolve_and_check(url, allow_private=settings.allow_private_targets)
+        except UnsafeTarget as error:
+            raise PermanentFailure(str(error)) from error
+        except OSError as error:  # the name does not resolve now; DNS may come back
+            raise TemporaryFailure(f"could not look up the webhook's host: {error}") from error
+
+        body = json.dumps(payload(message), ensure_ascii=False, separators=(",", ":")).encode()
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Habitus-Event": message.event,
+            "X-Habitus-Timestamp": str(timestamp),
+            "X-Habitus-Signature": sign(secret, timestamp, body),
+            "Idempotency-Key": str(message.delivery_id),
+        }
+        response = await _post_to_vetted_address(url, addresses, headers, body, settings)
+        _judge(response.status_code)
+
+
+async def _post_to_vetted_address(
+    url: str,
+    addresses: list[IPAddress],
+    headers: dict[str, str],
+    body: bytes,
+    settings: Settings,
+) -> httpx.Response:
+    """POST to the addresses `resolve_and_check` vetted, in order, never to whatever the
+    name resolves to a moment later (DNS rebinding). The URL keeps its name in `Host`
+    and, for https, in SNI and certificate checking."""
+    target = httpx.URL(url)
+    host_header = target.netloc.decode("ascii")
+    last_error: Exception | None = None
+    # No redirects (a 3xx could point at an address nobody vetted); no proxy from the
+    # environment (the connection must go where the check said).
+    async with httpx.AsyncClient(
+        timeout=settings.webhook_timeout_seconds,
+        follow_redirects=False,
+        trust_env=False,
+        verify=_tls_context(),
+    ) as client:
+        for address in addresses:
+            try:
+                return await client.post(
+                    target.copy_with(host=str(address)),
+                    content=body,
+                    headers={**headers, "Host": host_header},
+                    extensions={"sni_hostname": target.host},
+                )
+            except httpx.ConnectError as error:  # this address is down: try the next one
+                last_error = error
+            except httpx.TransportError as error:  # timeouts, resets mid-request
+                raise TemporaryFailure(f"the webhook did not answer: {_describe(error)}") from error
+    raise TemporaryFailure(f"could not connect to the webhook: {_describe(last_error)}")
+
+
+def _judge(status: int) -> None:
+    if 200 <= status < 300:
+        return
+    if status == 410:
+        raise PermanentFailure("the webhook answered 410 Gone")
+    if 300 <= status < 400:
+        raise PermanentFailure(
+            f"the webhook answered {status} (a redirect; redirects are not followed, "
+            "use the final address)"
+        )
+    if 400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS:
+        raise PermanentFailure(f"the webhook answered {status}")
+    raise TemporaryFailure(f"the webhook answered {status}")
+
+
+def _describe(error: Exception | None) -> str:
+    if error is None:
+        return "no address to connect to"
+    return str(error) or type(error).__name__
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Built once: loading the CA bundle costs milliseconds, and every send makes a client.
+    return httpx.create_ssl_context()

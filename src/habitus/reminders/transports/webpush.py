@@ -1,0 +1,186 @@
+"""Web Push: a notification to a browser's push subscription (RFC 8030, 8291, 8292).
+
+The payload is encrypted for the browser (aes128gcm) and signed with the server's kept
+VAPID key by `pywebpush`. A TTL lets the push service hold the message for a phone that
+is offline; `Urgency: high` asks it to wake the device for time-bound events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import Vapid  # type: ignore[import-untyped]
+from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
+
+from habitus.config import Settings
+from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
+from habitus.reminders.vapid import load_or_create_vapid
+
+# Events a person should see now, even on a phone that saves battery.
+URGENT_EVENTS = frozenset({"reminder", "streak_at_risk"})
+
+# A push message is one aes128gcm record of at most 4096 bytes: 86 bytes of header, a
+# 16-byte tag and a padding delimiter leave 3993 bytes of plaintext. Some push services
+# allow less; a margin keeps us clear of 413 answers.
+MAX_PAYLOAD_BYTES = 3800
+ELLIPSIS = "…"
+
+EXPIRED_STATUSES = frozenset({404, 410})
+
+
+class WebPushTransport:
+    kind = "webpush"
+
+    async def send(self, message: Message, config: dict[str, Any], settings: Settings) -> None:
+        try:
+            subscription = parse_subscription(config)
+        except ValueError as error:
+            raise PermanentFailure(str(error)) from error
+        check_endpoint(subscription["endpoint"], settings)
+        data = push_payload(message)
+        headers = {"Urgency": "high" if message.event in URGENT_EVENTS else "normal"}
+        # pywebpush (requests) blocks: it runs in a thread so the event loop keeps serving.
+        await asyncio.to_thread(_post, subscription, data, headers, settings)
+
+
+def push_payload(message: Message) -> str:
+    """The JSON the service worker receives. `tag` lets the browser replace an older
+    notification for the same event, habit and day instead of stacking them."""
+    habit = str(message.habit_id) if message.habit_id else ""
+    day = message.local_date.isoformat() if message.local_date else ""
+    fields = {
+        "title": message.title,
+        "body": message.body,
+        "url": message.url or "/",
+        "tag": f"{message.event}:{habit}:{day}",
+        "delivery_id": str(message.delivery_id),
+    }
+    encoded = _encode(fields)
+    body = message.body
+    while len(encoded.encode("utf-8")) > MAX_PAYLOAD_BYTES and body:
+        # Shorten the body, never the tag or id the service worker relies on. Cut in
+        # UTF-8 bytes (a character split in two is dropped); JSON escapes make the
+        # encoded form longer than the raw bytes, so the loop runs until it fits.
+        excess = len(encoded.encode("utf-8")) - MAX_PAYLOAD_BYTES
+        raw = body.encode("utf-8")
+        keep = max(len(raw) - excess - len(ELLIPSIS.encode("utf-8")), 0)
+        body = raw[:keep].decode("utf-8", errors="ignore").rstrip()
+        fields["body"] = body + ELLIPSIS
+        encoded = _encode(fields)
+    return encoded
+
+
+def _encode(fields: Mapping[str, str]) -> str:
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_subscription(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The browser's `PushSubscription.toJSON()` as kept in the channel's config, checked:
+    an https endpoint URL, a P-256 public key (`p256dh`) and a 16-byte `auth` secret.
+    Raises ValueError with a plain message (also usable when the channel is created)."""
+    subscription = config.get("subscription")
+    if not isinstance(subscription, Mapping):
+        raise ValueError("the channel has no browser push subscription")
+    endpoint = subscription.get("endpoint")
+    keys = subscription.get("keys")
+    if not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in {"https", "http"}:
+        raise ValueError("the push subscription's endpoint is not a URL")
+    if not urlsplit(endpoint).hostname:
+        raise ValueError("the push subscription's endpoint is not a URL")
+    if not isinstance(keys, Mapping):
+        raise ValueError("the push subscription has no keys")
+    p256dh, auth = keys.get("p256dh"), keys.get("auth")
+    if not isinstance(p256dh, str) or not isinstance(auth, str):
+        raise ValueError("the push subscription's keys are missing")
+    try:
+        point = _b64url_decode(p256dh)
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError as error:
+        raise ValueError("the push subscription's p256dh key is not a P-256 key") from error
+    if len(point) != 65:
+        raise ValueError("the push subscription's p256dh key is not a P-256 key")
+    try:
+        secret = _b64url_decode(auth)
+    except ValueError as error:
+        raise ValueError("the push subscription's auth secret is not base64url") from error
+    if len(secret) != 16:
+        raise ValueError("the push subscription's auth secret must be 16 bytes")
+    return {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
+
+
+def check_endpoint(endpoint: str, settings: Settings) -> None:
+    """Push services speak https only; plain http is allowed with private targets (a test
+    or a home network playing the push service)."""
+    if urlsplit(endpoint).scheme != "https" and not settings.allow_private_targets:
+        raise PermanentFailure("the push subscription's endpoint does not use https")
+
+
+def _b64url_decode(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise ValueError(str(error)) from error
+
+
+def _post(
+    subscription: dict[str, Any], data: str, headers: dict[str, str], settings: Settings
+) -> None:
+    keys = load_or_create_vapid(settings.data_dir)
+    signer = Vapid(keys.private_key)
+    with requests.Session() as session:
+        # A push service answers, it never redirects: following one would let an
+        # endpoint send our request anywhere (the redirect is refused below).
+        session.max_redirects = 0
+        try:
+            webpush(
+                subscription_info=subscription,
+                data=data,
+                vapid_private_key=signer,
+                # A fresh dict each time: pywebpush writes `aud` and `exp` into it.
+                vapid_claims={"sub": settings.vapid_subject},
+                content_encoding="aes128gcm",
+                ttl=settings.push_ttl_hours * 3600,
+                headers=dict(headers),
+                timeout=settings.webhook_timeout_seconds,
+                requests_session=session,
+            )
+        except WebPushException as error:
+            status = error.status_code
+            if status is not None and 200 <= status < 300:
+                return  # pywebpush refuses anything above 202; any 2xx means accepted
+            raise failure_for_status(status) from error
+        except requests.TooManyRedirects as error:
+            raise PermanentFailure(
+                "the push subscription's endpoint redirects; it is not a push service"
+            ) from error
+        except requests.RequestException as error:
+            # Connection refused or reset, DNS, timeouts: the push service may be back soon.
+            raise TemporaryFailure(f"the push service could not be reached: {error}") from error
+
+
+def failure_for_status(status: int | None) -> PermanentFailure | TemporaryFailure:
+    """What a push service's refusal means for the channel (RFC 8030 section 5/8)."""
+    if status is None:
+        return TemporaryFailure("the push message could not be sent")
+    if status in EXPIRED_STATUSES:
+        return PermanentFailure(
+            f"the browser subscription has expired (push service answered {status})"
+        )
+    if status == 413:
+        return PermanentFailure("the push service refused the message as too large (413)")
+    if status == 429 or status >= 500:
+        return TemporaryFailure(f"the push service is busy or failing ({status})")
+    if 400 <= status < 500:
+        return PermanentFailure(
+            f"the push service refused the message ({status}); "
+            "subscribe this browser again from Settings"
+        )
+    return TemporaryFailure(f"the push service gave an unexpected answer ({status})")

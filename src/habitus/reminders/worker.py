@@ -1,0 +1,59 @@
+"""The dispatcher loop: fire due reminders, then send due deliveries, again and again.
+Runs inside `habitus serve` (settings.run_worker) or as `habitus worker` processes; any
+number may run at once, since every step claims its rows with a conditional UPDATE."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from habitus.config import Settings
+from habitus.kit import clock
+from habitus.reminders import dispatcher, firing
+
+log = structlog.get_logger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:64]
+
+
+async def run_once(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, worker: str
+) -> tuple[int, int]:
+    """One pass: (occurrences fired, deliveries handled). Deliveries are sent until
+    none is due, so a burst drains without waiting for the next poll."""
+    fired = await firing.fire_due(maker, settings, clock.now())
+    handled = 0
+    while True:
+        claimed = await dispatcher.deliver_due(maker, settings, worker)
+        handled += claimed
+        if claimed == 0:
+            return fired, handled
+
+
+async def run_forever(
+    maker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    worker: str | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    name = worker or worker_name()
+    log.info("worker_started", worker=name)
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            fired, handled = await run_once(maker, settings, name)
+            if fired or handled:
+                log.info("worker_pass", worker=name, fired=fired, deliveries=handled)
+        except Exception:  # a failed pass must not stop the next one
+            log.exception("worker_pass_failed", worker=name)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.worker_poll_seconds)
