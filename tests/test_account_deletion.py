@@ -10,13 +10,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import ColumnElement, Table, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from habitus.models import Base, User
+from habitus.kit import clock
+from habitus.models import Base, Reminder, User
+from habitus.reminders import worker
 from tests.conftest import AppFactory
 from tests.fixtures.personas import DEFAULT_PASSWORD, Persona, login
 from tests.fixtures.web import browser, page_csrf_token, web_login
@@ -58,6 +61,20 @@ USER_ROWS.update(
 USER_ROWS["calendar_feeds"] = lambda t, who: t.c.user_id == who.id
 # Issue 5: the record of each file a user imported.
 USER_ROWS["import_records"] = lambda t, who: t.c.user_id == who.id
+# Issue 6: channels, reminders, the inbox and the delivery ledger.
+USER_ROWS.update(
+    {
+        name: (lambda t, who: t.c.user_id == who.id)
+        for name in (
+            "channels",
+            "reminders",
+            "reminder_occurrences",
+            "notifications",
+            "deliveries",
+            "delivery_attempts",
+        )
+    }
+)
 # Bookkeeping of the whole server, with no user's data in it.
 USER_ROWS["event_cursors"] = lambda _t, _who: false()
 GLOBAL_TABLES = frozenset({"event_cursors"})
@@ -207,6 +224,37 @@ async def give_habits(server: httpx.AsyncClient, persona: Persona, key: str) -> 
     assert imported.status_code == 200, imported.text
 
 
+async def give_reminders(
+    server: httpx.AsyncClient, db_session: AsyncSession, persona: Persona
+) -> None:
+    """Issue 6: a webhook channel (to a closed port), a reminder due now, fired by one
+    dispatcher pass: an occurrence, an inbox notification, a delivery and its failed
+    attempt."""
+    habits = (await server.get("/api/v1/habits", headers=persona.headers)).json()["items"]
+    channel = await server.post(
+        "/api/v1/channels",
+        json={"type": "webhook", "config": {"url": "http://127.0.0.1:9/hook"}},
+        headers=persona.headers,
+    )
+    assert channel.status_code == 201, channel.text
+    made = await server.post(
+        f"/api/v1/habits/{habits[0]['id']}/reminders",
+        json={"time": "23:59", "only_if_pending": False},
+        headers=persona.headers,
+    )
+    assert made.status_code == 201, made.text
+    await db_session.execute(
+        update(Reminder)
+        .where(Reminder.id == uuid.UUID(made.json()["id"]))
+        .values(next_fire_at=clock.now() - timedelta(minutes=1))
+    )
+    await db_session.commit()
+    transport = server._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    app: Any = transport.app
+    await worker.run_once(app.state.sessionmaker, app.state.ctx.settings, "deletion-test")
+
+
 async def ask_for_a_reset_link(server: httpx.AsyncClient, persona: Persona) -> None:
     """The "forgot my password" form: a reset token row for the persona."""
     async with browser(server, ip="198.51.100.9") as visitor:
@@ -231,7 +279,7 @@ async def test_deleting_an_account_removes_every_row_of_the_user(
 ):
     """DELETE /me: no row of any table refers to the user afterwards; other users' rows are
     intact, and invites they made or used forget them (NULL, not a ghost id)."""
-    server = await make_client(registration="invite")
+    server = await make_client(registration="invite", allow_private_targets=True)
     for_alice = await invite(server, admin, note="for alice")
     alice = await sign_up_with(server, "alice@example.org", for_alice["token"])
     await refresh(server, alice)  # a spent and a live refresh token
@@ -243,6 +291,8 @@ async def test_deleting_an_account_removes_every_row_of_the_user(
     await invite(server, bob, key="shared-key", note="bob's own")
     await give_habits(server, alice, "check-in-key")
     await give_habits(server, bob, "check-in-key")
+    await give_reminders(server, db_session, alice)
+    await give_reminders(server, db_session, bob)
     await ask_for_a_reset_link(server, alice)
     await ask_for_a_reset_link(server, bob)
 
@@ -338,7 +388,7 @@ async def test_deleting_an_account_forgets_the_address_on_invites(
     make_client: AppFactory, admin, db_session
 ):
     """DELETE /me: an invite that was for the user's address no longer holds it."""
-    server = await make_client(registration="invite")
+    server = await make_client(registration="invite", allow_private_targets=True)
     made = await invite(server, admin, email="Alice@Example.org")
     alice = await sign_up_with(server, "alice@example.org", made["token"])
     response = await delete_account(server, alice, alice.password)
@@ -355,7 +405,7 @@ async def test_an_unused_invite_for_a_deleted_address_is_revoked(
 ):
     """DELETE /me: an unused invite for the user's address loses the address and is
     revoked, so it does not become an invite for anyone."""
-    server = await make_client(registration="invite")
+    server = await make_client(registration="invite", allow_private_targets=True)
     first = await invite(server, admin, email="alice@example.org")
     spare = await invite(server, admin, email="alice@example.org")
     alice = await sign_up_with(server, "alice@example.org", first["token"])

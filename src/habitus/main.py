@@ -39,6 +39,7 @@ from habitus.kit.ratelimit import build_limiter
 from habitus.kit.responses import problem_components
 from habitus.migrations_runner import upgrade_async
 from habitus.reminders import api as reminders_api
+from habitus.reminders import unsubscribe as unsubscribe_web
 from habitus.reminders import worker as reminder_worker
 from habitus.today import web as today_web
 from habitus.web import pages, pwa
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(breaks_web.router)
     app.include_router(pwa.router)
     app.include_router(pages.router)
+    app.include_router(unsubscribe_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the request context wraps everything else.

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus.exports import account
 from habitus.exports.account import EXPORTED, NOT_EXPORTED
 from habitus.exports.schemas import AccountExport
-from habitus.models import Base, Entry, Habit, HabitBreak, HabitSchedule
+from habitus.models import Base, Entry, Habit, HabitBreak, HabitSchedule, Notification
 from tests.fixtures.personas import Persona
 from tests.habits.helpers import API, create_habit, entry_put, patch_habit, patch_me, problem
 
@@ -93,6 +93,24 @@ async def arrange(client: httpx.AsyncClient, persona: Persona) -> None:
     await patch_habit(client, persona, run["id"], archived=True)
     feed = await client.post(f"{API}/export/calendar-feed", headers=persona.headers)
     assert feed.status_code == 201
+    # Issue 6: a channel and a reminder (the inbox gets its row in the tests that need it).
+    channel = await client.post(
+        f"{API}/channels",
+        json={"type": "webhook", "name": "Hook", "config": {"url": "https://93.184.215.14/h"}},
+        headers=persona.headers,
+    )
+    assert channel.status_code == 201, channel.text
+    made = await client.post(
+        f"{API}/habits/{read['id']}/reminders", json={"time": "21:30"}, headers=persona.headers
+    )
+    assert made.status_code == 201, made.text
+
+
+async def give_a_notification(db_session: AsyncSession, persona: Persona) -> None:
+    db_session.add(
+        Notification(user_id=persona.id, kind="reminder", title="Read", body="Time for Read.")
+    )
+    await db_session.commit()
 
 
 async def rows_of(db_session: AsyncSession, table: str, user_id: uuid.UUID) -> int:
@@ -120,6 +138,8 @@ async def test_the_export_holds_every_row_of_every_exported_table(
     document: for each exported table, as many items as alice has rows (bob's are not)."""
     await arrange(client, alice)
     await arrange(client, bob)
+    await give_a_notification(db_session, alice)
+    await give_a_notification(db_session, bob)
     response = await client.get(URL, headers=alice.headers)
     assert response.status_code == 200, response.text
     document = response.json()

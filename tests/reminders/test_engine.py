@@ -367,3 +367,70 @@ async def test_charlie_cannot_see_or_touch_alices_reminders_and_channels(
         )
         assert response.status_code == 404, (method, path, response.text)
     assert (await client.get(f"{API}/channels", headers=charlie.headers)).json()["items"] == []
+
+
+async def test_email_reminder_with_a_working_one_click_unsubscribe(
+    frozen_clock: time_machine.Coordinates, make_client: Any, alice: Persona
+) -> None:
+    """Issue 6 email: a real SMTP server on loopback receives the reminder with a plain
+    and an HTML part and a one-click unsubscribe link (RFC 8058); posting to that link
+    turns the channel off."""
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.messages: list[bytes] = []
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            self.messages.append(envelope.content)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Inbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        server = await make_client(
+            smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", base_url="http://h.test"
+        )
+        transport = server._transport
+        assert isinstance(transport, httpx.ASGITransport)
+        app: Any = transport.app
+        habit = await create_habit(server, alice, name="Stretch")
+        made = await server.post(
+            f"{API}/channels",
+            json={"type": "email", "config": {"address": "alice@example.org"}},
+            headers=alice.headers,
+        )
+        assert made.status_code == 201, made.text
+        await reminder(server, alice, habit["id"])
+        await travel(frozen_clock, server, alice, EVENING)
+        assert await run_worker(app) == (1, 1)
+    finally:
+        controller.stop()
+    assert len(mailbox.messages) == 1
+    message = email.message_from_bytes(mailbox.messages[0], policy=email.policy.default)
+    assert message["Subject"] == "Stretch"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = message["List-Unsubscribe"].strip("<>")
+    assert link.startswith("http://h.test/unsubscribe/")
+    kinds = {part.get_content_type() for part in message.walk()}
+    assert {"text/plain", "text/html"} <= kinds
+    page = await server.get(link.removeprefix("http://h.test"))
+    assert page.status_code == 200
+    assert "alice@example.org" in page.text
+    done = await server.post(
+        link.removeprefix("http://h.test"), data={"List-Unsubscribe": "One-Click"}
+    )
+    assert done.status_code == 200, done.text
+    channel = (await server.get(f"{API}/channels", headers=alice.headers)).json()["items"][0]
+    assert channel["enabled"] is False
+    assert "unsubscribed" in channel["disabled_reason"]
+    forged = await server.post("/unsubscribe/not-a-signed-token")
+    assert forged.status_code == 404

@@ -28,6 +28,9 @@ from habitus.exports.schemas import (
 from habitus.habits import repository as habits_repository
 from habitus.habits.export import export_habits
 from habitus.kit import clock
+from habitus.reminders import repository as reminders_repository
+from habitus.reminders import service as reminders_service
+from habitus.reminders.presenters import channel_out, notification_out, reminder_out
 
 # table -> where its rows are in the document
 EXPORTED: dict[str, str] = {
@@ -38,6 +41,9 @@ EXPORTED: dict[str, str] = {
     "entries": "entries",
     "breaks": "breaks",
     "calendar_feeds": "calendar_feeds",
+    "channels": "channels",
+    "reminders": "reminders",
+    "notifications": "notifications",
 }
 
 # table -> why its rows are not in the document
@@ -54,6 +60,11 @@ NOT_EXPORTED: dict[str, str] = {
     "(habitus rebuild-summaries)",
     "habit_month_summaries": "derived: per-month summaries, rebuilt from entries "
     "(habitus rebuild-summaries)",
+    "deliveries": "the delivery ledger: each notification's sending to a channel; what "
+    "was said is in `notifications`",
+    "delivery_attempts": "the delivery ledger's record of each try (status, latency, error)",
+    "reminder_occurrences": "the ledger of reminders fired (one per reminder and date); "
+    "what they said is in `notifications`",
     "import_records": "this server's bookkeeping of imported files (so a file is not "
     "imported twice); what they created is in habits and entries",
 }
@@ -71,6 +82,9 @@ async def export_head(session: AsyncSession, principal: Principal) -> bytes:
     sessions = await auth_repository.sessions_of(session, user.id)
     habits, breaks = await export_habits(session, user)
     feeds = await repository.feeds_of(session, user.id)
+    channels = await reminders_repository.channels_of(session, user.id)
+    reminders = await reminders_repository.reminders_of_user(session, user.id)
+    inbox = await reminders_repository.all_notifications_of(session, user.id)
     head = AccountExportHead(
         exported_at=clock.now(),
         user=UserOut.model_validate(user),
@@ -78,6 +92,10 @@ async def export_head(session: AsyncSession, principal: Principal) -> bytes:
         habits=[ExportHabit.model_validate(habit) for habit in habits],
         breaks=[ExportBreak.model_validate(pause) for pause in breaks],
         calendar_feeds=[CalendarFeedOut.model_validate(feed) for feed in feeds],
+        channels=[channel_out(channel) for channel in channels],
+        reminders=[reminder_out(reminder) for reminder in reminders],
+        notification_settings=await reminders_service.notification_settings(session, user),
+        notifications=[notification_out(row) for row in inbox],
     )
     return head.model_dump_json().encode()
 

@@ -13,6 +13,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from habitus.auth.schemas import SessionOut, UserOut
+from habitus.reminders.schemas import (
+    ChannelOut,
+    NotificationOut,
+    NotificationSettings,
+    ReminderOut,
+)
 
 # Fields called `date` shadow the type inside their class: annotate with this name.
 LocalDate = date
@@ -127,6 +133,20 @@ class AccountExportHead(BaseModel):
     breaks: list[ExportBreak]
     calendar_feeds: list[CalendarFeedOut] = Field(
         default_factory=list, description="The private calendar feed, without its token."
+    )
+    channels: list[ChannelOut] = Field(
+        default_factory=list, description="Notification channels (a webhook's secret left out)."
+    )
+    reminders: list[ReminderOut] = Field(
+        default_factory=list,
+        description="Habit reminders and the user-wide nudges (streak at risk, digest, "
+        "weekly summary).",
+    )
+    notification_settings: NotificationSettings | None = Field(
+        default=None, description="The nudges and quiet hours."
+    )
+    notifications: list[NotificationOut] = Field(
+        default_factory=list, description="The in-app inbox."
     )
 
 

@@ -195,6 +195,15 @@ async def notifications_of(
     return list(found)
 
 
+async def all_notifications_of(session: AsyncSession, user_id: uuid.UUID) -> list[Notification]:
+    found = await session.scalars(
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at, Notification.id)
+    )
+    return list(found)
+
+
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
     found = await session.scalar(
         select(func.count())
