@@ -434,3 +434,36 @@ async def test_email_reminder_with_a_working_one_click_unsubscribe(
     assert "unsubscribed" in channel["disabled_reason"]
     forged = await server.post("/unsubscribe/not-a-signed-token")
     assert forged.status_code == 404
+
+
+async def test_webhooks_that_asked_for_events_hear_check_ins_and_streaks(
+    client: httpx.AsyncClient, app: FastAPI, alice: Persona, bob: Persona, sink: Sink
+) -> None:
+    """Issue 6: webhooks are also used for events (check-in, streak extended, streak
+    broken), once each, signed like reminders; a channel that did not ask hears none."""
+    habit = await create_habit(client, alice, name="Floss", start_date="2026-11-19")
+    response = await client.post(
+        f"{API}/channels",
+        json={"type": "webhook", "config": {"url": sink.url, "events": True}},
+        headers=alice.headers,
+    )
+    assert response.status_code == 201, response.text
+    secret = response.json()["secret"]
+    quiet = await create_habit(client, bob, name="Bob's")
+    await webhook(client, bob, sink)  # events not asked for
+    await run_worker(app)  # events before now are forwarded too: none are webhook kinds
+    sink.received.clear()
+    await checked_in(client, alice, habit["id"])
+    await checked_in(client, bob, quiet["id"])
+    await run_worker(app)
+    await run_worker(app)
+    kinds = sorted(item.json["event"] for item in sink.received)
+    assert kinds == ["checkin", "streak_extended"]
+    assert {item.json["habit"]["name"] for item in sink.received} == {"Floss"}
+    for item in sink.received:
+        assert verify(
+            secret,
+            item.headers["x-habitus-timestamp"],
+            item.headers["x-habitus-signature"],
+            item.body,
+        )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from habitus.config import Settings
 from habitus.kit import clock
-from habitus.reminders import dispatcher, firing
+from habitus.reminders import dispatcher, event_hooks, firing
 
 log = structlog.get_logger(__name__)
 
@@ -30,6 +30,8 @@ async def run_once(
     """One pass: (occurrences fired, deliveries handled). Deliveries are sent until
     none is due, so a burst drains without waiting for the next poll."""
     fired = await firing.fire_due(maker, settings, clock.now())
+    while await event_hooks.forward(maker, clock.now()) == event_hooks.BATCH:
+        pass
     handled = 0
     while True:
         claimed = await dispatcher.deliver_due(maker, settings, worker)
