@@ -40,7 +40,9 @@ from habitus.kit.responses import problem_components
 from habitus.migrations_runner import upgrade_async
 from habitus.reminders import api as reminders_api
 from habitus.reminders import unsubscribe as unsubscribe_web
+from habitus.reminders import web as reminders_web
 from habitus.reminders import worker as reminder_worker
+from habitus.reminders.vapid import load_or_create_vapid
 from habitus.today import web as today_web
 from habitus.web import pages, pwa
 
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             timeout_seconds=settings.lock_timeout_seconds,
         )
         app.state.ctx = AppContext.build(settings, limiter)
+        # Issue 6: the Web Push key pair is made at first start and kept after.
+        await asyncio.to_thread(load_or_create_vapid, settings.data_dir)
         background = (
             [
                 asyncio.create_task(housekeeping.run_forever(app.state.sessionmaker)),
@@ -143,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(habits_web.router)
     app.include_router(insights_web.router)
     app.include_router(breaks_web.router)
+    app.include_router(reminders_web.router)
     app.include_router(pwa.router)
     app.include_router(pages.router)
     app.include_router(unsubscribe_web.router)

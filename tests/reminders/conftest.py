@@ -17,6 +17,9 @@ from fastapi import FastAPI
 from habitus.reminders import worker
 from tests.conftest import AppFactory
 
+# The push service on loopback and the browser's keys, for the engine's push tests too.
+from tests.reminders.test_transport_webpush import browser, push_service  # noqa: F401
+
 
 @dataclass
 class Received:

@@ -29,6 +29,7 @@ from habitus.reminders.schemas import (
     ReminderOut,
     ReminderUpdate,
 )
+from habitus.reminders.vapid import load_or_create_vapid
 
 router = APIRouter(route_class=TransactionalRoute, responses=AUTHENTICATED_PROBLEMS)
 NO_CONTENT = status.HTTP_204_NO_CONTENT
@@ -95,6 +96,13 @@ async def test_channel(
 ) -> dict[str, uuid.UUID]:
     """A test message, delivered through the ledger like any other (retried, recorded)."""
     return {"delivery_id": await service.test_channel(session, user, channel_id)}
+
+
+@router.get("/push/public-key", tags=["notifications"])
+async def push_public_key(_user: CurrentUser, ctx: Context) -> dict[str, str]:
+    """The server's VAPID public key (base64url), the `applicationServerKey` a browser
+    subscribes with before adding a `webpush` channel."""
+    return {"public_key": load_or_create_vapid(ctx.settings.data_dir).public_key_b64}
 
 
 # --- reminders ------------------------------------------------------------------------------

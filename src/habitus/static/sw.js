@@ -144,3 +144,41 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(networkFirst(request));
   }
 });
+
+// Web Push (issue 6): the payload is {title, body, url, tag, delivery_id}. A tag per
+// habit and day replaces an older notification of the same reminder instead of piling up.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { title: "Habitus", body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || "Habitus", {
+      body: data.body || "",
+      tag: data.tag || undefined,
+      icon: "/static/icons/icon-192.png",
+      badge: "/static/icons/icon-192.png",
+      data: { url: data.url || "/today" },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var target = new URL((event.notification.data && event.notification.data.url) || "/today", self.location.origin);
+  if (target.origin !== self.location.origin) {
+    target = new URL("/today", self.location.origin); // never open another site
+  }
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+      for (var i = 0; i < windows.length; i += 1) {
+        if (windows[i].url === target.href && "focus" in windows[i]) {
+          return windows[i].focus();
+        }
+      }
+      return self.clients.openWindow(target.href);
+    })
+  );
+});
