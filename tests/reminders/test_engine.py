@@ -467,3 +467,73 @@ async def test_webhooks_that_asked_for_events_hear_check_ins_and_streaks(
             item.headers["x-habitus-signature"],
             item.body,
         )
+
+
+async def test_a_new_zone_or_schedule_recomputes_next_firing_instants(
+    frozen_clock: time_machine.Coordinates, client: httpx.AsyncClient, alice: Persona
+) -> None:
+    """Issue 6: next firing instants are stored, computed from the user's zone (D9.1);
+    a change of zone, schedule or reminder recomputes them."""
+    habit = await create_habit(client, alice)
+    found = await reminder(client, alice, habit["id"], time="07:30")
+    assert found["next_fire_at"] == "2026-11-22T07:30:00Z"  # UTC, Sunday morning
+
+    async def next_fire() -> str:
+        listed = await client.get(f"{API}/habits/{habit['id']}/reminders", headers=alice.headers)
+        value: str = listed.json()["items"][0]["next_fire_at"]
+        return value
+
+    moved = await client.patch(f"{API}/me", json={"timezone": "Asia/Tokyo"}, headers=alice.headers)
+    assert moved.status_code == 200, moved.text
+    assert await next_fire() == "2026-11-21T22:30:00Z"  # 07:30 on Sunday in Tokyo
+    # Weekdays only (Saturday 21, Sunday 22 not required): Monday 07:30 Tokyo.
+    edited = await patch_habit(
+        client,
+        alice,
+        habit["id"],
+        schedule={"type": "weekdays", "days": ["mon", "tue", "wed", "thu", "fri"]},
+    )
+    assert edited.status_code == 200, edited.text
+    assert await next_fire() == "2026-11-22T22:30:00Z"
+    changed = await client.patch(
+        f"{API}/reminders/{found['id']}", json={"time": "06:00"}, headers=alice.headers
+    )
+    assert changed.json()["next_fire_at"] == "2026-11-22T21:00:00Z"
+    off = await client.patch(
+        f"{API}/reminders/{found['id']}", json={"enabled": False}, headers=alice.headers
+    )
+    assert off.json()["next_fire_at"] is None
+
+
+async def test_metrics_count_fired_sent_and_lateness(
+    frozen_clock: time_machine.Coordinates,
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    alice: Persona,
+    sink: Sink,
+) -> None:
+    """Issue 6: Prometheus metrics: reminders fired, suppressed, sent, failed, dead and
+    the lateness histogram."""
+
+    def value(text: str, name: str) -> float:
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith(name) and not line.startswith("#")
+        )
+
+    before = (await client.get("/metrics")).text
+    habit = await create_habit(client, alice)
+    await webhook(client, alice, sink)
+    await reminder(client, alice, habit["id"])
+    sink.statuses = [500]
+    await travel(frozen_clock, client, alice, EVENING)
+    await run_worker(app)
+    after = (await client.get("/metrics")).text
+    for name, grew in (
+        ("habitus_reminders_fired_total", 1),
+        ("habitus_deliveries_sent_total", 1),
+        ("habitus_deliveries_failed_total", 1),
+        ("habitus_delivery_lateness_seconds_count", 1),
+    ):
+        assert value(after, name) - value(before, name) == grew, name
