@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictInt, StringConstraints
 
 from habitus.auth.schemas import StrictBody, UserOut
 from habitus.kit.validation import NoNul
@@ -33,7 +33,7 @@ class InviteIn(StrictBody):
         default=None, max_length=320, description="Only this address may use the invite."
     )
     note: Annotated[str, NoNul] | None = Field(default=None, max_length=200)
-    expires_in_days: int | None = Field(
+    expires_in_days: StrictInt | None = Field(
         default=None, ge=1, le=365, description="Default: HABITUS_INVITE_DAYS (7)."
     )
 

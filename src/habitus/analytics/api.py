@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BeforeValidator
 
 from habitus.analytics import service
 from habitus.analytics.schemas import (
@@ -26,7 +27,7 @@ from habitus.kit.responses import (
     rounded_ratio,
 )
 from habitus.kit.routing import TransactionalRoute
-from habitus.kit.validation import check_window
+from habitus.kit.validation import check_window, iso_date_only
 
 router = APIRouter(
     route_class=TransactionalRoute, tags=["reports"], responses=AUTHENTICATED_PROBLEMS
@@ -35,6 +36,7 @@ HEAVY: dict[int | str, dict[str, Any]] = {
     **problems(404),
     304: {"description": "Not modified: the `If-None-Match` ETag is still current."},
 }
+QueryDate = Annotated[date, BeforeValidator(iso_date_only)]
 HabitFilter = Annotated[
     uuid.UUID | None, Query(description="Only this habit (404 when it is not yours).")
 ]
@@ -50,8 +52,8 @@ async def heatmap(
     user: CurrentUser,
     session: DbSession,
     ctx: Context,
-    first: Annotated[date, Query(alias="from", description="Local date, inclusive.")],
-    last: Annotated[date, Query(alias="to", description="Local date, inclusive.")],
+    first: Annotated[QueryDate, Query(alias="from", description="Local date, inclusive.")],
+    last: Annotated[QueryDate, Query(alias="to", description="Local date, inclusive.")],
     habit_id: HabitFilter = None,
     category: CategoryFilter = None,
 ) -> HeatmapOut | Response:
@@ -200,9 +202,9 @@ async def overall_stats(
     session: DbSession,
     ctx: Context,
     first: Annotated[
-        date | None, Query(alias="from", description="Default: 29 days before `to`.")
+        QueryDate | None, Query(alias="from", description="Default: 29 days before `to`.")
     ] = None,
-    last: Annotated[date | None, Query(alias="to", description="Default: today.")] = None,
+    last: Annotated[QueryDate | None, Query(alias="to", description="Default: today.")] = None,
 ) -> OverviewOut | Response:
     """Across your active habits: the consistency score (the mean habit strength), the
     completion rate over the window and over the last 7 and 30 days, and each habit's

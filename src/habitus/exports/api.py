@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from enum import Enum
 from typing import Annotated, Any
@@ -19,21 +18,12 @@ from habitus.habits.schemas import HabitDate
 from habitus.habits.service import today_of
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, COMMON_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute
+from habitus.kit.validation import iso_date_only
 
 router = APIRouter(route_class=TransactionalRoute)
 TAGS: list[str | Enum] = ["export"]
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_date(value: object) -> object:
-    """Only YYYY-MM-DD: pydantic would also read `0` as 1970-01-01 (a Unix time)."""
-    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
-        raise ValueError("must be a date as YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[HabitDate, BeforeValidator(_iso_date)]
+IsoDate = Annotated[HabitDate, BeforeValidator(iso_date_only)]
 FromDate = Annotated[
     IsoDate | None, Query(alias="from", description="Local date, inclusive (default: the first).")
 ]
@@ -226,7 +216,6 @@ class JSONDocument(StreamingResponse):
     "/me/export",
     tags=["account"],
     response_model=AccountExport,
-    response_class=JSONDocument,
     responses=AUTHENTICATED_PROBLEMS,
 )
 async def export_me(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pydantic import AfterValidator
@@ -40,3 +41,14 @@ def check_window(first: date, last: date) -> None:
         raise ValidationFailed(
             [FieldError("to", f"a window spans at most {MAX_WINDOW_DAYS} days", "window", "query")]
         )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date_only(value: object) -> object:
+    """A date in a query is YYYY-MM-DD only: pydantic alone would also read `0` as
+    1970-01-01 (a Unix time). Use as `BeforeValidator(iso_date_only)`."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value

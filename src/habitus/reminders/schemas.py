@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from habitus.core.time import WEEKDAYS
 
@@ -50,7 +50,7 @@ class ChannelUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=80)
     config: dict[str, Any] | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class ChannelOut(BaseModel):
@@ -76,13 +76,13 @@ class ReminderCreate(BaseModel):
     days: Weekdays = Field(
         default=None, description="Weekdays; null: the habit's required days (D9.1)."
     )
-    only_if_pending: bool = Field(
+    only_if_pending: StrictBool = Field(
         default=True, description="D9.3: send nothing once the day is done or not required."
     )
     channel_ids: list[uuid.UUID] = Field(
         default_factory=list, description="Empty: every enabled channel."
     )
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class ReminderUpdate(BaseModel):
@@ -90,9 +90,9 @@ class ReminderUpdate(BaseModel):
 
     time: WallTime | None = None
     days: Weekdays = None
-    only_if_pending: bool | None = None
+    only_if_pending: StrictBool | None = None
     channel_ids: list[uuid.UUID] | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class ReminderOut(BaseModel):
@@ -121,7 +121,7 @@ class NotificationOut(BaseModel):
 class NudgeSetting(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = False
+    enabled: StrictBool = False
     time: WallTime = "20:00"
 
 

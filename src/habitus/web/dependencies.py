@@ -6,19 +6,25 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from habitus.auth.dependencies import OptionalPrincipal, Principal
+from habitus.auth.dependencies import DbSession, OptionalPrincipal, Principal
 from habitus.errors import Forbidden, Unauthorized
 from habitus.kit import csrf
 from habitus.models import User
+from habitus.reminders.service import unread_count
 
 
 async def page_principal(principal: OptionalPrincipal) -> Principal | None:
     return principal
 
 
-async def require_page_user(principal: OptionalPrincipal) -> User:
+async def require_page_user(
+    request: Request, principal: OptionalPrincipal, session: DbSession
+) -> User:
     if principal is None or principal.via != "cookie":
         raise Unauthorized()
+    if request.method == "GET" and "hx-request" not in request.headers:
+        # The header's Inbox badge: one COUNT, only for full pages (not HTMX partials).
+        request.state.unread_count = await unread_count(session, principal.user)
     return principal.user
 
 

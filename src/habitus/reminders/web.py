@@ -1,0 +1,439 @@
+"""Reminder pages: the inbox, Settings → Notifications, a habit's reminders and the
+admin's view of the delivery ledger. Thin: every rule lives in reminders.service."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from habitus.auth.dependencies import Context, DbSession
+from habitus.core.time import WEEKDAYS
+from habitus.errors import ValidationFailed
+from habitus.habits import service as habits_service
+from habitus.kit import flash
+from habitus.kit.routing import TransactionalRoute
+from habitus.kit.templating import render
+from habitus.models import Channel, User
+from habitus.reminders import repository, service
+from habitus.reminders.schemas import (
+    ChannelCreate,
+    ChannelUpdate,
+    NotificationSettings,
+    ReminderCreate,
+)
+from habitus.web.dependencies import CsrfChecked, Form, PageAdmin, PageUser
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+INBOX_SIZE = 100
+DEAD_LETTERS_SHOWN = 50
+NONE_YET = "\N{EN DASH}"
+NOTIFICATIONS_PAGE = "/settings/notifications"
+DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
+# What the person types into the one "target" field, per channel type the page offers
+# (web push is added from the browser itself, not typed).
+CHANNEL_TYPES = {
+    "webhook": ("Webhook URL", "url"),
+    "apprise": ("Apprise URL", "url"),
+    "email": ("Email address", "address"),
+}
+# The nudges form's fields, by where pydantic puts their errors.
+_NUDGE_FIELDS = {
+    ("streak_at_risk", "time"): "streak_time",
+    ("daily_digest", "time"): "digest_time",
+    ("weekly_summary", "time"): "weekly_time",
+    ("weekly_summary", "day"): "weekly_day",
+    ("quiet_start",): "quiet_start",
+    ("quiet_end",): "quiet_end",
+}
+
+
+def _redirect(request: Request, to: str, text: str, kind: flash.Kind = "success") -> Response:
+    response = RedirectResponse(to, status_code=303)
+    flash.show(response, request, text, kind)
+    return response
+
+
+def _pydantic_by_field(error: ValidationError, names: dict[tuple[str, ...], str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in error.errors():
+        loc = tuple(str(part) for part in item["loc"])
+        field = names.get(loc) or names.get(loc[:1]) or "form"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        found.setdefault(field, message)
+    return found
+
+
+def _days_in_words(days: list[str] | None) -> str:
+    if days is None:
+        return "the habit's days"
+    if len(days) == len(WEEKDAYS):
+        return "every day"
+    return ", ".join(DAY_NAMES[day][:3] for day in days)
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+async def inbox_page(request: Request, user: PageUser, session: DbSession) -> Response:
+    rows = await service.inbox(session, user, unread=False, after=None, limit=INBOX_SIZE)
+    return render(
+        request,
+        "reminders/inbox.html",
+        {
+            "items": rows[:INBOX_SIZE],
+            "more": len(rows) > INBOX_SIZE,
+            "unread": sum(1 for row in rows[:INBOX_SIZE] if row.read_at is None),
+        },
+    )
+
+
+@router.post("/inbox/read-all", dependencies=[CsrfChecked])
+async def mark_all_read(request: Request, user: PageUser, session: DbSession) -> Response:
+    changed = await service.mark_all_read(session, user)
+    text = "Nothing was unread." if changed == 0 else "All caught up: everything is read."
+    return _redirect(request, "/inbox", text, "info" if changed == 0 else "success")
+
+
+@router.post("/inbox/{notification_id}/read", dependencies=[CsrfChecked])
+async def mark_read(notification_id: uuid.UUID, user: PageUser, session: DbSession) -> Response:
+    await service.mark_read(session, user, notification_id)  # 404 when not hers
+    return RedirectResponse("/inbox", status_code=303)
+
+
+# --- Settings → Notifications ---------------------------------------------------------------
+
+
+def _channel_item(channel: Channel) -> dict[str, Any]:
+    config = channel.config or {}
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "type": channel.type,
+        "target": config.get("address") or config.get("url") or "",
+        "enabled": channel.enabled,
+        "disabled_reason": channel.disabled_reason,
+    }
+
+
+def _settings_values(current: NotificationSettings) -> dict[str, Any]:
+    return {
+        "streak_enabled": current.streak_at_risk.enabled,
+        "streak_time": current.streak_at_risk.time,
+        "digest_enabled": current.daily_digest.enabled,
+        "digest_time": current.daily_digest.time,
+        "weekly_enabled": current.weekly_summary.enabled,
+        "weekly_time": current.weekly_summary.time,
+        "weekly_day": current.weekly_summary.day,
+        "quiet_start": current.quiet_start or "",
+        "quiet_end": current.quiet_end or "",
+    }
+
+
+async def _notifications_page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    *,
+    channel_values: dict[str, str] | None = None,
+    nudge_values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    channels = await repository.channels_of(session, user.id)
+    if nudge_values is None:
+        nudge_values = _settings_values(await service.notification_settings(session, user))
+    context = {
+        "channels": [_channel_item(channel) for channel in channels],
+        "channel_types": CHANNEL_TYPES,
+        "channel_values": channel_values or {"type": "webhook", "name": "", "target": ""},
+        "nudges": nudge_values,
+        "day_names": DAY_NAMES,
+        "errors": errors or {},
+    }
+    return render(request, "reminders/notifications.html", context, status_code=status_code)
+
+
+@router.get(NOTIFICATIONS_PAGE, response_class=HTMLResponse)
+async def notifications_page(request: Request, user: PageUser, session: DbSession) -> Response:
+    return await _notifications_page(request, session, user)
+
+
+@router.post(f"{NOTIFICATIONS_PAGE}/channels", response_class=HTMLResponse)
+async def add_channel(
+    request: Request, user: PageUser, form: Form, session: DbSession, ctx: Context
+) -> Response:
+    values = {name: form.get(name, "").strip() for name in ("type", "name", "target")}
+    errors: dict[str, str] = {}
+    kind = values["type"]
+    if kind not in CHANNEL_TYPES:
+        errors["channel_type"] = "choose a webhook, an Apprise URL or an email address"
+    else:
+        try:
+            body = ChannelCreate(
+                type=kind,  # type: ignore[arg-type]  # checked against CHANNEL_TYPES above
+                name=values["name"] or None,
+                config={CHANNEL_TYPES[kind][1]: values["target"]},
+            )
+            channel = await service.create_channel(session, user, body, ctx.settings)
+        except ValidationError as error:
+            errors = _pydantic_by_field(error, {("name",): "channel_name"})
+        except ValidationFailed as error:
+            for problem in error.errors:
+                field = "channel_target" if problem.field == "config" else "form"
+                errors.setdefault(field, problem.message)
+        else:
+            response = RedirectResponse(NOTIFICATIONS_PAGE, status_code=303)
+            if channel.secret is not None:
+                flash.show(
+                    response,
+                    request,
+                    f"Added {channel.name}. Copy its signing secret now: it is shown only once.",
+                    "success",
+                    extra={"secret": channel.secret, "secret_channel": channel.name},
+                )
+            else:
+                flash.show(response, request, f"Added {channel.name}.", "success")
+            return response
+    return await _notifications_page(
+        request, session, user, channel_values=values, errors=errors, status_code=422
+    )
+
+
+@router.post(f"{NOTIFICATIONS_PAGE}/channels/{{channel_id}}/test", dependencies=[CsrfChecked])
+async def test_channel(
+    request: Request, channel_id: uuid.UUID, user: PageUser, session: DbSession
+) -> Response:
+    channel = await service.get_channel(session, user, channel_id)  # 404 when not hers
+    try:
+        await service.test_channel(session, user, channel_id)
+    except ValidationFailed as error:
+        return _redirect(request, NOTIFICATIONS_PAGE, error.errors[0].message.capitalize(), "error")
+    return _redirect(
+        request, NOTIFICATIONS_PAGE, f"A test message is on its way to {channel.name}.", "info"
+    )
+
+
+@router.post(f"{NOTIFICATIONS_PAGE}/channels/{{channel_id}}/enabled", response_class=HTMLResponse)
+async def switch_channel(
+    request: Request,
+    channel_id: uuid.UUID,
+    user: PageUser,
+    form: Form,
+    session: DbSession,
+    ctx: Context,
+) -> Response:
+    enabled = form.get("enabled") == "true"
+    channel = await service.update_channel(
+        session, user, channel_id, ChannelUpdate(enabled=enabled), ctx.settings
+    )
+    return _redirect(
+        request, NOTIFICATIONS_PAGE, f"{channel.name} is {'on' if enabled else 'off'}."
+    )
+
+
+@router.post(f"{NOTIFICATIONS_PAGE}/channels/{{channel_id}}/delete", dependencies=[CsrfChecked])
+async def remove_channel(
+    request: Request, channel_id: uuid.UUID, user: PageUser, session: DbSession
+) -> Response:
+    channel = await service.get_channel(session, user, channel_id)
+    name = channel.name
+    await service.delete_channel(session, user, channel_id)
+    return _redirect(request, NOTIFICATIONS_PAGE, f"Removed {name}.")
+
+
+@router.post(f"{NOTIFICATIONS_PAGE}/nudges", response_class=HTMLResponse)
+async def save_nudges(request: Request, user: PageUser, form: Form, session: DbSession) -> Response:
+    values: dict[str, Any] = {
+        name: form.get(name, "").strip()
+        for name in ("streak_time", "digest_time", "weekly_time", "weekly_day")
+    }
+    for name in ("streak_enabled", "digest_enabled", "weekly_enabled"):
+        values[name] = bool(form.get(name))
+    values["quiet_start"] = form.get("quiet_start", "").strip()
+    values["quiet_end"] = form.get("quiet_end", "").strip()
+    errors: dict[str, str] = {}
+    try:
+        body = NotificationSettings.model_validate(
+            {
+                "streak_at_risk": {
+                    "enabled": values["streak_enabled"],
+                    "time": values["streak_time"],
+                },
+                "daily_digest": {
+                    "enabled": values["digest_enabled"],
+                    "time": values["digest_time"],
+                },
+                "weekly_summary": {
+                    "enabled": values["weekly_enabled"],
+                    "time": values["weekly_time"],
+                    "day": values["weekly_day"],
+                },
+                "quiet_start": values["quiet_start"] or None,
+                "quiet_end": values["quiet_end"] or None,
+            }
+        )
+        await service.set_notification_settings(session, user, body)
+    except ValidationError as error:
+        errors = _pydantic_by_field(error, _NUDGE_FIELDS)
+    except ValidationFailed as error:
+        for problem in error.errors:
+            errors.setdefault(problem.field, problem.message)
+    else:
+        return _redirect(request, NOTIFICATIONS_PAGE, "Notification settings saved.")
+    return await _notifications_page(
+        request, session, user, nudge_values=values, errors=errors, status_code=422
+    )
+
+
+# --- a habit's reminders ----------------------------------------------------------------------
+
+
+async def _habit_reminders_page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    habit_id: uuid.UUID,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    habit = await habits_service.get_habit(session, user, habit_id)  # 404 when not hers
+    reminders = await service.habit_reminders(session, user, habit_id)
+    context = {
+        "habit": {"id": habit.id, "name": habit.name},
+        "reminders": [
+            {
+                "id": reminder.id,
+                "time": reminder.time,
+                "days": _days_in_words(reminder.days),
+                "only_if_pending": reminder.only_if_pending,
+                "enabled": reminder.enabled,
+            }
+            for reminder in sorted(reminders, key=lambda row: row.time)
+        ],
+        "values": values or {"time": "", "days": [], "only_if_pending": True},
+        "day_names": DAY_NAMES,
+        "errors": errors or {},
+    }
+    return render(request, "reminders/habit.html", context, status_code=status_code)
+
+
+@router.get("/habits/{habit_id}/reminders", response_class=HTMLResponse)
+async def habit_reminders_page(
+    request: Request, habit_id: uuid.UUID, user: PageUser, session: DbSession
+) -> Response:
+    return await _habit_reminders_page(request, session, user, habit_id)
+
+
+@router.post("/habits/{habit_id}/reminders", response_class=HTMLResponse)
+async def add_habit_reminder(
+    request: Request, habit_id: uuid.UUID, user: PageUser, form: Form, session: DbSession
+) -> Response:
+    await habits_service.get_habit(session, user, habit_id)  # 404 before reading the form
+    days = [day for day in WEEKDAYS if form.get(f"day_{day}")]
+    values = {
+        "time": form.get("time", "").strip(),
+        "days": days,
+        "only_if_pending": bool(form.get("only_if_pending")),
+    }
+    errors: dict[str, str] = {}
+    try:
+        body = ReminderCreate(
+            time=values["time"],  # type: ignore[arg-type]  # a str, pydantic checks it
+            days=days or None,  # type: ignore[arg-type]  # weekday names from WEEKDAYS
+            only_if_pending=bool(values["only_if_pending"]),
+        )
+        reminder = await service.create_reminder(session, user, habit_id, body)
+    except ValidationError as error:
+        errors = _pydantic_by_field(error, {("time",): "time", ("days",): "days"})
+    except ValidationFailed as error:
+        for problem in error.errors:
+            errors.setdefault(problem.field, problem.message)
+    else:
+        return _redirect(
+            request,
+            f"/habits/{habit_id}/reminders",
+            f"Reminder added: {reminder.time} on {_days_in_words(reminder.days)}.",
+        )
+    return await _habit_reminders_page(
+        request, session, user, habit_id, values=values, errors=errors, status_code=422
+    )
+
+
+@router.post("/habits/{habit_id}/reminders/{reminder_id}/delete", dependencies=[CsrfChecked])
+async def delete_habit_reminder(
+    request: Request,
+    habit_id: uuid.UUID,
+    reminder_id: uuid.UUID,
+    user: PageUser,
+    session: DbSession,
+) -> Response:
+    reminder = await service.get_reminder(session, user, reminder_id)  # 404 when not hers
+    if reminder.habit_id != habit_id:
+        return _redirect(request, f"/habits/{habit_id}/reminders", "No such reminder.", "error")
+    await service.delete_reminder(session, user, reminder_id)
+    return _redirect(request, f"/habits/{habit_id}/reminders", "Reminder deleted.")
+
+
+# --- admin: the delivery ledger ---------------------------------------------------------------
+
+
+@router.get("/admin/deliveries", response_class=HTMLResponse)
+async def deliveries_page(request: Request, admin: PageAdmin, session: DbSession) -> Response:
+    del admin  # the dependency is the check
+    figures = await repository.channel_figures(session)
+    dead = await service.deliveries(session, "dead", None, DEAD_LETTERS_SHOWN)
+    return render(
+        request,
+        "admin/deliveries.html",
+        {
+            "states": await repository.counts_by_state(session),
+            "channels": [
+                {
+                    "type": kind,
+                    "attempts": attempts,
+                    "succeeded": ok,
+                    "success_rate": f"{ok / attempts:.0%}" if attempts else NONE_YET,
+                    "lateness": NONE_YET if lateness is None else f"{lateness:.1f} s",
+                }
+                for kind, attempts, ok, lateness in figures
+            ],
+            "dead": dead[:DEAD_LETTERS_SHOWN],
+            "more_dead": len(dead) > DEAD_LETTERS_SHOWN,
+        },
+    )
+
+
+@router.post("/admin/deliveries/replay", dependencies=[CsrfChecked])
+async def replay_all(request: Request, admin: PageAdmin, session: DbSession) -> Response:
+    del admin
+    count = await service.replay(session, None)
+    return _redirect(
+        request,
+        "/admin/deliveries",
+        f"Queued {count} deliver{'y' if count == 1 else 'ies'} again.",
+    )
+
+
+@router.post("/admin/deliveries/{delivery_id}/replay", dependencies=[CsrfChecked])
+async def replay_one(
+    request: Request, delivery_id: uuid.UUID, admin: PageAdmin, session: DbSession
+) -> Response:
+    del admin
+    await service.replay(session, delivery_id)  # 404 when not dead or failed
+    return _redirect(request, "/admin/deliveries", "Queued that delivery again.")
