@@ -537,3 +537,55 @@ async def test_metrics_count_fired_sent_and_lateness(
         ("habitus_delivery_lateness_seconds_count", 1),
     ):
         assert value(after, name) - value(before, name) == grew, name
+
+
+async def test_streak_at_risk_digest_and_weekly_summary(
+    frozen_clock: time_machine.Coordinates,
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    alice: Persona,
+    sink: Sink,
+) -> None:
+    """Issue 6: the streak-at-risk nudge ("Read 20 min: 12-day streak ends at midnight")
+    names only habits whose streak is alive and whose day is pending; the daily digest
+    lists what is left today; the weekly summary gives last week's rates and streaks."""
+    frozen_clock.move_to(datetime(2026, 11, 16, 8, 0, tzinfo=UTC))  # Monday
+    await travel(frozen_clock, client, alice, datetime(2026, 11, 16, 8, 0, tzinfo=UTC))
+    read = await create_habit(client, alice, name="Read 20 min", start_date="2026-11-16")
+    walk = await create_habit(client, alice, name="Walk", start_date="2026-11-16")
+    await checked_in(client, alice, read["id"])
+    await webhook(client, alice, sink)
+    saved = await client.put(
+        f"{API}/me/notification-settings",
+        json={
+            "streak_at_risk": {"enabled": True, "time": "20:00"},
+            "daily_digest": {"enabled": True, "time": "19:30"},
+            "weekly_summary": {"enabled": True, "time": "09:00", "day": "mon"},
+        },
+        headers=alice.headers,
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["weekly_summary"] == {"enabled": True, "time": "09:00", "day": "mon"}
+    # Read is done each day from the 16th to the 20th, Walk never; no worker runs, so the
+    # week's earlier nudges are found over an hour late on Saturday: expired, not sent.
+    for day in ("2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"):
+        await travel(frozen_clock, client, alice, datetime.fromisoformat(f"{day}T08:00:00+00:00"))
+        await checked_in(client, alice, read["id"])
+    # Saturday 21st: nothing done yet today.
+    await travel(frozen_clock, client, alice, datetime(2026, 11, 21, 20, 0, 30, tzinfo=UTC))
+    await run_worker(app)
+    assert sorted(item.json["event"] for item in sink.received) == ["digest", "streak_at_risk"]
+    by_event = {item.json["event"]: item.json for item in sink.received}
+    assert by_event["digest"]["title"] == "2 habits left today"
+    assert "• Read 20 min" in by_event["digest"]["message"]
+    risk = by_event["streak_at_risk"]
+    assert risk["message"] == "Read 20 min: 5-day streak ends at midnight"  # Walk has none
+    # Monday 23rd 09:00: last week (16th-22nd): Read 5 of 7, Walk 0 of 7.
+    sink.received.clear()
+    await travel(frozen_clock, client, alice, datetime(2026, 11, 23, 9, 0, 30, tzinfo=UTC))
+    await run_worker(app)
+    weekly = next(item.json for item in sink.received if item.json["event"] == "weekly_summary")
+    assert weekly["title"] == "Your week: 36% (5 of 14)"
+    assert "Read 20 min: 5 of 7 (71%)" in weekly["message"]
+    assert "Walk: 0 of 7 (0%)" in weekly["message"]
+    assert walk["id"]

@@ -14,7 +14,7 @@ class ReminderOccurrence(IdMixin, Base):
     firing impossible whatever workers do. `outcome` says what happened: `sent` (the
     inbox and the channels got it), `suppressed` (D9.3: already done or not required),
     `quiet` (quiet hours: the inbox only), `skipped` (a disabled user, an archived
-    habit)."""
+    habit), `expired` (found over an hour late: the server was down)."""
 
     __tablename__ = "reminder_occurrences"
     __table_args__ = (UniqueConstraint("reminder_id", "local_date"),)

@@ -27,11 +27,14 @@ from habitus.reminders.schedule import contexts_by_habit, next_of, parse_time
 log = structlog.get_logger(__name__)
 
 BATCH = 200
+# A reminder found more than this late (the server was down) is recorded as `expired`
+# and not sent: a pile of yesterday's "time for Read" helps nobody.
+STALE_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    outcome: str  # sent, suppressed, quiet, skipped
+    outcome: str  # sent, suppressed, quiet, skipped, expired
     text: messages.Text | None = None
     habit: Habit | None = None
 
@@ -59,8 +62,7 @@ async def fire_due(
             if not due:
                 return fired
             fired += await _fire_batch(session, settings, due, now)
-        if len(due) < BATCH:
-            return fired
+        # Loop until nothing is due: each firing moves its reminder strictly forward.
 
 
 async def _fire_batch(
@@ -86,10 +88,14 @@ async def _fire_batch(
             assert was is not None
             assert day is not None
             ctx = contexts.get(reminder.habit_id) if reminder.habit_id else None
-            next_at, next_day = next_of(reminder, user, ctx, was)
+            # After downtime, skip straight to the occurrences not yet stale.
+            next_at, next_day = next_of(reminder, user, ctx, max(was, now - STALE_AFTER))
             if not await repository.advance_reminder(session, reminder.id, was, next_at, next_day):
                 continue  # another worker fired it
-            decision = await _decide(session, settings, user, reminder, habits, day, was)
+            if now - was > STALE_AFTER:
+                decision = Decision("expired")
+            else:
+                decision = await _decide(session, settings, user, reminder, habits, day, was)
             if not await repository.record_occurrence(
                 session,
                 {
