@@ -7,6 +7,7 @@ turns the channel off and tells the user why."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import random
 import time
 import uuid
@@ -21,23 +22,36 @@ from habitus.config import Settings
 from habitus.kit import clock, signing
 from habitus.models import Channel, Delivery
 from habitus.reminders import messages, metrics, repository
-from habitus.reminders.transports.apprise import AppriseTransport
 from habitus.reminders.transports.base import (
     Message,
     PermanentFailure,
     TemporaryFailure,
     Transport,
 )
-from habitus.reminders.transports.email import EmailTransport
-from habitus.reminders.transports.webhook import WebhookTransport
-from habitus.reminders.transports.webpush import WebPushTransport
 
 log = structlog.get_logger(__name__)
 
-TRANSPORTS: dict[str, Transport] = {
-    transport.kind: transport
-    for transport in (EmailTransport(), WebPushTransport(), AppriseTransport(), WebhookTransport())
+# Imported on first use: Apprise alone takes a second or two to import, which a worker
+# that only sends webhooks need not pay at start-up.
+TRANSPORT_CLASSES = {
+    "email": ("habitus.reminders.transports.email", "EmailTransport"),
+    "webpush": ("habitus.reminders.transports.webpush", "WebPushTransport"),
+    "apprise": ("habitus.reminders.transports.apprise", "AppriseTransport"),
+    "webhook": ("habitus.reminders.transports.webhook", "WebhookTransport"),
 }
+_transports: dict[str, Transport] = {}
+# Outcomes are recorded in chunks as sends finish, so a worker that dies mid-batch
+# leaves at most this many sent-but-unrecorded deliveries to be sent again.
+RECORD_EVERY = 16
+
+
+def transport_for(kind: str) -> Transport:
+    if kind not in _transports:
+        module, name = TRANSPORT_CLASSES[kind]
+        _transports[kind] = getattr(importlib.import_module(module), name)()
+    return _transports[kind]
+
+
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
 
 
@@ -107,7 +121,7 @@ async def _send(
         try:
             if channel is None or not channel.enabled:
                 raise PermanentFailure("the channel was removed or turned off")
-            transport = TRANSPORTS[channel.type]
+            transport = transport_for(channel.type)
             await transport.send(
                 message_of(settings, delivery, channel), channel_config(channel), settings
             )
@@ -146,11 +160,20 @@ async def deliver_due(
     if not claimed:
         return 0
     gate = asyncio.Semaphore(settings.delivery_concurrency)
-    outcomes = await asyncio.gather(
-        *(_send(settings, row, channels.get(row.channel_id), gate) for row in claimed)
-    )
-    async with db.job_transaction(maker) as session:
-        await record(session, settings, worker, outcomes)
+    sends = [
+        asyncio.create_task(_send(settings, row, channels.get(row.channel_id), gate))
+        for row in claimed
+    ]
+    done: list[Outcome] = []
+    for finished in asyncio.as_completed(sends):
+        done.append(await finished)
+        if len(done) >= RECORD_EVERY:
+            async with db.job_transaction(maker) as session:
+                await record(session, settings, worker, done)
+            done = []
+    if done:
+        async with db.job_transaction(maker) as session:
+            await record(session, settings, worker, done)
     return len(claimed)
 
 

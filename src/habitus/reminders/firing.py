@@ -10,6 +10,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from habitus import db
 from habitus.analytics import service as analytics
 from habitus.config import Settings
+from habitus.core.evaluate import HabitNow
 from habitus.core.time import WEEKDAYS, zone
 from habitus.habits import repository as habits_repository
 from habitus.habits.evaluation import evaluate
@@ -68,6 +70,10 @@ async def fire_due(
 async def _fire_batch(
     session: AsyncSession, settings: Settings, due: list[Reminder], now: datetime
 ) -> int:
+    """Decide, claim and write a batch in a few bulk statements: each user's habits are
+    evaluated once per day whatever the number of reminders, the reminders move forward
+    in one executemany, the occurrences go in one INSERT whose RETURNING says which
+    were new (D9.4), then the inbox rows and the deliveries in one INSERT each."""
     users, habits = await repository.users_and_habits(
         session,
         {row.user_id for row in due},
@@ -77,57 +83,127 @@ async def _fire_batch(
     by_user: dict[uuid.UUID, list[Reminder]] = defaultdict(list)
     for row in due:
         by_user[row.user_id].append(row)
-    fired = 0
+    decider = Decider(session, settings)
+    moves: list[dict[str, Any]] = []
+    planned: list[tuple[Reminder, User, datetime, date, Decision]] = []
     for user_id, reminders in by_user.items():
         user = users[user_id]
         own = [habits[row.habit_id] for row in reminders if row.habit_id in habits]
         contexts = await contexts_by_habit(session, user, list({h.id: h for h in own}.values()))
         for reminder in reminders:
-            was = reminder.next_fire_at
-            day = reminder.next_local_date
+            was, day = reminder.next_fire_at, reminder.next_local_date
             assert was is not None
             assert day is not None
             ctx = contexts.get(reminder.habit_id) if reminder.habit_id else None
             # After downtime, skip straight to the occurrences not yet stale.
             next_at, next_day = next_of(reminder, user, ctx, max(was, now - STALE_AFTER))
-            if not await repository.advance_reminder(session, reminder.id, was, next_at, next_day):
-                continue  # another worker fired it
+            moves.append({"b_id": reminder.id, "b_was": was, "b_next": next_at, "b_date": next_day})
             if now - was > STALE_AFTER:
                 decision = Decision("expired")
             else:
-                decision = await _decide(session, settings, user, reminder, habits, day, was)
-            if not await repository.record_occurrence(
-                session,
-                {
-                    "reminder_id": reminder.id,
-                    "user_id": user.id,
-                    "local_date": day,
-                    "due_at": was,
-                    "fired_at": now,
-                    "outcome": decision.outcome,
-                },
-            ):
-                continue
-            if decision.text is None:
-                metrics.SUPPRESSED.labels(decision.outcome).inc()
-                continue
-            await notify(
-                session,
-                user,
-                kind=reminder.kind if reminder.kind != "habit" else "reminder",
-                text=decision.text,
-                habit=decision.habit,
-                local_date=day,
-                due_at=was,
-                source_key=f"reminder:{reminder.id}:{day.isoformat()}",
-                channels=_targets(reminder, channels.get(user.id, []))
-                if decision.outcome == "sent"
-                else [],
-                now=now,
+                decision = await decider.decide(user, reminder, habits, day, was)
+            planned.append((reminder, user, was, day, decision))
+    await repository.advance_reminders(session, moves)
+    new = await repository.record_occurrences(
+        session,
+        [
+            {
+                "reminder_id": reminder.id,
+                "user_id": user.id,
+                "local_date": day,
+                "due_at": was,
+                "fired_at": now,
+                "outcome": decision.outcome,
+            }
+            for reminder, user, was, day, decision in planned
+        ],
+    )
+    inbox: list[dict[str, Any]] = []
+    deliveries: list[dict[str, Any]] = []
+    for reminder, user, was, day, decision in planned:
+        if reminder.id not in new:
+            continue  # fired already (another worker, an earlier pass)
+        if decision.text is None:
+            metrics.SUPPRESSED.labels(decision.outcome).inc()
+            continue
+        kind = reminder.kind if reminder.kind != "habit" else "reminder"
+        notification = _notification_row(user, kind, decision.text, decision.habit, day, now)
+        inbox.append(notification)
+        if decision.outcome == "sent":
+            deliveries.extend(
+                _delivery_rows(
+                    user,
+                    kind,
+                    decision.text,
+                    decision.habit,
+                    day,
+                    was,
+                    f"reminder:{reminder.id}:{day.isoformat()}",
+                    _targets(reminder, channels.get(user.id, [])),
+                    now,
+                    notification["id"],
+                )
             )
-            metrics.FIRED.labels(reminder.kind).inc()
-            fired += 1
-    return fired
+        metrics.FIRED.labels(reminder.kind).inc()
+    await repository.add_notifications(session, inbox)
+    await repository.add_deliveries(session, deliveries)
+    return len(inbox)
+
+
+def _notification_row(
+    user: User,
+    kind: str,
+    text: messages.Text,
+    habit: Habit | None,
+    local_date: date | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "user_id": user.id,
+        "kind": kind,
+        "title": text.title[:200],
+        "body": text.body,
+        "habit_id": habit.id if habit is not None else None,
+        "local_date": local_date,
+        "created_at": now,
+        "read_at": None,
+    }
+
+
+def _delivery_rows(
+    user: User,
+    kind: str,
+    text: messages.Text,
+    habit: Habit | None,
+    local_date: date | None,
+    due_at: datetime,
+    source_key: str,
+    channels: list[Channel],
+    now: datetime,
+    notification_id: uuid.UUID | None,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": uuid.uuid4(),
+            "created_at": now,
+            "user_id": user.id,
+            "channel_id": channel.id,
+            "notification_id": notification_id,
+            "source_key": source_key,
+            "event": kind,
+            "title": text.title[:200],
+            "body": text.body,
+            "habit_id": habit.id if habit is not None else None,
+            "habit_name": habit.name if habit is not None else None,
+            "local_date": local_date,
+            "state": "pending",
+            "attempts": 0,
+            "due_at": due_at,
+            "next_attempt_at": now,
+        }
+        for channel in channels
+    ]
 
 
 def _targets(reminder: Reminder, enabled: list[Channel]) -> list[Channel]:
@@ -150,123 +226,114 @@ async def notify(
     channels: list[Channel],
     now: datetime,
 ) -> uuid.UUID:
-    """A notification in the inbox and a delivery per channel (the ledger's rows)."""
-    notification_id = await repository.add_notification(
-        session,
-        {
-            "user_id": user.id,
-            "kind": kind,
-            "title": text.title[:200],
-            "body": text.body,
-            "habit_id": habit.id if habit is not None else None,
-            "local_date": local_date,
-            "created_at": now,
-        },
-    )
+    """One notification in the inbox and a delivery per channel (the ledger's rows)."""
+    row = _notification_row(user, kind, text, habit, local_date, now)
+    await repository.add_notifications(session, [row])
     await repository.add_deliveries(
         session,
-        [
-            {
-                "id": uuid.uuid4(),
-                "created_at": now,
-                "user_id": user.id,
-                "channel_id": channel.id,
-                "notification_id": notification_id,
-                "source_key": source_key,
-                "event": kind,
-                "title": text.title[:200],
-                "body": text.body,
-                "habit_id": habit.id if habit is not None else None,
-                "habit_name": habit.name if habit is not None else None,
-                "local_date": local_date,
-                "state": "pending",
-                "attempts": 0,
-                "due_at": due_at,
-                "next_attempt_at": now,
-            }
-            for channel in channels
-        ],
+        _delivery_rows(
+            user, kind, text, habit, local_date, due_at, source_key, channels, now, row["id"]
+        ),
     )
+    notification_id: uuid.UUID = row["id"]
     return notification_id
 
 
-async def _decide(
-    session: AsyncSession,
-    settings: Settings,
-    user: User,
-    reminder: Reminder,
-    habits: dict[uuid.UUID, Habit],
-    day: date,
-    due_at: datetime,
-) -> Decision:
-    if user.disabled_at is not None:
-        return Decision("skipped")
-    quiet = in_quiet_hours(user, due_at)
-    decision = await _what_to_say(session, settings, user, reminder, habits, day)
-    if decision.text is not None and quiet:
-        return Decision("quiet", decision.text, decision.habit)
-    return decision
+class Decider:
+    """What each firing says (D9.3), with each user's habits evaluated once per local
+    day for the whole batch (a burst of reminders costs one evaluation per user)."""
 
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+        self._active: dict[uuid.UUID, list[Habit]] = {}
+        self._states: dict[tuple[uuid.UUID, date], dict[uuid.UUID, HabitNow]] = {}
 
-async def _what_to_say(
-    session: AsyncSession,
-    settings: Settings,
-    user: User,
-    reminder: Reminder,
-    habits: dict[uuid.UUID, Habit],
-    day: date,
-) -> Decision:
-    if reminder.kind == "habit":
-        habit = habits.get(reminder.habit_id) if reminder.habit_id else None
-        if habit is None or habit.archived_at is not None:
+    async def _active_habits(self, user: User) -> list[Habit]:
+        if user.id not in self._active:
+            self._active[user.id] = await habits_repository.habits_of(
+                self.session, user.id, archived=False
+            )
+        return self._active[user.id]
+
+    async def _states_on(self, user: User, day: date) -> dict[uuid.UUID, HabitNow]:
+        key = (user.id, day)
+        if key not in self._states:
+            active = await self._active_habits(user)
+            found = await evaluate(self.session, user, active, day)
+            self._states[key] = {item.ctx.habit.id: item.now for item in found}
+        return self._states[key]
+
+    async def decide(
+        self,
+        user: User,
+        reminder: Reminder,
+        habits: dict[uuid.UUID, Habit],
+        day: date,
+        due_at: datetime,
+    ) -> Decision:
+        if user.disabled_at is not None:
             return Decision("skipped")
-        now = (await evaluate(session, user, [habit], day))[0].now
-        if reminder.only_if_pending and now.outcome != "pending":
-            return Decision("suppressed")  # D9.3: done already, or not required
-        return Decision(
-            "sent", messages.habit_reminder(habit.name, now.current.length, now.unit), habit
+        decision = await self._what_to_say(user, reminder, habits, day)
+        if decision.text is not None and in_quiet_hours(user, due_at):
+            return Decision("quiet", decision.text, decision.habit)
+        return decision
+
+    async def _what_to_say(
+        self, user: User, reminder: Reminder, habits: dict[uuid.UUID, Habit], day: date
+    ) -> Decision:
+        if reminder.kind == "habit":
+            habit = habits.get(reminder.habit_id) if reminder.habit_id else None
+            if habit is None or habit.archived_at is not None:
+                return Decision("skipped")
+            now = (await self._states_on(user, day)).get(habit.id)
+            if now is None:
+                return Decision("skipped")
+            if reminder.only_if_pending and now.outcome != "pending":
+                return Decision("suppressed")  # D9.3: done already, or not required
+            return Decision(
+                "sent", messages.habit_reminder(habit.name, now.current.length, now.unit), habit
+            )
+        if reminder.kind == "weekly_summary":
+            return await self._weekly(user, day)
+        states = await self._states_on(user, day)
+        active = await self._active_habits(user)
+        pending = [
+            (habit, states[habit.id]) for habit in active if states[habit.id].outcome == "pending"
+        ]
+        if reminder.kind == "streak_at_risk":
+            lines = [
+                messages.HabitLine(habit.name, now.current.length, now.unit)
+                for habit, now in pending
+                if now.current.length > 0
+            ]
+            if not lines:
+                return Decision("suppressed")
+            return Decision("sent", messages.streak_at_risk(lines, user.day_start_hour))
+        if not pending:
+            return Decision("suppressed")  # the digest: nothing left today
+        return Decision("sent", messages.digest([habit.name for habit, _ in pending], day))
+
+    async def _weekly(self, user: User, day: date) -> Decision:
+        """Last week's rates and streaks (the week before the one holding `day`)."""
+        week_start = WEEKDAYS.index(user.week_start)
+        this_week = day - timedelta(days=(day.weekday() - week_start) % 7)
+        first, last = this_week - timedelta(days=7), this_week - timedelta(days=1)
+        report = await analytics.report(
+            self.session, user, first, last, threshold=self.settings.summary_threshold_days
         )
-    active = await habits_repository.habits_of(session, user.id, archived=False)
-    if reminder.kind == "weekly_summary":
-        return await _weekly(session, settings, user, active, day)
-    states = await evaluate(session, user, active, day)
-    pending = [item for item in states if item.now.outcome == "pending"]
-    if reminder.kind == "streak_at_risk":
+        states = await self._states_on(user, day)
         lines = [
-            messages.HabitLine(item.ctx.habit.name, item.now.current.length, item.now.unit)
-            for item in pending
-            if item.now.current.length > 0
+            messages.HabitLine(
+                line.habit.name,
+                states[line.habit.id].current.length,
+                states[line.habit.id].unit,
+                line.done,
+                line.missed,
+            )
+            for line in report.habits
+            if line.habit.id in states
         ]
         if not lines:
             return Decision("suppressed")
-        return Decision("sent", messages.streak_at_risk(lines, user.day_start_hour))
-    if not pending:
-        return Decision("suppressed")  # the digest: nothing left today
-    return Decision("sent", messages.digest([item.ctx.habit.name for item in pending], day))
-
-
-async def _weekly(
-    session: AsyncSession, settings: Settings, user: User, active: list[Habit], day: date
-) -> Decision:
-    """Last week's rates and streaks (the week before the one holding `day`)."""
-    week_start = WEEKDAYS.index(user.week_start)
-    this_week = day - timedelta(days=(day.weekday() - week_start) % 7)
-    first, last = this_week - timedelta(days=7), this_week - timedelta(days=1)
-    report = await analytics.report(
-        session, user, first, last, threshold=settings.summary_threshold_days
-    )
-    states = {item.ctx.habit.id: item.now for item in await evaluate(session, user, active, day)}
-    lines = [
-        messages.HabitLine(
-            line.habit.name,
-            states[line.habit.id].current.length,
-            states[line.habit.id].unit,
-            line.done,
-            line.missed,
-        )
-        for line in report.habits
-        if line.habit.id in states
-    ]
-    if not lines:
-        return Decision("suppressed")
-    return Decision("sent", messages.weekly_summary(lines, first, last))
+        return Decision("sent", messages.weekly_summary(lines, first, last))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,40 +110,55 @@ async def reminder(
 
 
 async def due_reminders(session: AsyncSession, now: datetime, limit: int) -> list[Reminder]:
-    found = await session.scalars(
+    """Due reminders, oldest first. On PostgreSQL the rows are locked for this
+    transaction and rows another worker holds are skipped, so workers split a burst
+    instead of queueing behind each other."""
+    query = (
         select(Reminder)
         .where(Reminder.enabled.is_(True), Reminder.next_fire_at <= now)
         .order_by(Reminder.next_fire_at)
         .limit(limit)
     )
-    return list(found)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(await session.scalars(query))
 
 
-async def advance_reminder(
-    session: AsyncSession,
-    reminder_id: uuid.UUID,
-    was: datetime,
-    next_at: datetime | None,
-    next_date: Any,
-) -> bool:
-    """Claim one firing: move `next_fire_at` from `was` to the next instant. Exactly one
-    worker changes the row; the others see 0 rows and leave the firing alone."""
-    result = await session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder_id, Reminder.next_fire_at == was)
-        .values(next_fire_at=next_at, next_local_date=next_date)
+_ADVANCE = (
+    update(Reminder.__table__)  # type: ignore[arg-type]
+    .where(
+        Reminder.__table__.c.id == bindparam("b_id"),
+        Reminder.__table__.c.next_fire_at == bindparam("b_was"),
     )
-    return db.rowcount(result) == 1
+    .values(next_fire_at=bindparam("b_next"), next_local_date=bindparam("b_date"))
+)
 
 
-async def record_occurrence(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """D9.4: one occurrence per (reminder, local date); False when it already exists."""
+async def advance_reminders(session: AsyncSession, moves: list[dict[str, Any]]) -> None:
+    """Move each reminder's `next_fire_at` from `b_was` to `b_next` (one executemany).
+    The rows were read in this transaction (and locked, on PostgreSQL); the occurrence's
+    unique key is what makes a firing happen once whatever races (D9.4)."""
+    if moves:
+        await session.execute(_ADVANCE, moves)
+
+
+async def record_occurrences(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert occurrences; the reminder ids whose (reminder, date) was new (D9.4)."""
+    if not rows:
+        return set()
     statement = (
         _insert(session)(ReminderOccurrence)
-        .values(id=uuid.uuid4(), **values)
+        .values([{"id": uuid.uuid4(), **row} for row in rows])
         .on_conflict_do_nothing(index_elements=["reminder_id", "local_date"])
+        .returning(ReminderOccurrence.reminder_id)
     )
-    return db.rowcount(await session.execute(statement)) == 1
+    return {row[0] for row in await session.execute(statement)}
+
+
+async def add_notifications(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Inbox rows in one INSERT (each row carries its id)."""
+    if rows:
+        await session.execute(insert(Notification.__table__), rows)  # type: ignore[arg-type]
 
 
 async def users_and_habits(
@@ -265,14 +280,11 @@ async def claim_deliveries(
     conditional UPDATE takes those still claimable. Under concurrent workers a row
     changes hands once: PostgreSQL re-checks the condition after a competing UPDATE
     commits, SQLite runs one writer at a time."""
-    candidates = list(
-        await session.scalars(
-            select(Delivery.id)
-            .where(_claimable(now))
-            .order_by(Delivery.next_attempt_at)
-            .limit(limit)
-        )
-    )
+    query = select(Delivery.id).where(_claimable(now)).order_by(Delivery.next_attempt_at)
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows another worker is claiming are skipped rather than waited for.
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(await session.scalars(query.limit(limit)))
     if not candidates:
         return []
     result = await session.execute(

@@ -9,6 +9,7 @@ import contextlib
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,6 +41,26 @@ async def run_once(
             return fired, handled
 
 
+async def _repeat(
+    what: str,
+    step: Callable[[], Awaitable[int]],
+    settings: Settings,
+    stop: asyncio.Event,
+    worker: str,
+) -> None:
+    """Run `step` again at once while it finds work, else after the poll interval."""
+    while not stop.is_set():
+        found = 0
+        try:
+            found = await step()
+        except Exception:  # a failed step must not stop the next one
+            log.exception("worker_step_failed", worker=worker, step=what)
+        if found:
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.worker_poll_seconds)
+
+
 async def run_forever(
     maker: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -47,15 +68,22 @@ async def run_forever(
     worker: str | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
+    """Firing and delivering run side by side: deliveries of a burst start going out
+    while later reminders of the same burst are still being fired."""
     name = worker or worker_name()
     log.info("worker_started", worker=name)
     stop = stop or asyncio.Event()
-    while not stop.is_set():
-        try:
-            fired, handled = await run_once(maker, settings, name)
-            if fired or handled:
-                log.info("worker_pass", worker=name, fired=fired, deliveries=handled)
-        except Exception:  # a failed pass must not stop the next one
-            log.exception("worker_pass_failed", worker=name)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.worker_poll_seconds)
+
+    async def fire() -> int:
+        fired = await firing.fire_due(maker, settings, clock.now())
+        while await event_hooks.forward(maker, clock.now()) == event_hooks.BATCH:
+            pass
+        return fired
+
+    async def deliver() -> int:
+        return await dispatcher.deliver_due(maker, settings, name)
+
+    await asyncio.gather(
+        _repeat("fire", fire, settings, stop, name),
+        _repeat("deliver", deliver, settings, stop, name),
+    )
