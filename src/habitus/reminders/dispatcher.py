@@ -197,32 +197,35 @@ async def record(
             for item in outcomes
         ],
     )
+    sent: list[dict[str, object]] = []
     for item in outcomes:
         delivery, kind = item.delivery, item.channel.type if item.channel else "unknown"
         if item.status == "sent":
-            values: dict[str, object] = {
-                "state": "sent",
-                "sent_at": item.started_at + timedelta(milliseconds=item.latency_ms),
-                "lease_until": None,
-                "last_error": None,
-            }
+            sent.append(
+                {
+                    "b_id": delivery.id,
+                    "b_sent_at": item.started_at + timedelta(milliseconds=item.latency_ms),
+                }
+            )
             metrics.SENT.labels(kind).inc()
             metrics.LATENESS.labels(kind).observe(max(0.0, (now - delivery.due_at).total_seconds()))
-        else:
-            metrics.FAILED.labels(kind, item.status).inc()
-            last = item.status == "permanent" or delivery.attempts >= settings.delivery_max_attempts
-            values = {
-                "state": "dead" if last else "failed",
-                "last_error": item.error,
-                "lease_until": None,
-                "next_attempt_at": now + backoff(settings, delivery.attempts),
-            }
-            if last:
-                metrics.DEAD.labels(kind).inc()
+            continue
+        metrics.FAILED.labels(kind, item.status).inc()
+        last = item.status == "permanent" or delivery.attempts >= settings.delivery_max_attempts
+        values: dict[str, object] = {
+            "state": "dead" if last else "failed",
+            "last_error": item.error,
+            "lease_until": None,
+            "next_attempt_at": now + backoff(settings, delivery.attempts),
+        }
+        if last:
+            metrics.DEAD.labels(kind).inc()
         if not await repository.finish_delivery(session, delivery.id, worker, values):
             continue  # the lease ran out and another worker took the row over
         if item.status == "permanent" and item.channel is not None and item.error:
             await _turn_off(session, item.channel, item.error, now)
+    # Successes in one executemany, each only while this worker still holds its claim.
+    await repository.mark_sent(session, worker, sent)
 
 
 async def _turn_off(session: AsyncSession, channel: Channel, reason: str, now: datetime) -> None:

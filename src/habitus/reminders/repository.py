@@ -324,6 +324,24 @@ async def finish_delivery(
     return db.rowcount(result) == 1
 
 
+_MARK_SENT = (
+    update(Delivery.__table__)  # type: ignore[arg-type]
+    .where(
+        Delivery.__table__.c.id == bindparam("b_id"),
+        Delivery.__table__.c.claimed_by == bindparam("b_worker"),
+        Delivery.__table__.c.state == "sending",
+    )
+    .values(state="sent", sent_at=bindparam("b_sent_at"), lease_until=None, last_error=None)
+)
+
+
+async def mark_sent(session: AsyncSession, worker: str, rows: list[dict[str, Any]]) -> None:
+    """Sent deliveries (`b_id`, `b_sent_at`) in one executemany, each only while
+    `worker` still holds its claim."""
+    if rows:
+        await session.execute(_MARK_SENT, [{**row, "b_worker": worker} for row in rows])
+
+
 async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.add_all(DeliveryAttempt(id=uuid.uuid4(), **row) for row in rows)
