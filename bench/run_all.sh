@@ -13,9 +13,9 @@ mkdir -p "$OUT"
 
 if [[ -n "${BENCH_QUICK:-}" ]]; then
     CORE=(--reps 50) TODAY=(--reps 30 --cold-reps 3) LOAD=(--duration 3 --warmup 1)
-    PAGE=(--reps 30) SUMMARIES=(--reps 10)
+    PAGE=(--reps 30) SUMMARIES=(--reps 10) REMINDERS=(--count 1000)
 else
-    CORE=() TODAY=() LOAD=() PAGE=() SUMMARIES=()
+    CORE=() TODAY=() LOAD=() PAGE=() SUMMARIES=() REMINDERS=()
 fi
 
 status=0
@@ -30,6 +30,9 @@ echo "== today_page_bench: the Today page (HTML) server time, 30 habits x 10 yea
 echo
 echo "== summaries_bench: year heatmap and yearly report, summaries vs raw, 20 habits x 10 years"
 "$PY" -m bench.summaries_bench "${SUMMARIES[@]}" --json "$OUT/summaries.json" || status=1
+echo
+echo "== reminders_bench: reminders due in the same minute to a webhook sink"
+"$PY" -m bench.reminders_bench "${REMINDERS[@]}" --json "$OUT/reminders.json" || status=1
 echo
 echo "== checkin_load: check-ins under load vs the floor"
 "$PY" -m bench.checkin_load "${LOAD[@]}" --json "$OUT/checkin.json" || status=1
