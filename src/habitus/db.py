@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -214,3 +215,12 @@ async def job_transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncItera
 def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE changed (conditional updates claim work with it)."""
     return int(cast("CursorResult[Any]", result).rowcount)
+
+
+def insert_for(dialect: str) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name

@@ -282,9 +282,7 @@ class HabitLine:
 
     @property
     def rate(self) -> float | None:
-        """D8.1: done / (done + missed); None without units."""
-        total = self.done + self.missed
-        return self.done / total if total else None
+        return _ratio(self.done, self.missed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,8 +297,7 @@ class Report:
 
     @property
     def rate(self) -> float | None:
-        total = self.done + self.missed
-        return self.done / total if total else None
+        return _ratio(self.done, self.missed)
 
 
 def _split_months(a: date, b: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
@@ -401,8 +398,7 @@ class OverviewLine:
 
     @property
     def rate(self) -> float | None:
-        total = self.done + self.missed
-        return self.done / total if total else None
+        return _ratio(self.done, self.missed)
 
 
 @dataclass(frozen=True, slots=True)

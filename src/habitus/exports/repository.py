@@ -10,9 +10,9 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Select, Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus import db
 from habitus.db import rowcount
 from habitus.models import CalendarFeed, Entry, Habit, User
 
@@ -97,8 +97,7 @@ async def put_feed(
 ) -> CalendarFeed:
     """Create the user's feed or give it a new token, in one statement (two racing
     requests cannot make two feeds): `INSERT ... ON CONFLICT (user_id) DO UPDATE`."""
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert: Any = db.insert_for(db.dialect_of(session))
     table = cast(Table, CalendarFeed.__table__)
     statement = insert(table).values(
         id=uuid.uuid4(), user_id=user_id, token_hash=token_hash, created_at=now, rotated_at=now

@@ -26,9 +26,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus import db
 from habitus.models import Entry, Habit, HabitBreak, HabitSchedule, HabitStateRow
 
 
@@ -224,9 +224,7 @@ async def entry_on(session: AsyncSession, habit_id: uuid.UUID, day: date) -> Ent
 
 
 def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
-    name = session.get_bind().dialect.name
-    return postgresql.insert if name == "postgresql" else sqlite.insert
+    return db.insert_for(db.dialect_of(session))
 
 
 class EntryRecord(Protocol):
@@ -261,7 +259,7 @@ _ENTRY_COLUMNS = (
 def _add_to_entry_statement(dialect: str, adds: bool, has_note: bool) -> Any:
     """Built once per shape: a check-in is the hottest write; only its values change."""
     table = cast(Table, Entry.__table__)
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = db.insert_for(dialect)(table)
     statement = insert.values({name: bindparam(name) for name in _ENTRY_COLUMNS})
     changes: dict[str, Any] = {
         name: insert.excluded[name]

@@ -25,7 +25,6 @@ from typing import Any, cast
 
 from fastapi import Request
 from sqlalchemy import Table, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -135,7 +134,7 @@ def _in_flight() -> Conflict:
 
 @lru_cache(maxsize=4)
 def _claim_statement(dialect: str) -> Any:
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert: Any = db.insert_for(dialect)
     table = cast(Table, IdempotencyKey.__table__)
     columns = ("id", "user_id", "key", "request_hash", "created_at", "expires_at")
     return (
