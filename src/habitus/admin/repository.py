@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from habitus.kit.pagination import parse_time_id_key
+from habitus.kit.pagination import after_time_id
 from habitus.models import Invite, User
 
 
@@ -24,14 +24,8 @@ async def list_users(
     query = select(User).order_by(User.created_at.desc(), User.id.desc()).limit(limit)
     if search:
         query = query.where(User.email_key.like(f"%{_escape_like(search.lower())}%", escape="\\"))
-    if (key := parse_time_id_key(after)) is not None:
-        created_at, user_id = key
-        query = query.where(
-            or_(
-                User.created_at < created_at,
-                and_(User.created_at == created_at, User.id < user_id),
-            )
-        )
+    if (later := after_time_id(User, after)) is not None:
+        query = query.where(later)
     return list(await session.scalars(query))
 
 
@@ -47,14 +41,8 @@ async def list_invites(
     session: AsyncSession, *, limit: int, after: list[Any] | None
 ) -> list[Invite]:
     query = select(Invite).order_by(Invite.created_at.desc(), Invite.id.desc()).limit(limit)
-    if (key := parse_time_id_key(after)) is not None:
-        created_at, invite_id = key
-        query = query.where(
-            or_(
-                Invite.created_at < created_at,
-                and_(Invite.created_at == created_at, Invite.id < invite_id),
-            )
-        )
+    if (later := after_time_id(Invite, after)) is not None:
+        query = query.where(later)
     return list(await session.scalars(query))
 
 

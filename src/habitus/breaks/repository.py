@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from habitus.kit.pagination import parse_time_id_key
+from habitus.kit.pagination import after_time_id
 from habitus.models import HabitBreak
 
 
@@ -30,12 +30,6 @@ async def breaks_of(
         .order_by(HabitBreak.created_at.desc(), HabitBreak.id.desc())
         .limit(limit)
     )
-    if (key := parse_time_id_key(after)) is not None:
-        created_at, break_id = key
-        query = query.where(
-            or_(
-                HabitBreak.created_at < created_at,
-                and_(HabitBreak.created_at == created_at, HabitBreak.id < break_id),
-            )
-        )
+    if (later := after_time_id(HabitBreak, after)) is not None:
+        query = query.where(later)
     return list(await session.scalars(query))

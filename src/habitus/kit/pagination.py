@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import and_, or_
 
 from habitus.errors import FieldError, ValidationFailed
 
@@ -92,6 +93,18 @@ def parse_time_id_key(after: list[Any] | None) -> tuple[datetime, uuid.UUID] | N
         return created_at, uuid.UUID(row_id)
     except (ValueError, TypeError) as error:
         raise _bad_cursor() from error
+
+
+def after_time_id(model: Any, after: list[Any] | None) -> Any:
+    """The rows after the cursor `after` in a newest-first (created_at, id) listing of
+    `model`, as a WHERE condition; None on the first page."""
+    if (key := parse_time_id_key(after)) is None:
+        return None
+    created_at, row_id = key
+    return or_(
+        model.created_at < created_at,
+        and_(model.created_at == created_at, model.id < row_id),
+    )
 
 
 def page_of(items: list[T], limit: int, key: Callable[[T], list[Any]]) -> Page[T]:

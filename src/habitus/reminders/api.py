@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from habitus.auth.dependencies import AdminUser, Context, CurrentUser, DbSession, idempotent
-from habitus.kit.pagination import Page, Pagination, page_of, parse_time_id_key, time_id_key
+from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute
 from habitus.reminders import repository, service
@@ -178,9 +178,7 @@ async def list_notifications(
     unread: Annotated[bool, Query(description="Only unread ones.")] = False,
 ) -> Page[NotificationOut]:
     """Newest first. The `X-Unread-Count` header carries the unread count."""
-    rows = await service.inbox(
-        session, user, unread=unread, after=parse_time_id_key(page.after), limit=page.limit
-    )
+    rows = await service.inbox(session, user, unread=unread, after=page.after, limit=page.limit)
     result = page_of(rows, page.limit, lambda row: time_id_key(row.created_at, row.id))
     response.headers["X-Unread-Count"] = str(await service.unread_count(session, user))
     return Page(
@@ -229,7 +227,7 @@ async def list_deliveries(
         Query(description="Only this state (`dead`: the dead-letter list)."),
     ] = None,
 ) -> Page[DeliveryOut]:
-    rows = await service.deliveries(session, state, parse_time_id_key(page.after), page.limit)
+    rows = await service.deliveries(session, state, page.after, page.limit)
     result = page_of(rows, page.limit, lambda row: time_id_key(row.created_at, row.id))
     return Page(items=[delivery_out(row) for row in result.items], next_cursor=result.next_cursor)
 

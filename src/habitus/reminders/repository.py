@@ -12,6 +12,7 @@ from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
+from habitus.kit.pagination import after_time_id
 from habitus.models import (
     Channel,
     Delivery,
@@ -187,20 +188,14 @@ async def notifications_of(
     user_id: uuid.UUID,
     *,
     unread: bool,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: list[Any] | None,
     limit: int,
 ) -> list[Notification]:
     query = select(Notification).where(Notification.user_id == user_id)
     if unread:
         query = query.where(Notification.read_at.is_(None))
-    if after is not None:
-        created, row_id = after
-        query = query.where(
-            or_(
-                Notification.created_at < created,
-                and_(Notification.created_at == created, Notification.id < row_id),
-            )
-        )
+    if (later := after_time_id(Notification, after)) is not None:
+        query = query.where(later)
     found = await session.scalars(
         query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit + 1)
     )
@@ -348,20 +343,14 @@ async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 async def deliveries(
     session: AsyncSession,
     state: str | None,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: list[Any] | None,
     limit: int,
 ) -> list[Delivery]:
     query = select(Delivery)
     if state is not None:
         query = query.where(Delivery.state == state)
-    if after is not None:
-        created, row_id = after
-        query = query.where(
-            or_(
-                Delivery.created_at < created,
-                and_(Delivery.created_at == created, Delivery.id < row_id),
-            )
-        )
+    if (later := after_time_id(Delivery, after)) is not None:
+        query = query.where(later)
     found = await session.scalars(
         query.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit + 1)
     )

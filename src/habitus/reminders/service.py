@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -324,7 +323,7 @@ async def inbox(
     user: User,
     *,
     unread: bool,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: list[Any] | None,
     limit: int,
 ) -> list[Notification]:
     return await repository.notifications_of(
@@ -352,7 +351,7 @@ async def mark_all_read(session: AsyncSession, user: User) -> int:
 async def deliveries(
     session: AsyncSession,
     state: str | None,
-    after: tuple[datetime, uuid.UUID] | None,
+    after: list[Any] | None,
     limit: int,
 ) -> list[Delivery]:
     return await repository.deliveries(session, state, after, limit)
