@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from habitus.auth.dependencies import AdminUser, Context, CurrentUser, DbSession, idempotent
 from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
-from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
+from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems, rounded_ratio
 from habitus.kit.routing import TransactionalRoute
 from habitus.reminders import repository, service
 from habitus.reminders.presenters import channel_out, delivery_out, notification_out, reminder_out
@@ -236,18 +236,20 @@ async def list_deliveries(
 async def deliveries_overview(_admin: AdminUser, session: DbSession) -> DeliveryOverview:
     """Deliveries by state, and per channel type the success rate of attempts and the
     mean lateness (sent minus due) of sent deliveries."""
-    figures = await repository.channel_figures(session)
+    states, figures = await service.delivery_overview(session)
     return DeliveryOverview(
-        states=await repository.counts_by_state(session),
+        states=states,
         channels=[
             ChannelFigures(
-                type=kind,
-                attempts=attempts,
-                succeeded=ok,
-                success_rate=round(ok / attempts, 4) if attempts else None,
-                mean_lateness_seconds=None if lateness is None else round(lateness, 3),
+                type=figure.type,
+                attempts=figure.attempts,
+                succeeded=figure.succeeded,
+                success_rate=rounded_ratio(figure.success_rate),
+                mean_lateness_seconds=None
+                if figure.mean_lateness is None
+                else round(figure.mean_lateness, 3),
             )
-            for kind, attempts, ok, lateness in figures
+            for figure in figures
         ],
     )
 

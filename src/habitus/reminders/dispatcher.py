@@ -149,14 +149,7 @@ async def deliver_due(
             worker,
             settings.delivery_concurrency * 4,
         )
-        channels = {
-            channel.id: channel
-            for channel in [
-                await repository.channel_by_id(session, channel_id)
-                for channel_id in {row.channel_id for row in claimed}
-            ]
-            if channel is not None
-        }
+        channels = await repository.channels_by_id(session, {row.channel_id for row in claimed})
     if not claimed:
         return 0
     gate = asyncio.Semaphore(settings.delivery_concurrency)

@@ -52,6 +52,16 @@ async def channel_by_id(session: AsyncSession, channel_id: uuid.UUID) -> Channel
     return await session.get(Channel, channel_id)
 
 
+async def channels_by_id(
+    session: AsyncSession, channel_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, Channel]:
+    """The dispatcher's channels of a claimed batch, in one query."""
+    if not channel_ids:
+        return {}
+    found = await session.scalars(select(Channel).where(Channel.id.in_(channel_ids)))
+    return {channel.id: channel for channel in found}
+
+
 async def enabled_channels(
     session: AsyncSession, user_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Channel]]:
@@ -378,10 +388,9 @@ async def counts_by_state(session: AsyncSession) -> dict[str, int]:
     return {state: int(count) for state, count in rows}
 
 
-async def channel_figures(session: AsyncSession) -> list[tuple[str, int, int, float | None]]:
-    """Per channel type: attempts, successful attempts, mean lateness of sent deliveries
-    (seconds)."""
-    attempts = await session.execute(
+async def attempts_by_channel_type(session: AsyncSession) -> list[tuple[str, int, int]]:
+    """Per channel type: attempts, and attempts that ended `sent`."""
+    rows = await session.execute(
         select(
             Channel.type,
             func.count(DeliveryAttempt.id),
@@ -391,24 +400,16 @@ async def channel_figures(session: AsyncSession) -> list[tuple[str, int, int, fl
         .join(Channel, Channel.id == Delivery.channel_id)
         .group_by(Channel.type)
     )
-    sent = await session.execute(
+    return [(kind, int(total), int(ok or 0)) for kind, total, ok in rows]
+
+
+async def recent_sent(session: AsyncSession, limit: int) -> list[tuple[str, datetime, datetime]]:
+    """(channel type, due, sent) of the latest sent deliveries."""
+    rows = await session.execute(
         select(Channel.type, Delivery.due_at, Delivery.sent_at)
         .join(Channel, Channel.id == Delivery.channel_id)
-        .where(Delivery.state == "sent")
+        .where(Delivery.state == "sent", Delivery.sent_at.is_not(None))
         .order_by(Delivery.sent_at.desc())
-        .limit(5000)
+        .limit(limit)
     )
-    lateness: dict[str, list[float]] = {}
-    for kind, due_at, sent_at in sent:
-        if sent_at is None:
-            continue
-        lateness.setdefault(kind, []).append((sent_at - due_at).total_seconds())
-    return [
-        (
-            kind,
-            int(total),
-            int(ok or 0),
-            sum(lateness[kind]) / len(lateness[kind]) if lateness.get(kind) else None,
-        )
-        for kind, total, ok in attempts
-    ]
+    return [(kind, due_at, sent_at) for kind, due_at, sent_at in rows if sent_at is not None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from habitus.habits import service as habits_service
 from habitus.kit import clock
 from habitus.models import Channel, Delivery, Notification, Reminder, User
 from habitus.reminders import messages, repository
+from habitus.reminders.dispatcher import channel_of_unsubscribe
 from habitus.reminders.schedule import contexts_by_habit, next_of
 from habitus.reminders.schemas import (
     ChannelCreate,
@@ -170,9 +172,14 @@ async def test_channel(session: AsyncSession, user: User, channel_id: uuid.UUID)
     return delivery_id
 
 
-async def unsubscribe(session: AsyncSession, channel_id: uuid.UUID) -> Channel | None:
-    channel = await repository.channel_by_id(session, channel_id)
-    if channel is not None:
+async def unsubscribe_channel(
+    session: AsyncSession, settings: Settings, token: str, *, turn_off: bool
+) -> Channel | None:
+    """The email channel an unsubscribe link names (its signed id is the credential);
+    with `turn_off`, the channel is turned off with the reason. None: a bad link."""
+    channel_id = channel_of_unsubscribe(settings, token)
+    channel = await repository.channel_by_id(session, channel_id) if channel_id else None
+    if channel is not None and turn_off:
         await repository.disable_channel(
             session, channel.id, "unsubscribed with the link in an email"
         )
@@ -355,6 +362,40 @@ async def deliveries(
     limit: int,
 ) -> list[Delivery]:
     return await repository.deliveries(session, state, after, limit)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelFigure:
+    type: str
+    attempts: int
+    succeeded: int
+    mean_lateness: float | None  # seconds, over the latest sent deliveries
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.succeeded / self.attempts if self.attempts else None
+
+
+# Lateness is averaged over this many of the latest sent deliveries.
+LATENESS_SAMPLE = 5000
+
+
+async def delivery_overview(session: AsyncSession) -> tuple[dict[str, int], list[ChannelFigure]]:
+    """Deliveries by state; per channel type the attempts, how many succeeded and the mean
+    lateness (sent minus due) of the latest sent deliveries."""
+    lateness: dict[str, list[float]] = {}
+    for kind, due_at, sent_at in await repository.recent_sent(session, LATENESS_SAMPLE):
+        lateness.setdefault(kind, []).append((sent_at - due_at).total_seconds())
+    figures = [
+        ChannelFigure(
+            kind,
+            attempts,
+            ok,
+            sum(lateness[kind]) / len(lateness[kind]) if lateness.get(kind) else None,
+        )
+        for kind, attempts, ok in await repository.attempts_by_channel_type(session)
+    ]
+    return await repository.counts_by_state(session), figures
 
 
 async def replay(session: AsyncSession, delivery_id: uuid.UUID | None) -> int:

@@ -11,33 +11,33 @@ from fastapi.responses import HTMLResponse, Response
 from habitus.auth.dependencies import DbSession
 from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
-from habitus.reminders import repository, service
-from habitus.reminders.dispatcher import channel_of_unsubscribe
+from habitus.models import Channel
+from habitus.reminders import service
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe_page(request: Request, token: str, session: DbSession) -> Response:
-    channel_id = channel_of_unsubscribe(request.app.state.settings, token)
-    channel = await repository.channel_by_id(session, channel_id) if channel_id else None
-    address = channel.config.get("address") if channel is not None else None
-    return render(
-        request,
-        "notify/unsubscribe.html",
-        {"token": token, "address": address, "done": False},
-        status_code=200 if address else 404,
+    channel = await service.unsubscribe_channel(
+        session, request.app.state.settings, token, turn_off=False
     )
+    return _page(request, token, channel, done=False)
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(request: Request, token: str, session: DbSession) -> Response:
-    channel_id = channel_of_unsubscribe(request.app.state.settings, token)
-    channel = await service.unsubscribe(session, channel_id) if channel_id else None
+    channel = await service.unsubscribe_channel(
+        session, request.app.state.settings, token, turn_off=True
+    )
+    return _page(request, token, channel, done=channel is not None)
+
+
+def _page(request: Request, token: str, channel: Channel | None, *, done: bool) -> Response:
     address = channel.config.get("address") if channel is not None else None
     return render(
         request,
         "notify/unsubscribe.html",
-        {"token": token, "address": address, "done": channel is not None},
-        status_code=200 if channel is not None else 404,
+        {"token": token, "address": address, "done": done},
+        status_code=200 if address else 404,
     )

@@ -396,22 +396,26 @@ async def delete_habit_reminder(
 @router.get("/admin/deliveries", response_class=HTMLResponse)
 async def deliveries_page(request: Request, admin: PageAdmin, session: DbSession) -> Response:
     del admin  # the dependency is the check
-    figures = await repository.channel_figures(session)
+    states, figures = await service.delivery_overview(session)
     dead = await service.deliveries(session, "dead", None, DEAD_LETTERS_SHOWN)
     return render(
         request,
         "admin/deliveries.html",
         {
-            "states": await repository.counts_by_state(session),
+            "states": states,
             "channels": [
                 {
-                    "type": kind,
-                    "attempts": attempts,
-                    "succeeded": ok,
-                    "success_rate": f"{ok / attempts:.0%}" if attempts else NONE_YET,
-                    "lateness": NONE_YET if lateness is None else f"{lateness:.1f} s",
+                    "type": figure.type,
+                    "attempts": figure.attempts,
+                    "succeeded": figure.succeeded,
+                    "success_rate": NONE_YET
+                    if figure.success_rate is None
+                    else f"{figure.success_rate:.0%}",
+                    "lateness": NONE_YET
+                    if figure.mean_lateness is None
+                    else f"{figure.mean_lateness:.1f} s",
                 }
-                for kind, attempts, ok, lateness in figures
+                for figure in figures
             ],
             "dead": dead[:DEAD_LETTERS_SHOWN],
             "more_dead": len(dead) > DEAD_LETTERS_SHOWN,
