@@ -170,6 +170,14 @@ async def test_overall_stats_rates_and_consistency(frozen_clock, client, alice) 
     ).json()
     assert (window["done"], window["missed"]) == (3, 1)  # Walk 19 / 20, Read 20 / 21
     assert window["rate_7d"] == round(5 / 7, 4)
+    # A window reaching past the last 30 days is counted by the report path: same units.
+    longer = (
+        await client.get(
+            f"{API}/stats", params={"from": "2026-09-01", "to": "2026-11-21"}, headers=alice.headers
+        )
+    ).json()
+    assert (longer["done"], longer["missed"]) == (5, 2)
+    assert {line["name"]: line["rate"] for line in longer["habits"]} == {"Walk": 0.6, "Read": 1.0}
 
     again = await client.get(
         f"{API}/stats", headers={**alice.headers, "If-None-Match": response.headers["ETag"]}

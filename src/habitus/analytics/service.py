@@ -389,16 +389,11 @@ async def _report_of(
 
 
 @dataclass(frozen=True, slots=True)
-class OverviewLine:
-    habit: Habit
+class OverviewLine(HabitLine):
+    """A report line with the habit's strength and streak today."""
+
     score: float
     current_streak: int
-    done: int
-    missed: int
-
-    @property
-    def rate(self) -> float | None:
-        return _ratio(self.done, self.missed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,9 +447,9 @@ async def overview(
     evaluated = {
         item.ctx.habit.id: item.now for item in await evaluate(session, user, habits, today)
     }
-    window = await _report_of(session, user, habits, first, last, threshold)
+    month_first = today - 29 * ONE_DAY
     recent = await _raw_days(
-        session, user, [(habit, today - 29 * ONE_DAY, today) for habit in habits], today
+        session, user, [(habit, month_first, today) for habit in habits], today
     )
     week, month = [0, 0], [0, 0]
     for rows in recent.values():
@@ -464,22 +459,34 @@ async def overview(
             if row.day > today - 7 * ONE_DAY:
                 week[0] += row.unit_done
                 week[1] += row.unit_missed
+    if month_first <= first and last <= today:
+        # The window (the default: the last 30 days) lies in the rows just computed.
+        counts = {
+            habit.id: (
+                sum(row.unit_done for row in recent[habit.id] if first <= row.day <= last),
+                sum(row.unit_missed for row in recent[habit.id] if first <= row.day <= last),
+            )
+            for habit in habits
+        }
+    else:
+        report = await _report_of(session, user, habits, first, last, threshold)
+        counts = {line.habit.id: (line.done, line.missed) for line in report.habits}
     lines = [
         OverviewLine(
-            habit=line.habit,
-            score=evaluated[line.habit.id].score,
-            current_streak=evaluated[line.habit.id].current.length,
-            done=line.done,
-            missed=line.missed,
+            habit=habit,
+            done=counts[habit.id][0],
+            missed=counts[habit.id][1],
+            score=evaluated[habit.id].score,
+            current_streak=evaluated[habit.id].current.length,
         )
-        for line in window.habits
+        for habit in habits
     ]
     return Overview(
         first,
         last,
         lines,
-        window.done,
-        window.missed,
+        sum(line.done for line in lines),
+        sum(line.missed for line in lines),
         (week[0], week[1]),
         (month[0], month[1]),
         consistency(lines, today),
