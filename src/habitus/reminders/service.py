@@ -29,9 +29,8 @@ from habitus.reminders.schemas import (
     ReminderUpdate,
     WeeklySetting,
 )
+from habitus.reminders.subscriptions import parse_subscription
 from habitus.reminders.targets import UnsafeTarget, check_public_host, check_public_url
-from habitus.reminders.transports.apprise import validate_apprise_url
-from habitus.reminders.transports.webpush import parse_subscription
 
 DEFAULT_NAMES = {
     "email": "Email",
@@ -65,6 +64,9 @@ def _checked_config(
         if kind == "webpush":
             return {"subscription": parse_subscription(config)}, None, False
         if kind == "apprise":
+            # Apprise takes a moment to import: only when an Apprise channel is made.
+            from habitus.reminders.transports.apprise import validate_apprise_url
+
             url = config.get("url")
             validate_apprise_url(url)
             assert isinstance(url, str)

@@ -8,19 +8,17 @@ is offline; `Urgency: high` asks it to wake the device for time-bound events.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid  # type: ignore[import-untyped]
 from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
 
 from habitus.config import Settings
+from habitus.reminders.subscriptions import parse_subscription
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 from habitus.reminders.vapid import load_or_create_vapid
 
@@ -82,52 +80,11 @@ def _encode(fields: Mapping[str, str]) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
-def parse_subscription(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The browser's `PushSubscription.toJSON()` as kept in the channel's config, checked:
-    an https endpoint URL, a P-256 public key (`p256dh`) and a 16-byte `auth` secret.
-    Raises ValueError with a plain message (also usable when the channel is created)."""
-    subscription = config.get("subscription")
-    if not isinstance(subscription, Mapping):
-        raise ValueError("the channel has no browser push subscription")
-    endpoint = subscription.get("endpoint")
-    keys = subscription.get("keys")
-    if not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in {"https", "http"}:
-        raise ValueError("the push subscription's endpoint is not a URL")
-    if not urlsplit(endpoint).hostname:
-        raise ValueError("the push subscription's endpoint is not a URL")
-    if not isinstance(keys, Mapping):
-        raise ValueError("the push subscription has no keys")
-    p256dh, auth = keys.get("p256dh"), keys.get("auth")
-    if not isinstance(p256dh, str) or not isinstance(auth, str):
-        raise ValueError("the push subscription's keys are missing")
-    try:
-        point = _b64url_decode(p256dh)
-        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
-    except ValueError as error:
-        raise ValueError("the push subscription's p256dh key is not a P-256 key") from error
-    if len(point) != 65:
-        raise ValueError("the push subscription's p256dh key is not a P-256 key")
-    try:
-        secret = _b64url_decode(auth)
-    except ValueError as error:
-        raise ValueError("the push subscription's auth secret is not base64url") from error
-    if len(secret) != 16:
-        raise ValueError("the push subscription's auth secret must be 16 bytes")
-    return {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
-
-
 def check_endpoint(endpoint: str, settings: Settings) -> None:
     """Push services speak https only; plain http is allowed with private targets (a test
     or a home network playing the push service)."""
     if urlsplit(endpoint).scheme != "https" and not settings.allow_private_targets:
         raise PermanentFailure("the push subscription's endpoint does not use https")
-
-
-def _b64url_decode(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as error:
-        raise ValueError(str(error)) from error
 
 
 def _post(
