@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.core.reminders import ReminderRule, next_firing, required_day_predicate
 from habitus.core.time import WEEKDAYS
+from habitus.habits import repository as habits_repository
 from habitus.habits import service as habits_service
 from habitus.habits.evaluation import HabitContext, contexts_for
 from habitus.kit import clock
@@ -68,9 +69,13 @@ async def recompute(session: AsyncSession, user: User, habit_ids: list[uuid.UUID
         reminders = [row for row in reminders if row.habit_id in wanted]
     if not reminders:
         return
-    habit_ids_needed = {row.habit_id for row in reminders if row.habit_id is not None}
-    _, habits = await repository.users_and_habits(session, set(), habit_ids_needed)
-    contexts = await contexts_by_habit(session, user, list(habits.values()))
+    needed = {row.habit_id for row in reminders if row.habit_id is not None}
+    habits = [
+        habit
+        for habit in await habits_repository.habits_of(session, user.id, archived=None)
+        if habit.id in needed
+    ]
+    contexts = await contexts_by_habit(session, user, habits)
     now = clock.now()
     for row in reminders:
         ctx = contexts.get(row.habit_id) if row.habit_id is not None else None
