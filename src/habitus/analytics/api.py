@@ -20,6 +20,7 @@ from habitus.analytics.schemas import (
     ReportTotals,
 )
 from habitus.auth.dependencies import Context, CurrentUser, DbSession
+from habitus.habits.evaluation import today_of
 from habitus.kit.responses import (
     AUTHENTICATED_PROBLEMS,
     not_modified,
@@ -209,7 +210,7 @@ async def overall_stats(
     """Across your active habits: the consistency score (the mean habit strength), the
     completion rate over the window and over the last 7 and 30 days, and each habit's
     strength, streak and rate. Sends an `ETag`."""
-    last = last or service.today_of(user)
+    last = last or today_of(user)
     first = first or last - timedelta(days=29)
     check_window(first, last)
     etag = await service.etag(session, user, None, "stats", first, last)

@@ -35,8 +35,7 @@ from habitus.core.habits import EntryFact
 from habitus.core.outcomes import unit_start
 from habitus.errors import FieldError, NotFound, ValidationFailed
 from habitus.habits import repository as habits_repository
-from habitus.habits.evaluation import HabitContext, contexts_for, evaluate
-from habitus.kit import clock
+from habitus.habits.evaluation import HabitContext, contexts_for, evaluate, today_of
 from habitus.kit.validation import check_window
 from habitus.models import Habit, User
 
@@ -44,11 +43,6 @@ ONE_DAY = timedelta(days=1)
 # A schedule change takes effect today, but it cuts the period in progress short:
 # recompute back over one whole month or week.
 SCHEDULE_REACH = timedelta(days=31)
-
-
-def today_of(user: User) -> date:
-    """D1.3 (the same rule as habits.service.today_of)."""
-    return core_time.today(clock.now(), user.timezone, user.day_start_hour)
 
 
 # --- computing from raw entries ---------------------------------------------------------

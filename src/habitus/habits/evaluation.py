@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus.core import time as core_time
 from habitus.core.evaluate import (
     HabitNow,
     HabitState,
@@ -27,11 +28,17 @@ from habitus.core.streaks import Run, StreakState
 from habitus.core.time import missing_dates, weekday_number
 from habitus.habits import repository
 from habitus.habits.schemas import schedule_from_json
+from habitus.kit import clock
 from habitus.models import Habit, HabitBreak, HabitSchedule, HabitStateRow, User
 
 # Entries older than this (relative to today) are fetched apart, so one habit with a
 # stale state does not make every other habit's query reach back years.
 RECENT_DAYS = 400
+
+
+def today_of(user: User) -> date:
+    """D1.3: the user's today, from now, their zone and day start."""
+    return core_time.today(clock.now(), user.timezone, user.day_start_hour)
 
 
 def rules_of(habit: Habit, versions: Sequence[HabitSchedule]) -> HabitRules:

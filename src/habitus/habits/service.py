@@ -42,6 +42,9 @@ from habitus.habits.evaluation import (
     facts_for,
     state_values,
 )
+from habitus.habits.evaluation import (
+    today_of as today_of,  # re-exported: callers ask the habits service for today
+)
 from habitus.habits.repository import EntryRecord
 from habitus.habits.schemas import HabitCreate, HabitUpdate, schedule_to_json
 from habitus.kit import clock
@@ -51,11 +54,6 @@ from habitus.models import Entry, Habit, User
 # A write keeps a newer walk of the history once the kept one is this far behind.
 STATE_REFRESH = timedelta(days=7)
 MILESTONES = (7, 14, 21, 30, 50, 66, 100, 150, 200, 365, 500, 730, 1000)
-
-
-def today_of(user: User) -> date:
-    """D1.3: the user's today, from now, their zone and day start."""
-    return core_time.today(clock.now(), user.timezone, user.day_start_hour)
 
 
 # --- habits ------------------------------------------------------------------------------
