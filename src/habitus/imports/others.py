@@ -8,6 +8,7 @@ import io
 import json
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +18,19 @@ STATUSES = frozenset({"done", "skipped", "failed"})
 FORMAT = "habitus-export"
 # The export versions this importer reads (docs/EXPORT.md).
 FORMAT_VERSION = 1
+
+
+def _objects(document: dict[str, Any], key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The objects of the document's list `key` (absent: none), each with its path for
+    error messages (`entries[3]`)."""
+    items = document.get(key, [])
+    if not isinstance(items, list):
+        raise _where(key, "is not a list")
+    for index, item in enumerate(items):
+        path = f"{key}[{index}]"
+        if not isinstance(item, dict):
+            raise _where(path, "is not an object")
+        yield path, item
 
 
 def _where(path: str, message: str) -> ImportRefused:
@@ -81,33 +95,18 @@ def parse_habitus_json(data: bytes) -> Parsed:
         )
     parsed = Parsed()
     by_id: dict[str, ParsedHabit] = {}
-    for index, item in enumerate(document["habits"]):
-        path = f"habits[{index}]"
-        if not isinstance(item, dict):
-            raise _where(path, "is not an object")
+    for index, (path, item) in enumerate(_objects(document, "habits")):
         habit = _habit(item, path)
         if habit.source_id in by_id:
             raise _where(f"{path}.id", "appears twice")
         by_id[habit.source_id or str(index)] = habit
         parsed.habits.append(habit)
-    entries = document.get("entries", [])
-    if not isinstance(entries, list):
-        raise _where("entries", "is not a list")
-    for index, item in enumerate(entries):
-        path = f"entries[{index}]"
-        if not isinstance(item, dict):
-            raise _where(path, "is not an object")
+    for path, item in _objects(document, "entries"):
         owner = by_id.get(str(_get(item, "habit_id", path, str, required=True)))
         if owner is None:
             raise _where(f"{path}.habit_id", "names no habit of the file")
         owner.entries.append(_entry(item, path))
-    breaks = document.get("breaks", [])
-    if not isinstance(breaks, list):
-        raise _where("breaks", "is not a list")
-    for index, item in enumerate(breaks):
-        path = f"breaks[{index}]"
-        if not isinstance(item, dict):
-            raise _where(path, "is not an object")
+    for path, item in _objects(document, "breaks"):
         habit_id = _get(item, "habit_id", path, str)
         if habit_id is not None and habit_id not in by_id:
             raise _where(f"{path}.habit_id", "names no habit of the file")
