@@ -18,26 +18,22 @@ latter measured by calling the service once per path. Goal: the summary path at 
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 
 from bench import cli, machine
 from bench.seed import describe, postgres_database, seed, sqlite_database, utc_today
 from bench.today_bench import FAST_ARGON2, SqlCounter, timed
+from bench.today_bench import app_client as today_app_client
 from habitus.analytics import service as analytics
-from habitus.config import Settings
 from habitus.db import create_engine, create_sessionmaker, job_transaction
-from habitus.main import create_app
 from habitus.models import User
 
 HABITS = 20
@@ -47,33 +43,11 @@ TARGET_RATIO = 10.0
 PATHS = {"summaries": 60, "raw": 3660}
 
 
-@asynccontextmanager
-async def app_client(
+def app_client(
     url: str, data_dir: Path, threshold: int
-) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    settings = Settings(
-        environment="development",
-        database_url=url,
-        data_dir=data_dir,
-        secret_key=secrets.token_urlsafe(48),
-        auto_migrate=False,
-        run_worker=False,
-        rate_limit_enabled=False,
-        argon2_time_cost=FAST_ARGON2["time_cost"],
-        argon2_memory_kib=FAST_ARGON2["memory_cost"],
-        argon2_parallelism=FAST_ARGON2["parallelism"],
-        log_level="WARNING",
-        summary_threshold_days=threshold,
-    )
-    app = create_app(settings)
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)),
-            base_url="http://bench",
-        ) as client,
-    ):
-        yield client, app
+) -> AbstractAsyncContextManager[tuple[httpx.AsyncClient, Any]]:
+    """`today_bench.app_client` with the summary threshold that picks the path."""
+    return today_app_client(url, data_dir, summary_threshold_days=threshold)
 
 
 async def rows_read(url: str, email: str, threshold: int) -> dict[str, int]:

@@ -110,7 +110,11 @@ async def timed(
 
 
 @asynccontextmanager
-async def app_client(url: str, data_dir: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+async def app_client(
+    url: str, data_dir: Path, **overrides: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """The real app in-process (no network), with the benchmarks' settings: fast password
+    hashing, no rate limits, no background worker; `overrides` on top."""
     settings = Settings(
         environment="development",
         database_url=url,
@@ -123,6 +127,7 @@ async def app_client(url: str, data_dir: Path) -> AsyncIterator[tuple[httpx.Asyn
         argon2_memory_kib=FAST_ARGON2["memory_cost"],
         argon2_parallelism=FAST_ARGON2["parallelism"],
         log_level="WARNING",
+        **overrides,
     )
     app = create_app(settings)
     async with (
