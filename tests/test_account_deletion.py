@@ -38,6 +38,8 @@ USER_ROWS: dict[str, Callable[[Table, Who], ColumnElement[bool]]] = {
     "refresh_tokens": lambda t, who: t.c.user_id == who.id,
     "idempotency_keys": lambda t, who: t.c.user_id == who.id,
     "password_reset_tokens": lambda t, who: t.c.user_id == who.id,
+    # Issue 11, item 11: reset links kept (sealed) for an administrator to pass on.
+    "password_reset_notices": lambda t, who: t.c.user_id == who.id,
     # An invite is the admin's record of an invitation: it outlives the users it names
     # (who made it, who used it, whom it was for), which are forgotten instead.
     "invites": lambda t, who: or_(

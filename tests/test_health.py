@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 
 from habitus.main import create_app
@@ -138,3 +139,32 @@ async def test_metrics_token(make_client):
     # Health checks stay open: load balancers do not carry the token.
     assert (await client.get("/healthz")).status_code == 200
     assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_metrics_is_not_public_in_production(make_client):
+    """Issue 11 item 10: in production /metrics (per-route counts, sign-in failures,
+    versions) is off the public surface: 404 from an outside address without the token,
+    open to the allow-listed networks (loopback by default), and to the token if set."""
+    outside = await make_client(environment="production")
+    response = await outside.get("/metrics")
+    assert response.status_code == 404
+    assert "habitus_http_requests_total" not in response.text
+
+    inside = await make_client(environment="production", metrics_networks=["203.0.113.0/24"])
+    assert (await inside.get("/metrics")).status_code == 200
+
+    with_token = await make_client(environment="production", metrics_token="scrape-me-please")
+    assert (await with_token.get("/metrics")).status_code == 401
+    scraped = await with_token.get("/metrics", headers={"Authorization": "Bearer scrape-me-please"})
+    assert scraped.status_code == 200
+    assert "habitus_http_requests_total" in scraped.text
+
+
+async def test_metrics_networks_are_checked_when_the_app_starts():
+    """Issue 11 item 10: a network that is not a CIDR is a settings error, not a 500 later."""
+    from pydantic import ValidationError
+
+    from habitus.config import Settings
+
+    with pytest.raises(ValidationError, match="metrics_networks"):
+        Settings(metrics_networks=["not-a-network"])

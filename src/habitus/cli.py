@@ -161,7 +161,8 @@ def import_command(
     ] = None,
 ) -> None:
     """Import a Loop backup or CSV export, a Habitus export or a HabitBull CSV into an
-    account (all of it or nothing; the same file twice creates nothing)."""
+    account (checked whole before anything is written, then written in short steps; the same
+    file again creates nothing and completes an import that was cut short)."""
     from rich.progress import Progress
     from rich.text import Text
 

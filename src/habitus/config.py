@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -88,8 +89,15 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_limit_user: RateSetting = Rate.parse("600/minute")
     rate_limit_ip: RateSetting = Rate.parse("1200/minute")
+    # Failed sign-ins (issue 11, item 9): on one account from one client address, and from
+    # one client address on any account, are refused past these (429). On one account from
+    # every address together they are never refused, only slowed down: past
+    # `login_slowdown_after`, each answer for that account waits a little longer first, up to
+    # `login_slowdown_max_seconds`, so nobody can lock the owner out.
     login_failures_per_account: RateSetting = Rate.parse("5/15minutes")
     login_failures_per_ip: RateSetting = Rate.parse("30/15minutes")
+    login_slowdown_after: RateSetting = Rate.parse("10/15minutes")
+    login_slowdown_max_seconds: float = Field(default=3.0, ge=0, le=30)
     registrations_per_ip: RateSetting = Rate.parse("20/hour")
 
     # Idempotency keys are kept this long.
@@ -104,6 +112,11 @@ class Settings(BaseSettings):
 
     # POST /import: the largest file accepted (bytes), checked while it arrives: 413.
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Seconds an import may spend reading and checking its file (in a thread, before
+    # anything is written); past it the file is refused with a 422 (docs/IMPORT.md).
+    import_parse_seconds: float = Field(default=20.0, gt=0, le=3600)
+    # Every other request body (JSON, forms): larger is a 413, counted while it arrives.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     # Reminders and notifications (issue 6). Email goes out through this SMTP server;
     # without `smtp_host` the email channel cannot be added.
@@ -134,13 +147,30 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
+    # /metrics answers a request with `Authorization: Bearer <metrics_token>` (when set)
+    # or from these networks; in production nobody else (404). Outside production it is
+    # open unless a token is set.
     metrics_token: str | None = None
+    metrics_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"]
+    )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("metrics_networks")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as error:
+                raise ValueError(f"{network!r} is not a network such as 10.0.0.0/8") from error
+        return value
+
+    @field_validator("cors_origins", "metrics_networks", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        # Lists come from the environment comma-separated.
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @field_validator("secret_key")

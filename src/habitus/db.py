@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,9 +25,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
 from starlette.requests import HTTPConnection
 
 DEFAULT_LOCK_TIMEOUT_SECONDS = 10.0
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 
 def create_engine(
@@ -119,6 +121,106 @@ def writer_turn(connection: HTTPConnection) -> AbstractAsyncContextManager[None]
     return queue.turn()
 
 
+# --- a writer turn taken late -----------------------------------------------------
+#
+# Most writing requests take their turn before the handler runs. A few do slow work
+# before their first write (checking a password with Argon2, parsing an upload): held
+# through that, the turn would stall every other writer of the process (issue 11, items
+# 2 and 4). Their handlers are marked with `prepares_before_writing`; they run without
+# the turn and take it with `start_writing(session)` right before they write. Reads before
+# that are safe on SQLite: its driver begins a transaction only at the first write, so
+# nothing is held while the slow part runs.
+
+_DEFERS_ATTR = "__habitus_prepares_before_writing__"
+_CLAIM_KEY = "habitus_writer_claim"
+
+
+def prepares_before_writing(endpoint: _Endpoint) -> _Endpoint:
+    """Mark a route's handler: it takes its writer turn itself, with `start_writing`."""
+    setattr(endpoint, _DEFERS_ATTR, True)
+    return endpoint
+
+
+def defers_writer_turn(endpoint: Callable[..., Any]) -> bool:
+    return bool(getattr(endpoint, _DEFERS_ATTR, False))
+
+
+class WriterClaim:
+    """A request's writer turn, taken on first `start_writing` and held until the request
+    has committed or rolled back (`release`)."""
+
+    def __init__(self, queue: WriterQueue) -> None:
+        self._queue = queue
+        self._turn: AbstractAsyncContextManager[None] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._turn is not None
+
+    async def take(self) -> None:
+        if self._turn is not None:
+            return
+        turn = self._queue.turn()
+        await turn.__aenter__()
+        self._turn = turn
+
+    async def release(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            await turn.__aexit__(None, None, None)
+
+
+@asynccontextmanager
+async def deferred_writer_turn(connection: HTTPConnection) -> AsyncIterator[WriterClaim]:
+    """The request runs without the writer turn; `start_writing` on its session takes it
+    and it is given back when this block ends (after commit or rollback)."""
+    claim = WriterClaim(connection.app.state.writer_queue)
+    setattr(connection.state, _CLAIM_KEY, claim)
+    try:
+        yield claim
+    finally:
+        await claim.release()
+
+
+async def start_writing(session: AsyncSession) -> None:
+    """Take the writer turn this session's request deferred; a no-op anywhere else (a
+    request that took it up front, a job, PostgreSQL). Call it before the first write."""
+    claim: WriterClaim | None = session.info.get(_CLAIM_KEY)
+    if claim is not None:
+        await claim.take()
+
+
+def writes_deferred(session: AsyncSession) -> bool:
+    """True while this session's request has not taken its deferred writer turn yet:
+    code that would write in passing (touching a sign-in's last-seen time) leaves it."""
+    claim: WriterClaim | None = session.info.get(_CLAIM_KEY)
+    return claim is not None and not claim.held
+
+
+def _refuse_unclaimed_flush(session: Session, _context: Any, _instances: Any) -> None:
+    claim: WriterClaim | None = session.info.get(_CLAIM_KEY)
+    if claim is None or claim.held:
+        return
+    if session.new or session.deleted or any(session.is_modified(row) for row in session.dirty):
+        raise RuntimeError("a request that prepares before writing called no start_writing")
+
+
+def _refuse_unclaimed_statement(state: ORMExecuteState) -> None:
+    claim: WriterClaim | None = state.session.info.get(_CLAIM_KEY)
+    if claim is None or claim.held:
+        return
+    if state.is_insert or state.is_update or state.is_delete:
+        raise RuntimeError("a request that prepares before writing called no start_writing")
+
+
+def _watch_for_early_writes(session: AsyncSession) -> None:
+    """A write before the turn is a programming error, caught by the tests of every such
+    route: it would hold SQLite's lock through the slow part, the very thing deferring
+    avoids. Watched only on these sessions, so other requests pay nothing."""
+    event.listen(session.sync_session, "before_flush", _refuse_unclaimed_flush)
+    event.listen(session.sync_session, "do_orm_execute", _refuse_unclaimed_statement)
+
+
 _SESSION_ATTR = "db_session"
 
 
@@ -128,6 +230,10 @@ def request_session(connection: HTTPConnection) -> AsyncSession:
     if session is None:
         maker: async_sessionmaker[AsyncSession] = connection.app.state.sessionmaker
         session = maker()
+        claim = getattr(connection.state, _CLAIM_KEY, None)
+        if claim is not None:
+            session.info[_CLAIM_KEY] = claim
+            _watch_for_early_writes(session)
         setattr(connection.state, _SESSION_ATTR, session)
     return session
 
@@ -224,3 +330,18 @@ def insert_for(dialect: str) -> Any:
 
 def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+@asynccontextmanager
+async def write_transaction(
+    maker: async_sessionmaker[AsyncSession], queue: WriterQueue | None = None
+) -> AsyncIterator[AsyncSession]:
+    """A short transaction of its own, committed on exit, taken in `queue`'s turn (the
+    web process's writer queue on SQLite): for long work split into bounded steps, such
+    as an import, so other writers get their turns in between."""
+    if queue is None:
+        async with independent_transaction(maker) as session:
+            yield session
+        return
+    async with queue.turn(), independent_transaction(maker) as session:
+        yield session

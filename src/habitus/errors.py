@@ -118,6 +118,23 @@ class TooManyRequests(AppError):
         self.retry_after = seconds
 
 
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload-too-large"
+
+    def __init__(self, limit: int, message: str | None = None) -> None:
+        super().__init__(message or f"The request body is larger than the limit of {_size(limit)}.")
+        self.limit = limit
+
+
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MiB"
+    if limit >= 1024 and limit % 1024 == 0:
+        return f"{limit // 1024} KiB"
+    return f"{limit} bytes"
+
+
 class ValidationFailed(AppError):
     status_code = 422
     code = "validation-error"

@@ -34,7 +34,11 @@ from habitus.health import router as health_router
 from habitus.imports import api as imports_api
 from habitus.insights import web as insights_web
 from habitus.kit.logging import configure_logging
-from habitus.kit.middleware import IPRateLimitMiddleware, RequestContextMiddleware
+from habitus.kit.middleware import (
+    BodyLimitMiddleware,
+    IPRateLimitMiddleware,
+    RequestContextMiddleware,
+)
 from habitus.kit.ratelimit import build_limiter
 from habitus.kit.responses import problem_components
 from habitus.migrations_runner import upgrade_async
@@ -169,6 +173,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "Retry-After", "ETag", "Idempotent-Replayed"],
             max_age=600,
         )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        limits={"/api/v1/import": imports_api.body_limit(settings.import_max_bytes)},
+    )
     app.add_middleware(RequestContextMiddleware, hsts=settings.https)
     return app
 

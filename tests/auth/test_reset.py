@@ -1,5 +1,6 @@
-"""Issue 4 "Sign up / sign in": password reset by a link (logged for the admin until the
-email channel exists), and invite sign-up when the server is invite-only."""
+"""Issue 4 "Sign up / sign in": password reset by a link, and invite sign-up when the
+server is invite-only. How the link is delivered (email, or kept for an administrator,
+never the log) is tested in test_reset_delivery.py (issue 11, item 11)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from structlog.testing import capture_logs
 
 from habitus import housekeeping
 from habitus.auth import service
+from habitus.context import AppContext
 from habitus.models import PasswordResetToken, User
 from tests.auth.helpers import API, count, try_login
 from tests.auth.pages import error_sits_by_its_field, field_errors, follow, post_form
@@ -26,11 +27,17 @@ NEW_PASSWORD = "a brand new quiet harbour"
 
 @pytest.fixture
 def mailbox(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """The links the app sends, as (email, link): the sending function is the seam
-    the email channel will replace."""
+    """The links the app sends, as (email, link), caught at the delivery seam."""
     sent: list[tuple[str, str]] = []
 
-    async def deliver(user: User, link: str) -> None:
+    async def deliver(
+        session: AsyncSession,
+        ctx: AppContext,
+        *,
+        user: User,
+        reset: PasswordResetToken,
+        link: str,
+    ) -> None:
         sent.append((user.email, link))
 
     monkeypatch.setattr(service, "send_password_reset_link", deliver)
@@ -82,21 +89,6 @@ async def test_an_empty_address_is_an_error_next_to_the_field(client: httpx.Asyn
     assert response.status_code == 422
     assert "email" in field_errors(response.text)
     error_sits_by_its_field(response.text, "email")
-
-
-async def test_the_link_is_logged_for_the_admin_at_warning(
-    client: httpx.AsyncClient, alice: Persona
-) -> None:
-    """Issue 4 reset: until the email channel exists the link goes to the log at WARNING,
-    event `password_reset_link`."""
-    with capture_logs() as logs:
-        response = await ask(client, alice.email)
-    assert response.status_code == 303
-    [entry] = [e for e in logs if e["event"] == "password_reset_link"]
-    assert entry["log_level"] == "warning"
-    assert entry["email"] == alice.email
-    assert entry["link"].startswith("http://127.0.0.1:8000/reset?token=")
-    assert len(token_of(entry["link"])) >= 40
 
 
 async def test_only_the_hash_of_the_token_is_stored(

@@ -88,6 +88,8 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
         workdir,
         # Tests sign in many times from one address.
         HABITUS_RATE_LIMIT_ENABLED="false",
+        # Webhook receivers in tests listen on loopback.
+        HABITUS_ALLOW_PRIVATE_TARGETS="true",
     )
     created = run_cli("create-admin", ADMIN_EMAIL, "--password", PASSWORD, env=env, cwd=workdir)
     assert created.returncode == 0, created.stdout + created.stderr

@@ -146,27 +146,32 @@ async def test_signed_out_is_401(client):
 
 
 async def test_a_concurrent_import_of_the_same_file_is_409(
-    client, alice, tmp_path, db_session, monkeypatch
+    client, alice, tmp_path, db_session, engine, monkeypatch
 ):
-    """Issue 5 idempotency under concurrency: the file's record is claimed before any
-    write; an import that loses the race on that key (simulated here: it did not see
-    the winner's record when it looked) is a 409 and writes nothing."""
+    """Issue 5 idempotency under concurrency: the file's record is claimed before the
+    first write; an import that loses the race on that key (simulated here: it did not
+    see the winner's record when it looked) is a 409 and writes nothing."""
+    from habitus import db
     from habitus.errors import AppError
     from habitus.imports import repository, service
-    from habitus.models import User
+    from habitus.imports.destination import Destination
 
     data = _walks(tmp_path / "a.db", ["2020-01-01"])
     await imported(client, alice, data)
-    user = await db_session.get(User, alice.id)
 
     async def not_seen(*_args, **_kwargs):
         return None
 
     monkeypatch.setattr(repository, "record_of", not_seen)
     with pytest.raises(AppError) as refused:
-        await service.import_file(db_session, user, data=data, fmt="loop_db")
+        await service.import_file(
+            Destination(db.create_sessionmaker(engine)),
+            alice.id,
+            data=data,
+            fmt="loop_db",
+            parse_seconds=10,
+        )
     assert refused.value.status_code == 409
-    await db_session.rollback()
     assert await db_session.scalar(select(func.count()).select_from(Habit)) == 1
     assert await db_session.scalar(select(func.count()).select_from(Entry)) == 1
     await db_session.commit()

@@ -397,9 +397,11 @@ async def test_an_unreachable_redis_lets_requests_through():
 
 async def test_readyz_reports_an_unreachable_rate_limiter(make_client):
     """Issue 2 /readyz: with HABITUS_REDIS_URL set, readiness shows the limiter's state
-    without failing (requests still flow when Redis is down)."""
+    without failing (requests still flow when Redis is down). Issue 11 item 13: and says
+    "degraded" rather than "ready" meanwhile."""
     server = await make_client(redis_url="redis://127.0.0.1:1/0")
     response = await server.get("/readyz")
     assert response.status_code == 200
     assert response.json()["rate_limiter"] == "unreachable"
+    assert response.json()["status"] == "degraded"
     assert (await server.get("/api/v1/me")).status_code == 401  # not a 500

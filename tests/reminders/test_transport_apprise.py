@@ -1,6 +1,8 @@
-"""Apprise, exercised through its JSON notification to a loopback server (issue 6,
-"Tests with real parts": "Apprise is exercised through a URL whose service the test runs
-locally (for example its JSON/form notification to a loopback server)")."""
+"""Apprise, exercised through its ntfy notification to a loopback server that plays the
+ntfy server (issue 6, "Tests with real parts": "Apprise is exercised through a URL whose
+service the test runs locally"). The JSON/form notifications the issue suggested are
+refused since issue 11 item 1 (they let a URL choose the whole HTTP request); ntfy is an
+allowed service that can talk to a local server when private targets are allowed."""
 
 from __future__ import annotations
 
@@ -17,7 +19,12 @@ from typing import Any
 import pytest
 
 from habitus.config import Settings
-from habitus.reminders.transports.apprise import AppriseTransport, validate_apprise_url
+from habitus.reminders.transports.apprise import (
+    ALLOWED_SCHEMES,
+    AppriseTransport,
+    ServiceNotAllowed,
+    validate_apprise_url,
+)
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 
 
@@ -31,7 +38,8 @@ class Received:
 
 @dataclass
 class Sink:
-    """An HTTP service on loopback that records what Apprise posts and answers `status`."""
+    """An HTTP service on loopback that records what Apprise posts and answers `status`
+    (a self-hosted ntfy server, as far as Apprise can tell)."""
 
     port: int
     status: int = 200
@@ -97,17 +105,19 @@ def _message() -> Message:
 
 async def test_an_apprise_url_delivers_title_and_body(sink: Sink, settings: Settings) -> None:
     """Issue 6: Apprise URLs as a channel; the service behind the URL receives the
-    notification's title and body."""
-    url = f"json://127.0.0.1:{sink.port}/hook"
+    notification's title and body. Issue 11: allow_private_targets still lets a
+    loopback service through the connect-time guard."""
+    url = f"ntfy://127.0.0.1:{sink.port}/reminders"
 
     await AppriseTransport().send(_message(), {"url": url}, settings)
 
     assert len(sink.received) == 1
     request = sink.received[0]
     assert request.method == "POST"
-    assert request.path == "/hook"
+    assert request.path == "/"
     assert request.headers["content-type"].startswith("application/json")
     payload = json.loads(request.body)
+    assert payload["topic"] == "reminders"
     assert payload["title"] == "Read 20 min"
     assert payload["message"] == "Time to read: 12-day streak, keep it going."
 
@@ -119,7 +129,7 @@ async def test_a_failing_service_is_temporary(sink: Sink, settings: Settings) ->
 
     with pytest.raises(TemporaryFailure, match="could not deliver"):
         await AppriseTransport().send(
-            _message(), {"url": f"json://127.0.0.1:{sink.port}/hook"}, settings
+            _message(), {"url": f"ntfy://127.0.0.1:{sink.port}/reminders"}, settings
         )
 
     assert len(sink.received) == 1
@@ -140,8 +150,9 @@ async def test_a_url_apprise_does_not_understand_is_permanent(
 def test_validation_accepts_a_supported_url() -> None:
     """API.md channels: `apprise {url}` is checked when the channel is created; a URL
     Apprise supports passes (nothing is sent)."""
-    validate_apprise_url("json://127.0.0.1:9/hook")
+    validate_apprise_url("ntfy://127.0.0.1:9/reminders")
     validate_apprise_url("ntfys://ntfy.sh/habitus-reminders")
+    validate_apprise_url("https://discord.com/api/webhooks/123456789012345678/abcdefABCDEF")
 
 
 @pytest.mark.parametrize(
@@ -150,7 +161,7 @@ def test_validation_accepts_a_supported_url() -> None:
         ("notaservice://x", "does not understand"),
         ("", "required"),
         (None, "required"),
-        ("json://127.0.0.1:9/a json://127.0.0.1:9/b", "one Apprise URL"),
+        ("ntfy://127.0.0.1:9/a ntfy://127.0.0.1:9/b", "one Apprise URL"),
     ],
 )
 def test_validation_refuses_what_cannot_work(url: object, reason: str) -> None:
@@ -158,3 +169,32 @@ def test_validation_refuses_what_cannot_work(url: object, reason: str) -> None:
     message, not discovered at the first reminder."""
     with pytest.raises(ValueError, match=reason):
         validate_apprise_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "json://hooks.example.com/x?method=PUT&:cmd=rm",
+        "JSONS://hooks.example.com/x",
+        "xml://hooks.example.com/x",
+        "form://hooks.example.com/x",
+        "apprise://relay.example.com/token",
+        "mailto://user:secret@example.com?smtp=127.0.0.1",
+        "rsyslog://log.example.com",  # UDP to any host, not a message to a person
+    ],
+)
+def test_services_outside_the_allow_list_are_refused(url: str) -> None:
+    """Issue 11 item 1: generic HTTP posters, relays, mail with a chosen server and other
+    services that are not chat or push are refused by the service Apprise picks, with
+    the rule in the message."""
+    with pytest.raises(ServiceNotAllowed, match="not allowed: an Apprise channel may use only"):
+        validate_apprise_url(url)
+
+
+def test_every_allowed_scheme_is_an_apprise_service() -> None:
+    """Issue 11 item 1: the allow-list names schemes the installed Apprise knows (a typo
+    would silently refuse a service users expect)."""
+    from apprise.manager_plugins import NotificationManager
+
+    known = set(NotificationManager().schemas())
+    assert set(ALLOWED_SCHEMES) <= known, set(ALLOWED_SCHEMES) - known

@@ -188,6 +188,17 @@ async def test_bad_channel_is_422_next_to_the_field(
     )
     assert email.status_code == 422
     assert "not set up on this server" in field_errors(email.text)["channel_target"]
+    # Issue 11 item 1: a refused Apprise service (a generic JSON poster) is named next
+    # to the field too, though the API's 422 says `config.url`.
+    poster = await post_on(
+        client,
+        SETTINGS,
+        f"{SETTINGS}/channels",
+        {"type": "apprise", "target": "json://hooks.example.org/x"},
+    )
+    assert poster.status_code == 422
+    assert "channel_target" in field_errors(poster.text)
+    error_sits_by_its_field(poster.text, "channel_target")
 
 
 async def test_nudges_and_quiet_hours_are_saved_or_refused(

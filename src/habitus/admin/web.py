@@ -1,4 +1,5 @@
-"""The admin page: users (search, disable, enable) and invites."""
+"""The admin page: users (search, disable, enable), invites, and password-reset links
+waiting to be passed on (a server without SMTP)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 
 from habitus.admin import service
 from habitus.admin.schemas import DisableIn, InviteIn
+from habitus.auth import reset_links
 from habitus.auth.dependencies import Context, DbSession
 from habitus.errors import AppError, field_errors_from_pydantic
 from habitus.kit import flash
@@ -45,6 +47,7 @@ async def _page(
         "q": q or "",
         "next_cursor": next_cursor,
         "invites": [(invite, service.invite_status(invite)) for invite in invites[:PAGE_SIZE]],
+        "reset_links": await reset_links.waiting_links(session),
         "errors": {},
     }
     context.update(extra or {})
@@ -152,3 +155,34 @@ async def revoke_invite(
     response = RedirectResponse("/admin", status_code=303)
     flash.show(response, request, "Invite revoked.", "success")
     return response
+
+
+RESET_LINK_GONE = (
+    "That link is not here any more: it was shown already, used, or has expired. "
+    "The person can ask for a new one."
+)
+
+
+@router.post(
+    "/reset-links/{notice_id}/show", response_class=HTMLResponse, dependencies=[CsrfChecked]
+)
+async def show_reset_link(
+    request: Request,
+    notice_id: uuid.UUID,
+    admin: PageAdmin,
+    session: DbSession,
+    ctx: Context,
+) -> Response:
+    """Show a waiting reset link once, in this answer, and forget it. No redirect: the
+    link is never carried in a cookie, and a reload finds it gone."""
+    revealed = await reset_links.reveal(session, ctx, notice_id=notice_id, admin=admin)
+    if revealed is None:
+        return await _page(
+            request,
+            session,
+            q=None,
+            cursor=None,
+            extra={"errors": {"reset-links": RESET_LINK_GONE}},
+            status_code=404,
+        )
+    return await _page(request, session, q=None, cursor=None, extra={"revealed": revealed})

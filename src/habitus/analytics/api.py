@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BeforeValidator
 
 from habitus.analytics import service
 from habitus.analytics.schemas import (
@@ -28,7 +27,7 @@ from habitus.kit.responses import (
     rounded_ratio,
 )
 from habitus.kit.routing import TransactionalRoute
-from habitus.kit.validation import check_window, iso_date_only
+from habitus.kit.validation import QueryDate, check_window
 
 router = APIRouter(
     route_class=TransactionalRoute, tags=["reports"], responses=AUTHENTICATED_PROBLEMS
@@ -37,7 +36,6 @@ HEAVY: dict[int | str, dict[str, Any]] = {
     **problems(404),
     304: {"description": "Not modified: the `If-None-Match` ETag is still current."},
 }
-QueryDate = Annotated[date, BeforeValidator(iso_date_only)]
 HabitFilter = Annotated[
     uuid.UUID | None, Query(description="Only this habit (404 when it is not yours).")
 ]
@@ -183,7 +181,7 @@ async def yearly_report(
     user: CurrentUser,
     session: DbSession,
     ctx: Context,
-    year: Annotated[int, Query(ge=1970, le=2200, description="Calendar year, e.g. 2026.")],
+    year: Annotated[int, Query(ge=1900, le=2199, description="Calendar year, e.g. 2026.")],
     habit_id: HabitFilter = None,
     category: CategoryFilter = None,
 ) -> ReportOut | Response:

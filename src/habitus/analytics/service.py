@@ -36,7 +36,7 @@ from habitus.core.outcomes import unit_start
 from habitus.errors import FieldError, NotFound, ValidationFailed
 from habitus.habits import repository as habits_repository
 from habitus.habits.evaluation import HabitContext, contexts_for, evaluate, today_of
-from habitus.kit.validation import check_window
+from habitus.kit.validation import DATE_RANGE_MESSAGE, check_window, in_supported_range
 from habitus.models import Habit, User
 
 ONE_DAY = timedelta(days=1)
@@ -497,6 +497,7 @@ def week_window(text: str, week_start: str) -> tuple[date, date]:
         raise ValidationFailed(
             [FieldError("week", "must be an ISO week like 2026-W47", "format", "query")]
         ) from error
+    _check_range("week", monday, monday)
     first = core_time.period_start(monday, "week", core_time.weekday_number(week_start))
     return first, first + timedelta(days=6)
 
@@ -512,7 +513,14 @@ def month_window(text: str) -> tuple[date, date]:
         raise ValidationFailed(
             [FieldError("month", "must be a month like 2026-11", "format", "query")]
         ) from error
+    _check_range("month", first, first)
     return first, month_end(first)
+
+
+def _check_range(field: str, first: date, last: date) -> None:
+    """Issue 11 item 7: a period outside the supported dates is a 422, not an overflow."""
+    if not (in_supported_range(first) and in_supported_range(last)):
+        raise ValidationFailed([FieldError(field, DATE_RANGE_MESSAGE, "date_range", "query")])
 
 
 def year_window(year: int) -> tuple[date, date]:

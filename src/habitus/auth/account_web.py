@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from habitus import db
 from habitus.auth import onboarding, service
 from habitus.auth.dependencies import SESSION_COOKIE, Context, DbSession, client_address
 from habitus.auth.schemas import UserPatch
@@ -18,6 +18,7 @@ from habitus.errors import AppError, FieldError, field_errors_from_pydantic
 from habitus.kit import flash
 from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
+from habitus.kit.zones import selectable_zones
 from habitus.models import User
 from habitus.web.dependencies import Form, MaybePageUser, PageUser
 
@@ -42,13 +43,8 @@ BAD_DAY_START = "choose when your day ends: between midnight and 6 am"
 
 @lru_cache(maxsize=1)
 def time_zones() -> list[str]:
-    """The zones a person would pick: Region/City names, and UTC."""
-    zones = {
-        zone
-        for zone in available_timezones()
-        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix/", "right/"))
-    }
-    return sorted(zones | {"UTC"})
+    """The zones a person would pick: the canonical Region/City names, and UTC."""
+    return sorted(zone for zone in selectable_zones() if not zone.startswith("Etc/"))
 
 
 def day_start_choices() -> list[tuple[int, str]]:
@@ -214,7 +210,10 @@ SAVED = {
 }
 
 
+# Changing the password checks the current one with Argon2 first: the handler takes its
+# writer turn itself (issue 11, item 4); the other sections take it before they write.
 @router.post("/settings", response_class=HTMLResponse)
+@db.prepares_before_writing
 async def settings_submit(
     request: Request,
     user: PageUser,
@@ -226,6 +225,8 @@ async def settings_submit(
     section = form.get("section", "")
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
+    if section != "password":
+        await db.start_writing(session)
     try:
         if section == "profile":
             values = {"display_name": form.get("display_name", "").strip()}
@@ -285,6 +286,7 @@ async def settings_submit(
 
 
 @router.post("/settings/delete", response_class=HTMLResponse)
+@db.prepares_before_writing
 async def delete_account(
     request: Request, user: PageUser, form: Form, session: DbSession, ctx: Context
 ) -> Response:

@@ -50,6 +50,7 @@ def _pair(issued: service.Issued, ctx: Context) -> TokenPair:
     tags=["auth"],
     responses=problems(403, 409),
 )
+@db.prepares_before_writing
 async def register(body: RegisterIn, session: DbSession, ctx: Context, ip: ClientIp) -> UserOut:
     """Create an account. With `HABITUS_REGISTRATION=invite`, `invite_token` is required;
     with `closed`, sign-up is refused (403)."""
@@ -81,7 +82,10 @@ async def _login(
     return _pair(issued, ctx)
 
 
+# The routes that check a password with Argon2 take their writer turn only once it is
+# checked (the services call `db.start_writing`): issue 11, item 4.
 @router.post("/auth/login", tags=["auth"], responses=problems(401, 403))
+@db.prepares_before_writing
 async def login(
     body: LoginIn, request: Request, session: DbSession, ctx: Context, ip: ClientIp
 ) -> TokenPair:
@@ -90,6 +94,7 @@ async def login(
 
 
 @router.post("/auth/token", tags=["auth"], responses=problems(401, 403))
+@db.prepares_before_writing
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
@@ -148,6 +153,7 @@ async def patch_me(body: UserPatch, user: CurrentUser, session: DbSession) -> Us
     tags=["account"],
     responses=AUTHENTICATED_PROBLEMS,
 )
+@db.prepares_before_writing
 async def delete_me(
     body: PasswordIn, user: CurrentUser, session: DbSession, ctx: Context, ip: ClientIp
 ) -> Response:

@@ -130,7 +130,10 @@ async def _from_cookie(session: AsyncSession, cookie: str) -> Principal | None:
     now = clock.now()
     if auth_session.revoked_at is not None or auth_session.expires_at <= now:
         return None
-    if auth_session.last_seen_at is None or now - auth_session.last_seen_at > WEB_SESSION_TOUCH:
+    stale = auth_session.last_seen_at is None or now - auth_session.last_seen_at > WEB_SESSION_TOUCH
+    # A request that checks a password first has not taken its writer turn yet: the touch
+    # waits for the next request rather than make it write (and wait) in passing.
+    if stale and not db.writes_deferred(session):
         auth_session.last_seen_at = now
     return Principal(user=user, session=auth_session, via="cookie")
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
-from habitus.models import AuthSession, PasswordResetToken, RefreshToken, User
+from habitus.models import (
+    AuthSession,
+    PasswordResetNotice,
+    PasswordResetToken,
+    RefreshToken,
+    User,
+)
 
 
 def email_key(email: str) -> str:
@@ -139,3 +145,50 @@ async def spend_reset_tokens_of(session: AsyncSession, user_id: uuid.UUID, now: 
         .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
         .values(used_at=now)
     )
+
+
+# --- reset links kept for an administrator ------------------------------------------------
+
+_LIVE_NOTICES = (
+    select(PasswordResetNotice, User)
+    .join(User, User.id == PasswordResetNotice.user_id)
+    .join(PasswordResetToken, PasswordResetToken.id == PasswordResetNotice.reset_token_id)
+    .where(PasswordResetToken.used_at.is_(None), User.disabled_at.is_(None))
+)
+
+
+async def live_reset_notices(
+    session: AsyncSession, now: datetime, *, limit: int
+) -> list[tuple[PasswordResetNotice, User]]:
+    """Kept links that still work (unused, unexpired, the account enabled), oldest first."""
+    rows = await session.execute(
+        _LIVE_NOTICES.where(PasswordResetNotice.expires_at > now)
+        .order_by(PasswordResetNotice.created_at, PasswordResetNotice.id)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def live_reset_notice(
+    session: AsyncSession, notice_id: uuid.UUID, now: datetime
+) -> tuple[PasswordResetNotice, User] | None:
+    row = (
+        await session.execute(
+            _LIVE_NOTICES.where(
+                PasswordResetNotice.id == notice_id, PasswordResetNotice.expires_at > now
+            )
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def delete_reset_notice(session: AsyncSession, notice_id: uuid.UUID) -> bool:
+    """Delete a kept link; False when someone else did first (two admins at once)."""
+    result = await session.execute(
+        delete(PasswordResetNotice).where(PasswordResetNotice.id == notice_id)
+    )
+    return db.rowcount(result) == 1
+
+
+async def delete_reset_notices_of(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(delete(PasswordResetNotice).where(PasswordResetNotice.user_id == user_id))

@@ -16,8 +16,9 @@ from pydantic import (
     field_validator,
 )
 
-from habitus.core.time import MAX_DAY_START_HOUR, is_valid_timezone
+from habitus.core.time import MAX_DAY_START_HOUR
 from habitus.kit.validation import NoNul
+from habitus.kit.zones import canonical_zone
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Theme = Literal["light", "dark", "system"]
@@ -25,12 +26,13 @@ DayPart = Literal["morning", "evening"]
 
 
 def _check_timezone(value: str) -> str:
-    if not is_valid_timezone(value):
+    canonical = canonical_zone(value)
+    if canonical is None:
         raise ValueError(
-            f"{value!r} is not an IANA time zone name "
-            "(for example Europe/Berlin or America/New_York)"
+            f"{value!r} is not an IANA time zone name of a place "
+            "(for example Europe/Berlin, America/New_York or UTC)"
         )
-    return value
+    return canonical
 
 
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)]

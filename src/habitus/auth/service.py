@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
-import structlog
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
-from habitus.auth import repository
+from habitus.auth import repository, reset_links, throttle
 from habitus.auth.passwords import password_problem
 from habitus.auth.tokens import (
     issue_access_token,
@@ -35,8 +34,6 @@ from habitus.errors import (
 from habitus.kit import clock
 from habitus.kit.rates import Rate
 from habitus.models import AuthSession, Invite, PasswordResetToken, RefreshToken, User
-
-log = structlog.get_logger(__name__)
 
 BAD_CREDENTIALS = "Incorrect email or password."
 BAD_REFRESH = "The refresh token is not valid; sign in again."
@@ -75,7 +72,12 @@ async def register(
     ip: str | None = None,
 ) -> User:
     """Create an account, honouring the server's registration mode. Sign-ups from one
-    client address (`ip`; None for the operator's CLI) are rate limited, tried or not."""
+    client address (`ip`; None for the operator's CLI) are rate limited, tried or not.
+
+    The password is hashed before anything is read, and the writer turn taken only after
+    every check (issue 11, item 4): a sign-up waiting for its password turn holds no
+    database connection, and one being hashed holds no lock. An invite or an address
+    refused after the hash costs that hash; it also answers no faster than a success."""
     mode = ctx.settings.registration
     if ip is not None and ctx.settings.rate_limit_enabled:
         decision = await ctx.limiter.hit("register:ip:" + ip, ctx.settings.registrations_per_ip)
@@ -83,22 +85,24 @@ async def register(
             raise TooManyRequests(
                 decision.retry_after,
                 "Too many sign-ups from your network; "
-                f"try again in {_minutes(decision.retry_after)}.",
+                f"try again in {throttle.minutes(decision.retry_after)}.",
             )
     if mode == "closed":
         raise Forbidden("Sign-up is closed on this server.", code="registration-closed")
-    invite = None
-    if mode == "invite":
-        invite = await _usable_invite(session, invite_token, email)
+    if mode == "invite" and not invite_token:
+        raise _invite_required()
     problem = password_problem(password, email=email)
     if problem:
         raise ValidationFailed.field("password", problem, rule="password_policy")
+    password_hash = await ctx.hasher.hash(password)
+    invite = await _usable_invite(session, invite_token, email) if mode == "invite" else None
     if await repository.user_by_email(session, email) is not None:
         raise _email_taken()
+    await db.start_writing(session)
     user = User(
         email=email.strip(),
         email_key=repository.email_key(email),
-        password_hash=await ctx.hasher.hash(password),
+        password_hash=password_hash,
         display_name=display_name,
         timezone=timezone,
         theme="system",
@@ -127,6 +131,15 @@ def _email_taken() -> Conflict:
     )
 
 
+def _invite_required() -> AppError:
+    return AppError(
+        "Sign-up on this server is by invite only; ask an administrator for a link.",
+        status_code=403,
+        code="invite-required",
+        errors=[FieldError("invite_token", "is required", rule="missing")],
+    )
+
+
 def _invite_error(message: str) -> ValidationFailed:
     return ValidationFailed(
         [FieldError("invite_token", message, rule="invite")],
@@ -148,12 +161,7 @@ async def _usable_invite(session: AsyncSession, token: str | None, email: str | 
     from habitus.admin import repository as admin_repository  # admin builds on auth
 
     if not token:
-        raise AppError(
-            "Sign-up on this server is by invite only; ask an administrator for a link.",
-            status_code=403,
-            code="invite-required",
-            errors=[FieldError("invite_token", "is required", rule="missing")],
-        )
+        raise _invite_required()
     invite = await admin_repository.invite_by_token_hash(session, token_digest(token))
     now = clock.now()
     if invite is None or invite.revoked_at is not None:
@@ -176,21 +184,32 @@ async def authenticate(
     """The user behind `email` and `password`, or 401 / 429 / 403 (disabled).
 
     Unknown address and wrong password answer alike and cost alike (a dummy Argon2
-    check). Failures are throttled per address and per client IP; the wait grows by
-    one interval per failure and drains with time, so the owner is never locked out.
+    check). Guessing is held back by `throttle`: 429 for an address that failed too often
+    (on this account, or on any), a growing wait for an account under attack, never a
+    refusal of the account as a whole, so its owner still gets in. The password is
+    checked before the writer turn is taken: only the last-login time is written, after
+    `db.start_writing` (issue 11, item 4).
     """
     key = repository.email_key(email)
-    await _refuse_if_throttled(ctx, key, ip)
-    user = await repository.user_by_email(session, email)
-    matched = await ctx.hasher.verify(user.password_hash if user else None, password)
+    await throttle.refuse_if_throttled(ctx, key, ip)
+    await throttle.slow_down(ctx, key)
+    async with ctx.hasher.turn():  # waits before the read: holding no connection
+        # Again: guesses sent all at once all passed the first check together.
+        await throttle.refuse_if_throttled(ctx, key, ip)
+        user = await repository.user_by_email(session, email)
+        matched = await ctx.hasher.verify(user.password_hash if user else None, password)
     if user is None or not matched:
-        await _count_failure(ctx, key, ip)
+        await throttle.count_failure(ctx, key, ip)
         raise Unauthorized(BAD_CREDENTIALS, code="invalid-credentials")
-    await ctx.limiter.reset(_account_key(key))
+    await throttle.forget_failures(ctx, key, ip)
     if user.is_disabled:
         raise AccountDisabled(user.disabled_reason)
-    if ctx.hasher.needs_rehash(user.password_hash):
-        user.password_hash = await ctx.hasher.hash(password)
+    rehashed = (
+        await ctx.hasher.hash(password) if ctx.hasher.needs_rehash(user.password_hash) else None
+    )
+    await db.start_writing(session)
+    if rehashed is not None:
+        user.password_hash = rehashed
     user.last_login_at = clock.now()
     return user
 
@@ -199,47 +218,16 @@ async def confirm_password(
     ctx: AppContext, *, user: User, password: str, ip: str, field: str = "password"
 ) -> None:
     """Ask a signed-in user for their password again (before deleting the account,
-    changing the password). Throttled like sign-in; a wrong one is a 422 on `field`."""
-    await _refuse_if_throttled(ctx, user.email_key, ip)
+    changing the password). Throttled like sign-in; a wrong one is a 422 on `field`.
+    Writes nothing: the caller takes the writer turn after it (`db.start_writing`)."""
+    await throttle.refuse_if_throttled(ctx, user.email_key, ip)
+    await throttle.slow_down(ctx, user.email_key)
     if not await ctx.hasher.verify(user.password_hash, password):
-        await _count_failure(ctx, user.email_key, ip)
+        await throttle.count_failure(ctx, user.email_key, ip)
         raise ValidationFailed.field(
             field, "is not your current password", rule="password_mismatch"
         )
-    await ctx.limiter.reset(_account_key(user.email_key))
-
-
-def _account_key(email_key: str) -> str:
-    return "login:account:" + email_key
-
-
-async def _refuse_if_throttled(ctx: AppContext, email_key: str, ip: str) -> None:
-    settings = ctx.settings
-    if not settings.rate_limit_enabled:
-        return
-    for key, rate in (
-        (_account_key(email_key), settings.login_failures_per_account),
-        ("login:ip:" + ip, settings.login_failures_per_ip),
-    ):
-        decision = await ctx.limiter.peek(key, rate)
-        if not decision.allowed:
-            raise TooManyRequests(
-                decision.retry_after,
-                message="Too many failed sign-in attempts; try again in "
-                f"{_minutes(decision.retry_after)}.",
-            )
-
-
-async def _count_failure(ctx: AppContext, email_key: str, ip: str) -> None:
-    settings = ctx.settings
-    if settings.rate_limit_enabled:
-        await ctx.limiter.hit(_account_key(email_key), settings.login_failures_per_account)
-        await ctx.limiter.hit("login:ip:" + ip, settings.login_failures_per_ip)
-
-
-def _minutes(seconds: float) -> str:
-    minutes = max(1, int((seconds + 59) // 60))
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    await throttle.forget_failures(ctx, user.email_key, ip)
 
 
 async def start_session(
@@ -384,6 +372,7 @@ async def delete_account(
     from habitus.admin import repository as admin_repository  # admin builds on auth
 
     await confirm_password(ctx, user=user, password=password, ip=ip)
+    await db.start_writing(session)
     await admin_repository.forget_invite_address(session, user.email_key, clock.now())
     await session.delete(user)
     await session.flush()
@@ -405,7 +394,9 @@ async def change_password(
     problem = password_problem(new_password, email=user.email)
     if problem:
         raise ValidationFailed.field("new_password", problem, rule="password_policy")
-    user.password_hash = await ctx.hasher.hash(new_password)
+    password_hash = await ctx.hasher.hash(new_password)
+    await db.start_writing(session)
+    user.password_hash = password_hash
     # Every other sign-in ends: whoever knew the old password is out.
     for other in await repository.sessions_of(session, user.id):
         if other.id != keep_session_id and other.revoked_at is None:
@@ -427,11 +418,12 @@ RESET_LINK_INVALID = (
 )
 
 
-async def send_password_reset_link(user: User, link: str) -> None:
-    """Deliver a reset link to the user. Until the email channel exists, the link goes
-    to the server's log at WARNING (event `password_reset_link`) for the administrator
-    to pass on; swap this function's body for the email transport."""
-    log.warning("password_reset_link", user_id=str(user.id), email=user.email, link=link)
+async def send_password_reset_link(
+    session: AsyncSession, ctx: AppContext, *, user: User, reset: PasswordResetToken, link: str
+) -> None:
+    """Deliver a reset link to the user: by email when the server has SMTP settings,
+    else kept for an administrator to see once (`reset_links`); never in the log."""
+    await reset_links.deliver(session, ctx, user=user, reset=reset, link=link)
 
 
 async def request_password_reset(
@@ -450,24 +442,23 @@ async def request_password_reset(
             if not decision.allowed:
                 raise TooManyRequests(
                     decision.retry_after,
-                    f"Too many reset requests; try again in {_minutes(decision.retry_after)}.",
+                    "Too many reset requests; "
+                    f"try again in {throttle.minutes(decision.retry_after)}.",
                 )
     user = await repository.user_by_email(session, email) if key else None
     if user is None or user.is_disabled:
         return
     token = new_opaque_token()
-    now = clock.now()
-    session.add(
-        PasswordResetToken(
-            user_id=user.id,
-            token_hash=token_digest(token),
-            expires_at=now + RESET_TOKEN_TTL,
-            ip=ip,
-        )
+    reset = PasswordResetToken(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        expires_at=clock.now() + RESET_TOKEN_TTL,
+        ip=ip,
     )
+    session.add(reset)
     await session.flush()
     link = f"{ctx.settings.base_url.rstrip('/')}/reset?token={token}"
-    await send_password_reset_link(user, link)
+    await send_password_reset_link(session, ctx, user=user, reset=reset, link=link)
 
 
 async def password_reset_user(session: AsyncSession, *, token: str) -> User | None:
@@ -486,7 +477,8 @@ async def reset_password(
 ) -> User:
     """Set a new password through a reset link. The link is spent, and so is every
     other link of the user; every sign-in of the user ends (like disabling does), so
-    whoever knew the old password is out."""
+    whoever knew the old password is out. The new password is hashed before the writer
+    turn is taken (issue 11, item 4)."""
     now = clock.now()
     found = await repository.reset_token_with_user(session, token_digest(token)) if token else None
     if found is None:
@@ -497,13 +489,17 @@ async def reset_password(
     problem = password_problem(new_password, email=user.email)
     if problem:
         raise ValidationFailed.field("new_password", problem, rule="password_policy")
+    password_hash = await ctx.hasher.hash(new_password)
+    await db.start_writing(session)
     # Two tabs submitting the same link: exactly one spends it.
     if not await repository.spend_reset_token(session, reset.id, now):
         raise ValidationFailed.field("token", RESET_LINK_INVALID, rule="reset_token")
     await repository.spend_reset_tokens_of(session, user.id, now)
-    user.password_hash = await ctx.hasher.hash(new_password)
+    # Links kept for an administrator are spent too: nobody needs to see them any more.
+    await repository.delete_reset_notices_of(session, user.id)
+    user.password_hash = password_hash
     await repository.revoke_user_sessions(session, user.id, now=now, reason="password reset")
-    await ctx.limiter.reset(_account_key(user.email_key))
+    await throttle.forget_failures(ctx, user.email_key)
     await session.flush()
     return user
 

@@ -9,12 +9,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from habitus.auth.schemas import StrictBody
-from habitus.kit.validation import NoNul
+from habitus.kit.validation import NoNul, SupportedDate
 
 
 class BreakIn(StrictBody):
-    start_date: date
-    end_date: date
+    start_date: SupportedDate
+    end_date: SupportedDate
     habit_id: uuid.UUID | None = Field(default=None, description="Omit for all habits.")
     reason: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul] | None

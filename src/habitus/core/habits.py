@@ -26,6 +26,12 @@ class HabitRules:
     end_date: date | None  # inclusive
     versions: tuple[ScheduleVersion, ...]  # sorted by effective_from, at least one
 
+    def __post_init__(self) -> None:
+        # Every rule below reads "the version in force"; with none there is no answer,
+        # and an index error deep inside a walk would hide where the rules came from.
+        if not self.versions:
+            raise ValueError("a habit's rules need at least one schedule version")
+
     @property
     def counts_slips(self) -> bool:
         """D2.2: quit habits and measurable at-most habits are complete unless something

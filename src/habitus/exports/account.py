@@ -50,6 +50,8 @@ EXPORTED: dict[str, str] = {
 NOT_EXPORTED: dict[str, str] = {
     "refresh_tokens": "secrets (hashes of sign-in credentials); each sign-in is in `sessions`",
     "password_reset_tokens": "secrets (hashes of single-use reset links), short-lived",
+    "password_reset_notices": "secrets (sealed reset links waiting for an administrator), "
+    "short-lived",
     "idempotency_keys": "a 24-hour replay cache of API answers, whose data is exported "
     "where it belongs",
     "invites": "the server's record of invitations: the administrators', naming other people",

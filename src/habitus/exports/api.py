@@ -9,26 +9,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import BeforeValidator
 
 from habitus.auth.dependencies import Context, CurrentPrincipal, CurrentUser, DbSession, idempotent
 from habitus.exports import account, service
 from habitus.exports.schemas import AccountExport, CalendarFeedCreated, CalendarFeedOut
-from habitus.habits.schemas import HabitDate
 from habitus.habits.service import today_of
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, COMMON_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute
-from habitus.kit.validation import iso_date_only
+from habitus.kit.validation import QueryDate
 
 router = APIRouter(route_class=TransactionalRoute)
 TAGS: list[str | Enum] = ["export"]
 
-IsoDate = Annotated[HabitDate, BeforeValidator(iso_date_only)]
 FromDate = Annotated[
-    IsoDate | None, Query(alias="from", description="Local date, inclusive (default: the first).")
+    QueryDate | None, Query(alias="from", description="Local date, inclusive (default: the first).")
 ]
 ToDate = Annotated[
-    IsoDate | None, Query(alias="to", description="Local date, inclusive (default: the last).")
+    QueryDate | None, Query(alias="to", description="Local date, inclusive (default: the last).")
 ]
 HabitFilter = Annotated[uuid.UUID | None, Query(description="Only this habit.")]
 Kind = Annotated[

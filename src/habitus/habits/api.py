@@ -20,7 +20,6 @@ from habitus.habits.schemas import (
     EntryIn,
     EntryOut,
     HabitCreate,
-    HabitDate,
     HabitOut,
     HabitUpdate,
     StatsOut,
@@ -30,12 +29,12 @@ from habitus.habits.schemas import (
 from habitus.kit.pagination import Page, Pagination
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, not_modified, problems
 from habitus.kit.routing import TransactionalRoute
-from habitus.kit.validation import check_window
+from habitus.kit.validation import QueryDate, check_window
 from habitus.models import Habit, User
 
 router = APIRouter(route_class=TransactionalRoute, responses=AUTHENTICATED_PROBLEMS)
-FromDate = Annotated[HabitDate | None, Query(alias="from", description="Local date, inclusive.")]
-ToDate = Annotated[HabitDate | None, Query(alias="to", description="Local date, inclusive.")]
+FromDate = Annotated[QueryDate | None, Query(alias="from", description="Local date, inclusive.")]
+ToDate = Annotated[QueryDate | None, Query(alias="to", description="Local date, inclusive.")]
 NOT_FOUND = problems(404)
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified: the `If-None-Match` ETag is still current."}

@@ -26,6 +26,7 @@ from habitus.core.habits import Break, EntryFact, HabitRules
 from habitus.core.schedule import ScheduleVersion
 from habitus.core.streaks import Run, StreakState
 from habitus.core.time import missing_dates, weekday_number
+from habitus.errors import NotFound
 from habitus.habits import repository
 from habitus.habits.schemas import schedule_from_json
 from habitus.kit import clock
@@ -127,6 +128,11 @@ async def contexts_for(
     kept = await repository.states_of(session, ids) if kept_states else {}
     contexts = []
     for habit in habits:
+        if not versions.get(habit.id):
+            # Every habit has a version from its creation on, so none means the habit was
+            # deleted by a transaction that committed between our queries (PostgreSQL
+            # reads committed data statement by statement): it is gone, leave it out.
+            continue
         rules = rules_of(habit, versions[habit.id])
         row = kept.get(habit.id)
         usable = (
@@ -148,6 +154,14 @@ async def contexts_for(
             )
         )
     return contexts
+
+
+async def context_of(session: AsyncSession, user: User, habit: Habit, today: date) -> HabitContext:
+    """One habit's context; 404 when the habit was deleted meanwhile (see `contexts_for`)."""
+    found = await contexts_for(session, user, [habit], today)
+    if not found:
+        raise NotFound("No such habit.")
+    return found[0]
 
 
 async def facts_for(

@@ -33,13 +33,22 @@ from habitus.models import Entry, Habit, HabitBreak, HabitSchedule, HabitStateRo
 
 
 async def habit_of(
-    session: AsyncSession, user_id: uuid.UUID, habit_id: uuid.UUID, *, fresh: bool = False
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    habit_id: uuid.UUID,
+    *,
+    fresh: bool = False,
+    share_lock: bool = False,
 ) -> Habit | None:
     """`fresh`: a copy already in the session is overwritten with the row as it is now
-    (what `session.refresh` does, without a second query)."""
+    (what `session.refresh` does, without a second query). `share_lock`: the row is held
+    (FOR SHARE on PostgreSQL) until commit, so a concurrent delete waits for this write
+    of something that hangs off the habit instead of removing what it reads next."""
     query = select(Habit).where(Habit.id == habit_id, Habit.user_id == user_id)
     if fresh:
         query = query.execution_options(populate_existing=True)
+    if share_lock:
+        query = query.with_for_update(read=True)
     return await session.scalar(query)
 
 

@@ -22,7 +22,13 @@ from habitus.auth.schemas import StrictBody
 from habitus.core import schedule as core
 from habitus.core.time import WEEKDAYS
 from habitus.errors import register_union_tags
-from habitus.kit.validation import NoNul
+from habitus.kit.validation import (
+    EARLIEST_DATE as EARLIEST_DATE,  # re-exported: the importer clamps to them
+)
+from habitus.kit.validation import (
+    LATEST_DATE as LATEST_DATE,
+)
+from habitus.kit.validation import NoNul, SupportedDate
 
 WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Outcome = Literal["done", "pending", "missed", "not_required", "future"]
@@ -33,21 +39,8 @@ MAX_TAGS = 20
 MAX_VALUE = 1e9
 
 
-# Dates a habit can be about. Far outside, date arithmetic (a day before the start, a
-# month after a window) leaves Python's date range, and nobody keeps a habit there.
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
-
-
-def _plausible(day: date) -> date:
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise ValueError(
-            f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
-        )
-    return day
-
-
-HabitDate = Annotated[date, AfterValidator(_plausible)]
+# Dates a habit can be about: the range every date of the API keeps (kit.validation).
+HabitDate = SupportedDate
 
 
 def _finite(value: float) -> float:

@@ -36,7 +36,7 @@ from habitus.habits import repository, working_set
 from habitus.habits.evaluation import (
     Evaluated,
     HabitContext,
-    contexts_for,
+    context_of,
     evaluate,
     evaluate_context,
     facts_for,
@@ -59,7 +59,7 @@ MILESTONES = (7, 14, 21, 30, 50, 66, 100, 150, 200, 365, 500, 730, 1000)
 # --- habits ------------------------------------------------------------------------------
 
 
-def _check_rules(
+def check_rules(
     *,
     kind: str,
     polarity: str,
@@ -90,7 +90,7 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
     today = today_of(user)
     start = body.start_date or today
     target = body.target.model_dump() if body.target else None
-    _check_rules(
+    check_rules(
         kind=body.kind,
         polarity=body.polarity,
         target=target,
@@ -136,8 +136,12 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
     return habit
 
 
-async def get_habit(session: AsyncSession, user: User, habit_id: uuid.UUID) -> Habit:
-    habit = await repository.habit_of(session, user.id, habit_id)
+async def get_habit(
+    session: AsyncSession, user: User, habit_id: uuid.UUID, *, share_lock: bool = False
+) -> Habit:
+    """The user's habit or 404. `share_lock` holds it until commit (see
+    `repository.habit_of`) for writes to rows that belong to the habit."""
+    habit = await repository.habit_of(session, user.id, habit_id, share_lock=share_lock)
     if habit is None:
         raise NotFound("No such habit.")
     return habit
@@ -181,7 +185,7 @@ async def update_habit(
         target = None
     start = body.start_date if "start_date" in sent and body.start_date else habit.start_date
     end = body.end_date if "end_date" in sent else habit.end_date
-    _check_rules(
+    check_rules(
         kind=habit.kind, polarity=habit.polarity, target=target, start_date=start, end_date=end
     )
     changed: dict[str, Any] = {}
@@ -306,7 +310,7 @@ async def _keep_fresh_state(
     the past (rules, dates, a break): bump the history version and walk it all again."""
     if from_scratch:
         await repository.bump_history(session, habit)
-    ctx = (await contexts_for(session, user, [habit], today))[0]
+    ctx = await context_of(session, user, habit, today)
     facts = await facts_for(session, [ctx], today)
     now = evaluate_context(ctx, facts.get(habit.id, {}), today, user.week_start)
     await repository.save_state(session, state_values(habit, user.week_start, now.state))
@@ -394,7 +398,7 @@ async def _load_for_write(
     ):
         ctx = HabitContext(habit, kept.rules, list(kept.breaks), kept.state, kept.state_is_kept)
         return ctx, kept.facts_from, dict(kept.facts)
-    ctx = (await contexts_for(session, user, [habit], today))[0]
+    ctx = await context_of(session, user, habit, today)
     # Entries from where the kept state continues, and the whole unit of the day.
     first = min(entries_needed_from(ctx.state, ctx.rules), unit_start(ctx.rules, day, week_start))
     rows = await repository.entry_facts(session, {habit.id: first})
@@ -704,7 +708,7 @@ async def _window(
     first -= lead
     habit = await get_habit(session, user, habit_id)
     today = today_of(user)
-    ctx = (await contexts_for(session, user, [habit], today))[0]
+    ctx = await context_of(session, user, habit, today)
     week_start = core_time.weekday_number(user.week_start)
     lo = unit_start(ctx.rules, first, week_start)
     hi = last + timedelta(days=31)  # whole periods at the end
@@ -809,7 +813,7 @@ async def refresh_states(
     for listed in habits:
         habit = await repository.lock_for_write(session, user.id, listed.id)
         assert habit is not None
-        ctx = (await contexts_for(session, user, [habit], today))[0]
+        ctx = await context_of(session, user, habit, today)
         if changed_from is None or changed_from <= ctx.state.through:
             await repository.bump_history(session, habit)
             ctx = _without_state(ctx)

@@ -9,10 +9,13 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
-from habitus.auth.dependencies import Context, CurrentUser, DbSession, idempotent
-from habitus.errors import AppError, ValidationFailed
+from habitus import db
+from habitus.auth.dependencies import Context, CurrentUser, idempotent
+from habitus.errors import PayloadTooLarge, ValidationFailed
 from habitus.imports import service
+from habitus.imports.destination import Destination
 from habitus.imports.schemas import ImportOut
+from habitus.kit import idempotency
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 from habitus.kit.routing import TransactionalRoute
 
@@ -50,13 +53,18 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-class TooLarge(AppError):
-    status_code = 413
-    code = "payload-too-large"
+def _too_large_message(limit: int) -> str:
+    return f"The file is larger than the import limit of {limit} bytes."
 
 
-def _too_large(limit: int) -> TooLarge:
-    return TooLarge(f"The file is larger than the import limit of {limit} bytes.")
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(limit, _too_large_message(limit))
+
+
+def body_limit(limit: int) -> tuple[int, str]:
+    """The request-body limit of this route (kit.middleware.BodyLimitMiddleware): the
+    file's limit and the multipart envelope around it, and the 413's words."""
+    return limit + ENVELOPE_BYTES, _too_large_message(limit)
 
 
 async def read_body(request: Request, limit: int) -> None:
@@ -122,17 +130,28 @@ async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
     responses={**AUTHENTICATED_PROBLEMS, **problems(400, 409, 413)},
     dependencies=[Depends(within_limit), idempotent()],
 )
-async def import_file(
-    request: Request, user: CurrentUser, session: DbSession, ctx: Context
-) -> ImportOut:
+@db.prepares_before_writing
+async def import_file(request: Request, user: CurrentUser, ctx: Context) -> ImportOut:
     """Import a file: a Loop Habit Tracker backup (`loop_db`, schema 22 to 25), Loop's
     CSV export zip (`loop_csv`), a Habitus export (`habitus_json`, GET /me/export) or
-    a HabitBull CSV (`habitbull_csv`). All of it or nothing (one transaction).
-    Importing the same file again creates nothing; habits are matched by name and days
-    by date, so overlapping files add only what is new. Over the size limit: 413; a
-    bad or foreign file: 422 naming the problem."""
+    a HabitBull CSV (`habitbull_csv`). The file is checked whole before anything is
+    written (a bad or foreign file: 422 naming the problem; over the size limit: 413),
+    then written in short steps: a failure midway keeps what was written, and sending
+    the same file again completes it. Importing the same file again creates nothing;
+    habits are matched by name and days by date, so overlapping files add only what is
+    new."""
     data, fmt = await read_upload(request, ctx.settings.import_max_bytes)
-    result = await service.import_file(session, user, data=data, fmt=fmt)
+    # Parsed without the writer turn and outside the request's transaction, then
+    # written in short transactions of the import's own (docs/IMPORT.md).
+    destination = Destination(request.app.state.sessionmaker, request.app.state.writer_queue)
+    result = await service.import_file(
+        destination,
+        user.id,
+        data=data,
+        fmt=fmt,
+        parse_seconds=ctx.settings.import_parse_seconds,
+    )
+    await idempotency.claim_late(request)
     return ImportOut(
         format=result.format,  # type: ignore[arg-type]
         habits_created=result.habits_created,

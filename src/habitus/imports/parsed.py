@@ -1,11 +1,15 @@
 """What every importer produces: habits with their days, in Habitus terms, plus notes
-for the import report. Pure data; the service writes it."""
+for the import report. Pure data; `rules` checks it and the writer writes it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+# Habits one file may bring: more than anyone keeps, few enough that creating them stays
+# a matter of seconds.
+MAX_HABITS = 1000
 
 
 class ImportRefused(Exception):
@@ -47,7 +51,9 @@ class ParsedHabit:
     archived: bool = False
     archived_at: datetime | None = None
     created_at: datetime | None = None
-    entries: list[ParsedEntry] = field(default_factory=list)
+    # One entry per day (D4.1), kept as the file is read: a day seen again is counted
+    # in `Parsed.repeats`, never held twice (a file of one row repeated stays small).
+    entries: dict[date, ParsedEntry] = field(default_factory=dict)
     # The id the file gives the habit (a Habitus export's breaks refer to it).
     source_id: str | None = None
 
@@ -67,3 +73,19 @@ class Parsed:
     report: list[str] = field(default_factory=list)
     # Rows of the file that became nothing (auto checks, unreadable values, ...).
     ignored: int = 0
+    # Days a habit had more than once in the file (the first one is kept).
+    repeats: int = 0
+    # Notes of foreign formats cut to the length Habitus keeps.
+    notes_cut: int = 0
+
+    def add_habit(self, habit: ParsedHabit) -> None:
+        if len(self.habits) >= MAX_HABITS:
+            raise ImportRefused(f"the file has more than {MAX_HABITS} habits", "too_many_habits")
+        self.habits.append(habit)
+
+    def add(self, habit: ParsedHabit, entry: ParsedEntry) -> None:
+        """Keep `entry` unless its habit has that day already (then count a repeat)."""
+        if entry.day in habit.entries:
+            self.repeats += 1
+        else:
+            habit.entries[entry.day] = entry

@@ -1,57 +1,48 @@
-"""Import a file into a user's account, in the caller's transaction (one for the whole
-file: a failure anywhere leaves nothing behind).
+"""Import a file into a user's account: POST /import and `habitus import` alike.
 
-Idempotent twice over: a file already imported (same SHA-256 for the user) creates
-nothing, and habits are matched by name, days by (habit, date), so overlapping files
-add only what is new. Habits are created through the habits service (validation,
-schedule version, `habit.created` event); days go in in bulk, outside the backfill
-window on purpose (D4.3: imports are exempt), and every touched habit's kept state is
-then walked again from scratch (`habits.service.refresh_states`).
+1. The format is named or guessed; a file imported before (same SHA-256 for the user)
+   is answered at once, one being imported right now is a 409 (`claims.look`).
+2. The file is parsed and checked against the API's rules (`rules`) in a thread of the
+   import pool, within `HABITUS_IMPORT_PARSE_SECONDS`: outside any transaction and any
+   writer turn, so a slow or hostile file costs one thread for at most that long and
+   stalls no one (issue 11, item 2). Every refusal (a 422 on `file`) happens here,
+   before the first write.
+3. The file is claimed (`claims.claim`), written in bounded steps, each a short
+   transaction of its own (`writer`), and its record completed. A failure midway (the
+   database's, never the file's) releases the claim; what was written stays and the
+   same import run again completes it: resumable, not atomic (docs/IMPORT.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import defaultdict
+import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import pydantic
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from habitus.errors import ValidationFailed
+from habitus.imports import claims, habitbull, habitus_json, loop_csv, loop_db, rules, writer
+from habitus.imports.budget import Deadline
+from habitus.imports.destination import Destination
+from habitus.imports.parsed import ImportRefused, Parsed
+from habitus.imports.rules import Plan
+from habitus.imports.writer import Progress, Written
 
-from habitus.errors import AppError, ValidationFailed
-from habitus.habits import repository as habits_repository
-from habitus.habits import service as habits
-from habitus.habits.schemas import (
-    EARLIEST_DATE,
-    LATEST_DATE,
-    HabitCreate,
-    ScheduleIn,
-    schedule_to_json,
-)
-from habitus.imports import loop, others, repository
-from habitus.imports.parsed import ImportRefused, Parsed, ParsedEntry, ParsedHabit
-from habitus.kit import clock
-from habitus.models import Habit, ImportRecord, User
+__all__ = ["FORMATS", "FORMAT_NAMES", "Destination", "ImportResult", "Progress", "import_file"]
 
-FORMATS: dict[str, Callable[[bytes], Parsed]] = {
-    "loop_db": loop.parse_loop_db,
-    "loop_csv": loop.parse_loop_csv,
-    "habitus_json": others.parse_habitus_json,
-    "habitbull_csv": others.parse_habitbull_csv,
+FORMATS: dict[str, Callable[[bytes, Deadline], Parsed]] = {
+    "loop_db": loop_db.parse_loop_db,
+    "loop_csv": loop_csv.parse_loop_csv,
+    "habitus_json": habitus_json.parse_habitus_json,
+    "habitbull_csv": habitbull.parse_habitbull_csv,
 }
 FORMAT_NAMES = tuple(FORMATS)
-CHUNK = 1000
-IMPORT_SOURCE = "import"
-_schedule_adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(ScheduleIn)
-
-# (step done, steps in all, what is happening): for the CLI's progress bar.
-Progress = Callable[[int, int, str], None]
+# Files are parsed in threads of their own: imports wait for each other, never for the
+# threads that hash passwords or serialise exports, and at most this many files are in
+# memory at once.
+_PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="habitus-import")
 
 
 @dataclass(slots=True)
@@ -79,22 +70,7 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def parse(data: bytes, fmt: str) -> Parsed:
-    """Read the file (no database). A bad or foreign file: a 422 on `file`."""
-    try:
-        return FORMATS[fmt](data)
-    except ImportRefused as refused:
-        raise ValidationFailed.field("file", refused.message, refused.rule) from refused
-
-
-async def import_file(
-    session: AsyncSession,
-    user: User,
-    *,
-    data: bytes,
-    fmt: str | None,
-    progress: Progress | None = None,
-) -> ImportResult:
+def _format(data: bytes, fmt: str | None) -> str:
     chosen = fmt or sniff(data)
     if chosen is None:
         raise ValidationFailed.field(
@@ -106,229 +82,94 @@ async def import_file(
         raise ValidationFailed.field(
             "format", f"must be one of {', '.join(FORMAT_NAMES)}", "one_of"
         )
-    digest = hashlib.sha256(data).hexdigest()
-    earlier = await repository.record_of(session, user.id, digest)
-    if earlier is not None:
-        when = earlier.created_at.date().isoformat()
-        return ImportResult(
-            format=chosen,
-            sha256=digest,
-            already_imported=True,
-            report=[f"this file was already imported on {when}: nothing was created"],
-        )
-    # Claimed first: a concurrent import of the same file waits here (the unique
-    # key) and then fails cleanly instead of importing the file a second time.
-    record = ImportRecord(
-        user_id=user.id,
-        format=chosen,
-        sha256=digest,
-        size_bytes=len(data),
-        habits_created=0,
-        entries_created=0,
-        entries_skipped=0,
-        report=[],
-    )
-    session.add(record)
+    return chosen
+
+
+def parse(data: bytes, fmt: str, deadline: Deadline) -> Parsed:
+    """Read the file (no database); `ImportRefused` when it is bad or foreign."""
+    return FORMATS[fmt](data, deadline)
+
+
+def prepare(data: bytes, fmt: str, seconds: float) -> Plan:
+    """Parse and check the file within `seconds` (run in an import thread)."""
+    deadline = Deadline(seconds)
+    return rules.check(parse(data, fmt, deadline), deadline)
+
+
+async def _prepared(data: bytes, fmt: str, seconds: float) -> Plan:
+    running = asyncio.get_running_loop()
     try:
-        await session.flush()
-    except IntegrityError as error:
-        raise AppError(
-            "This file is being imported right now; it will not be imported twice.",
-            status_code=409,
-            code="import-in-progress",
-        ) from error
-    parsed = await asyncio.to_thread(parse, data, chosen)
-    result = ImportResult(format=chosen, sha256=digest, report=list(parsed.report))
-    await _write(session, user, parsed, result, progress)
-    record.habits_created = result.habits_created
-    record.entries_created = result.entries_created
-    record.entries_skipped = result.entries_skipped
-    record.report = result.report
-    await session.flush()
+        return await running.run_in_executor(_PARSERS, prepare, data, fmt, seconds)
+    except ImportRefused as refused:
+        raise ValidationFailed.field("file", refused.message, refused.rule) from refused
+
+
+def _already(fmt: str, digest: str, earlier: claims.Earlier) -> ImportResult:
+    return ImportResult(
+        format=fmt,
+        sha256=digest,
+        already_imported=True,
+        report=[f"this file was already imported on {earlier.on}: nothing was created"],
+    )
+
+
+async def import_file(
+    destination: Destination,
+    user_id: uuid.UUID,
+    *,
+    data: bytes,
+    fmt: str | None,
+    parse_seconds: float,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import `data` (format `fmt`, or guessed) into the account of `user_id`, writing
+    through `destination` (see the module). A bad file: ValidationFailed (422)."""
+    chosen = _format(data, fmt)
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = await claims.look(destination, user_id, digest)
+    if earlier is not None:
+        return _already(chosen, digest, earlier)
+    plan = await _prepared(data, chosen, parse_seconds)
+    claimed = await claims.claim(destination, user_id, fmt=chosen, sha256=digest, size=len(data))
+    if isinstance(claimed, claims.Earlier):  # another import finished it meanwhile
+        return _already(chosen, digest, claimed)
+    try:
+        written = await writer.write(destination, user_id, plan, progress)
+        result = _result(chosen, digest, plan, written)
+        await claims.finish(
+            destination,
+            claimed,
+            habits_created=result.habits_created,
+            entries_created=result.entries_created,
+            entries_skipped=result.entries_skipped,
+            report=result.report,
+        )
+    except BaseException:
+        # Shielded: a cancelled request still gives its claim back.
+        await asyncio.shield(claims.release(destination, claimed))
+        raise
     return result
 
 
-def _habit_body(parsed: ParsedHabit, start: date) -> HabitCreate:
-    first = parsed.schedules[0][1] if parsed.schedules else {"type": "daily"}
-    fields: dict[str, Any] = {
-        "name": parsed.name,
-        "description": parsed.description,
-        "kind": parsed.kind,
-        "polarity": parsed.polarity,
-        "target": parsed.target,
-        "schedule": first,
-        "start_date": start,
-        "end_date": parsed.end_date,
-        "backfill_days": parsed.backfill_days,
-        "category": parsed.category,
-        "tags": parsed.tags,
-        "color": parsed.color,
-    }
-    try:
-        return HabitCreate.model_validate(fields)
-    except pydantic.ValidationError as error:
-        first_error = error.errors()[0]
-        where = ".".join(str(part) for part in first_error["loc"])
-        raise ValidationFailed.field(
-            "file", f"habit '{parsed.name}': {where} {first_error['msg']}", "invalid_habit"
-        ) from error
-
-
-async def _create(session: AsyncSession, user: User, parsed: ParsedHabit, today: date) -> Habit:
-    start = min(max(parsed.start_date or today, EARLIEST_DATE), LATEST_DATE)
-    body = _habit_body(parsed, start)
-    try:
-        habit = await habits.create_habit(session, user, body)
-        for effective_from, schedule in parsed.schedules[1:]:
-            checked = _schedule_adapter.validate_python(schedule)
-            await habits_repository.set_version(
-                session,
-                habit=habit,
-                effective_from=effective_from or start,
-                schedule=schedule_to_json(checked.to_core()),
-            )
-    except ValidationFailed as failed:
-        reason = "; ".join(f"{error.field} {error.message}" for error in failed.errors)
-        raise ValidationFailed.field(
-            "file", f"habit '{parsed.name}': {reason}", "invalid_habit"
-        ) from failed
-    except pydantic.ValidationError as error:
-        raise ValidationFailed.field(
-            "file", f"habit '{parsed.name}': a schedule is not valid", "invalid_habit"
-        ) from error
-    if parsed.archived:
-        habit.archived_at = parsed.archived_at or clock.now()
-    if parsed.created_at is not None:
-        habit.created_at = parsed.created_at
-    await session.flush()
-    return habit
-
-
-def _noon(day: date, zone: ZoneInfo) -> datetime:
-    """When an imported day was logged, when the file does not say: noon, local."""
-    return datetime.combine(day, time(12), zone).astimezone(UTC)
-
-
-@dataclass(slots=True)
-class _Left:
-    duplicate: int = 0
-    future: int = 0
-    outside: int = 0
-    invalid: int = 0
-
-    def total(self) -> int:
-        return self.duplicate + self.future + self.outside + self.invalid
-
-
-def _entry_row(
-    user: User, habit: Habit, entry: ParsedEntry, now: datetime, zone: ZoneInfo
-) -> dict[str, Any] | None:
-    value = entry.value
-    if habit.kind == "boolean" or entry.status == "skipped":
-        value = None
-    elif entry.status == "done" and value is None:
-        return None
-    if value is not None and value < 0:
-        return None
-    logged_tz = entry.logged_tz if entry.logged_tz and len(entry.logged_tz) <= 64 else None
-    source = entry.source if entry.source and len(entry.source) <= 16 else IMPORT_SOURCE
-    return {
-        "habit_id": habit.id,
-        "user_id": user.id,
-        "local_date": entry.day,
-        "status": entry.status,
-        "value": value,
-        "note": entry.note[:1000] if entry.note else None,
-        "logged_at": entry.logged_at or _noon(entry.day, zone),
-        "logged_tz": logged_tz or user.timezone,
-        "source": source,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-async def _write(
-    session: AsyncSession,
-    user: User,
-    parsed: Parsed,
-    result: ImportResult,
-    progress: Progress | None,
-) -> None:
-    today = habits.today_of(user)
-    now = clock.now()
-    zone = ZoneInfo(user.timezone)
-    steps = len(parsed.habits) + 1
-    mine = await habits_repository.habits_of(session, user.id, archived=None)
-    # A name may be there more than once (Loop allows it): the file's n-th habit of a
-    # name is the account's n-th habit of that name, or a new one.
-    by_name: dict[str, list[Habit]] = defaultdict(list)
-    for habit in mine:
-        by_name[habit.name.strip().casefold()].append(habit)
-    by_source: dict[str, Habit] = {}
-    touched: dict[Any, Habit] = {}
-    left = _Left()
-    for step, item in enumerate(parsed.habits):
-        if progress:
-            progress(step, steps, item.name)
-        same_name = by_name[item.name.strip().casefold()]
-        existed = bool(same_name)
-        if same_name:
-            habit = same_name.pop(0)
-        else:
-            habit = await _create(session, user, item, today)
-            result.habits_created += 1
-        if item.source_id is not None:
-            by_source[item.source_id] = habit
-        known = await repository.entry_dates(session, habit.id)
-        rows = []
-        for entry in item.entries:
-            if entry.day in known:
-                left.duplicate += 1
-            elif entry.day > today:
-                left.future += 1
-            elif entry.day < habit.start_date or (habit.end_date and entry.day > habit.end_date):
-                left.outside += 1
-            else:
-                row = _entry_row(user, habit, entry, now, zone)
-                if row is None:
-                    left.invalid += 1
-                    continue
-                known.add(entry.day)
-                rows.append(row)
-        for first in range(0, len(rows), CHUNK):
-            await repository.insert_entries(session, rows[first : first + CHUNK])
-        result.entries_created += len(rows)
-        if existed and rows:
-            result.report.append(
-                f"'{habit.name}' already existed: {len(rows)} new days were added to it"
-            )
-        touched[habit.id] = habit
-    everyone = False
-    for pause in parsed.breaks:
-        target = by_source.get(pause.habit_source_id) if pause.habit_source_id else None
-        added = await repository.add_break(
-            session,
-            user_id=user.id,
-            habit_id=target.id if target else None,
-            start=pause.start_date,
-            end=pause.end_date,
-            reason=pause.reason,
+def _result(fmt: str, digest: str, plan: Plan, written: Written) -> ImportResult:
+    report = [*plan.report, *written.report]
+    if plan.repeats:
+        report.append(
+            f"{plan.repeats} days appear more than once in the file: the first of each was imported"
         )
-        everyone |= added and target is None
-    result.entries_skipped = left.total()
     for count, what in (
-        (left.duplicate, "were already there"),
-        (left.future, "are in the future"),
-        (left.outside, "fall outside their habit's start and end dates"),
-        (left.invalid, "had no usable value"),
+        (written.duplicate, "were already there"),
+        (written.future, "are in the future"),
+        (written.outside, "fall outside their habit's start and end dates"),
+        (written.invalid, "had no usable value"),
     ):
         if count:
-            result.report.append(f"{count} days were not imported: they {what}")
-    if progress:
-        progress(steps - 1, steps, "updating streaks and scores")
-    if touched or everyone:
-        await habits.refresh_states(
-            session, user, None if everyone else list(touched), changed_from=None
-        )
-    if progress:
-        progress(steps, steps, "done")
+            report.append(f"{count} days were not imported: they {what}")
+    return ImportResult(
+        format=fmt,
+        sha256=digest,
+        habits_created=written.habits_created,
+        entries_created=written.entries_created,
+        entries_skipped=plan.repeats + written.skipped(),
+        report=report,
+    )

@@ -41,7 +41,7 @@ from habitus.core.streaks import Run
 from habitus.habits import describe
 from habitus.habits import repository as habits_repository
 from habitus.habits import service as habits_service
-from habitus.habits.evaluation import HabitContext, contexts_for
+from habitus.habits.evaluation import HabitContext, context_of, contexts_for
 from habitus.habits.schemas import schedule_to_json
 from habitus.insights import heatmap as heatmap_module
 from habitus.insights import repository
@@ -336,7 +336,7 @@ async def habit_insights(
     habit = await habits_service.get_habit(session, user, habit_id)
     today = habits_service.today_of(user)
     week_start = core_time.weekday_number(user.week_start)
-    ctx = (await contexts_for(session, user, [habit], today))[0]
+    ctx = await context_of(session, user, habit, today)
     rules = ctx.rules
     this_month = today.replace(day=1)
     month = month or this_month

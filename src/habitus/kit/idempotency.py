@@ -11,6 +11,12 @@ The key is claimed in the request's own transaction, as its first write:
   it (a row lock on PostgreSQL, the single writer on SQLite), then replays its answer;
   past `HABITUS_LOCK_TIMEOUT_SECONDS` the answer is 409. A crashed first request
   simply rolled back: nothing to clean up, no lease to expire.
+
+A request that prepares before writing (`db.prepares_before_writing`: an import parses
+its file first) must not write before its slow part, so its guard only looks the key up
+(a committed key is answered exactly as above) and the handler claims it at the end, in
+the request's transaction, with `claim_late`; its own writes in between are its business
+(the import's record stops a second import of the same file).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _STORED_HEADERS = ("content-type", "location", "etag")
 _STATE_ATTR = "idempotency_reservation"
+_PENDING_ATTR = "idempotency_pending"
 _ATTEMPTS = 3
 
 
@@ -52,6 +59,15 @@ class Replay(Exception):
 @dataclass(slots=True)
 class Reservation:
     row_id: uuid.UUID
+
+
+@dataclass(slots=True)
+class Pending:
+    """A key only looked up so far, to be claimed by `claim_late`."""
+
+    user_id: uuid.UUID
+    key: str
+    fingerprint: str
 
 
 def validate_key(key: str) -> str:
@@ -96,6 +112,9 @@ async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, requir
     key = validate_key(key)
     fingerprint = request_fingerprint(request, await request.body())
     session = db.request_session(request)
+    if db.writes_deferred(session):
+        await _look_up(request, session, Pending(user_id, key, fingerprint))
+        return
     ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
     for _ in range(_ATTEMPTS):
         row_id = await _claim(session, user_id, key, fingerprint, ttl)
@@ -109,19 +128,7 @@ async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, requir
         )
         if existing is None:
             continue  # its first request rolled back in between: claim it again
-        if existing.request_hash != fingerprint:
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        field=HEADER,
-                        message="was already used with a different request body",
-                        rule="idempotency_key_reused",
-                        location="header",
-                    )
-                ],
-                message="This Idempotency-Key was already used for a different request.",
-            )
-        raise Replay(_stored_response(existing))
+        raise _answer_to(existing, fingerprint)
     raise _in_flight()
 
 
@@ -130,6 +137,66 @@ def _in_flight() -> Conflict:
         "A request with this Idempotency-Key is still being processed; retry in a moment.",
         code="idempotency-key-in-flight",
     )
+
+
+def _answer_to(existing: IdempotencyKey, fingerprint: str) -> Exception:
+    """What a request meets when its key was committed by another: the stored answer
+    (same body) or a 422 (another body)."""
+    if existing.request_hash != fingerprint:
+        return ValidationFailed(
+            [
+                FieldError(
+                    field=HEADER,
+                    message="was already used with a different request body",
+                    rule="idempotency_key_reused",
+                    location="header",
+                )
+            ],
+            message="This Idempotency-Key was already used for a different request.",
+        )
+    return Replay(_stored_response(existing))
+
+
+async def _committed(session: AsyncSession, user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
+    found: IdempotencyKey | None = await session.scalar(
+        select(IdempotencyKey)
+        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+        .execution_options(populate_existing=True)
+    )
+    return found
+
+
+async def _look_up(request: Request, session: AsyncSession, pending: Pending) -> None:
+    """The guard of a request that prepares before writing: read only. A committed key
+    is answered now; otherwise the key waits for `claim_late`."""
+    existing = await _committed(session, pending.user_id, pending.key)
+    if existing is not None:
+        raise _answer_to(existing, pending.fingerprint)
+    setattr(request.state, _PENDING_ATTR, pending)
+
+
+async def claim_late(request: Request) -> None:
+    """Claim the key a request that prepares before writing only looked up, at the end
+    of its handler: takes the request's writer turn (`db.start_writing`) and inserts the
+    key in the request's transaction, so the answer is stored with it by `complete`. A
+    key committed meanwhile by another request is answered as `guard` would (the stored
+    answer, or 422). No key sent: nothing to do."""
+    pending: Pending | None = getattr(request.state, _PENDING_ATTR, None)
+    if pending is None:
+        return
+    setattr(request.state, _PENDING_ATTR, None)
+    session = db.request_session(request)
+    await db.start_writing(session)
+    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+    for _ in range(_ATTEMPTS):
+        row_id = await _claim(session, pending.user_id, pending.key, pending.fingerprint, ttl)
+        if row_id is not None:
+            setattr(request.state, _STATE_ATTR, Reservation(row_id))
+            return
+        existing = await _committed(session, pending.user_id, pending.key)
+        if existing is not None:
+            raise _answer_to(existing, pending.fingerprint)
+    raise _in_flight()
 
 
 @lru_cache(maxsize=4)

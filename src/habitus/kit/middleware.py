@@ -17,7 +17,7 @@ from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from habitus.errors import PROBLEM_JSON, TooManyRequests, problem_body
+from habitus.errors import PROBLEM_JSON, PayloadTooLarge, TooManyRequests, problem_body
 from habitus.kit.ratelimit import Limiter
 from habitus.kit.rates import Rate
 
@@ -189,20 +189,7 @@ class IPRateLimitMiddleware:
         if decision.allowed:
             await self.app(scope, receive, send)
             return
-        error = TooManyRequests(decision.retry_after)
-        payload = json.dumps(problem_body(429, error.message, code=error.code)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"retry-after", str(error.retry_after).encode()),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await _send_problem(send, TooManyRequests(decision.retry_after))
 
 
 def _limited(scope: Scope) -> bool:
@@ -210,3 +197,78 @@ def _limited(scope: Scope) -> bool:
     if path.startswith("/api/"):
         return True
     return scope["method"] == "POST" and path in ("/login", "/register")
+
+
+class BodyLimitMiddleware:
+    """Issue 11 item 5: no request body larger than its limit is ever held in memory.
+
+    `default_limit` applies to every path; upload paths name their own in `limits`
+    (exact paths: the limit and the words of the 413). A declared `Content-Length` over
+    the limit is refused before anything is read; a body sent without one (chunked) is
+    counted as it arrives and refused the moment it passes the limit. Both answer 413
+    with a problem body."""
+
+    def __init__(
+        self, app: ASGIApp, *, default_limit: int, limits: dict[str, tuple[int, str]]
+    ) -> None:
+        self.app = app
+        self.default_limit = default_limit
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit, words = self.limits.get(scope["path"], (self.default_limit, None))
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await _send_problem(send, PayloadTooLarge(limit, words))
+            return
+        received = 0
+        exceeded = False
+        answered = False
+
+        async def counted() -> Message:
+            nonlocal received, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # Read no further: to the app the client has gone away. Whatever it
+                    # answers to that (FastAPI: 400 "error parsing the body") is replaced
+                    # by the 413 below.
+                    exceeded = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def answer(message: Message) -> None:
+            nonlocal answered
+            if not exceeded:
+                await send(message)
+            elif not answered:
+                answered = True
+                await _send_problem(send, PayloadTooLarge(limit, words))
+
+        try:
+            await self.app(scope, counted, answer)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not answered:
+            await _send_problem(send, PayloadTooLarge(limit, words))
+
+
+async def _send_problem(send: Send, error: PayloadTooLarge | TooManyRequests) -> None:
+    payload = json.dumps(problem_body(error.status_code, error.message, code=error.code)).encode()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    if isinstance(error, PayloadTooLarge):
+        # The client may still be sending the rest: this connection will not be reused.
+        headers.append((b"connection", b"close"))
+    headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -26,9 +26,14 @@ class TransactionalRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
+        deferred = db.defers_writer_turn(self.endpoint)
+
         async def run(request: Request) -> Response:
             if request.method in SAFE_METHODS:
                 return await run_in_transaction(request)
+            if deferred:
+                async with db.deferred_writer_turn(request):
+                    return await run_in_transaction(request)
             async with db.writer_turn(request):
                 return await run_in_transaction(request)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from habitus.errors import FieldError, ValidationFailed
 
@@ -52,3 +53,27 @@ def iso_date_only(value: object) -> object:
     if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
         raise ValueError("must be a date as YYYY-MM-DD")
     return value
+
+
+# Dates anything in Habitus can be about (habits, entries, breaks, query windows, imports).
+# Far outside, date arithmetic (a day before the start, a week's end, a month after a
+# window) leaves Python's date range (issue 11 item 7), and nobody keeps a habit there.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+DATE_RANGE_MESSAGE = f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+
+
+def in_supported_range(day: date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def _plausible(day: date) -> date:
+    if not in_supported_range(day):
+        raise ValueError(DATE_RANGE_MESSAGE)
+    return day
+
+
+# A date in a body (pydantic reads ISO 8601) within the supported range.
+SupportedDate = Annotated[date, AfterValidator(_plausible)]
+# A date in a query: YYYY-MM-DD only, within the supported range.
+QueryDate = Annotated[SupportedDate, BeforeValidator(iso_date_only)]

@@ -16,6 +16,7 @@ from habitus.models.import_record import ImportRecord
 from habitus.models.invite import Invite
 from habitus.models.notification import Notification, ReminderOccurrence
 from habitus.models.password_reset import PasswordResetToken
+from habitus.models.password_reset_notice import PasswordResetNotice
 from habitus.models.refresh_token import RefreshToken
 from habitus.models.reminder import Reminder
 from habitus.models.summary import HabitDaySummary, HabitMonthSummary
@@ -41,6 +42,7 @@ __all__ = [
     "ImportRecord",
     "Invite",
     "Notification",
+    "PasswordResetNotice",
     "PasswordResetToken",
     "RefreshToken",
     "Reminder",

@@ -41,7 +41,9 @@ class ChannelCreate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=80)
     config: dict[str, Any] = Field(
         description="email {address}; webpush {subscription: {endpoint, keys: {p256dh, "
-        "auth}}}; apprise {url}; webhook {url, secret?, events?}"
+        "auth}}}; apprise {url} (a chat or push service: docs/NOTIFICATIONS.md lists "
+        "them); webhook {url, secret?, events?}. Target URLs are at most 2048 characters "
+        "and must lead to public addresses (SSRF), unless the server allows private ones."
     )
 
 

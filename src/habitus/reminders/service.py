@@ -29,8 +29,13 @@ from habitus.reminders.schemas import (
     ReminderUpdate,
     WeeklySetting,
 )
-from habitus.reminders.subscriptions import parse_subscription
-from habitus.reminders.targets import UnsafeTarget, check_public_host, check_public_url
+from habitus.reminders.subscriptions import check_push_endpoint, parse_subscription
+from habitus.reminders.targets import (
+    MAX_URL_LENGTH,
+    UnsafeTarget,
+    check_public_host,
+    check_public_url,
+)
 
 DEFAULT_NAMES = {
     "email": "Email",
@@ -39,9 +44,26 @@ DEFAULT_NAMES = {
     "webhook": "Webhook",
 }
 NUDGE_KINDS = ("streak_at_risk", "digest", "weekly_summary")
+# The config fields that hold a channel's target URL, as a 422 names them.
+URL_FIELD = "config.url"
+PUSH_ENDPOINT_FIELD = "config.subscription.endpoint"
 
 
 # --- channels -------------------------------------------------------------------------------
+
+
+def _cap_length(field: str, url: object) -> None:
+    """Issue 11 item 12: a target URL longer than `MAX_URL_LENGTH` is refused (a 100 KB
+    one was accepted) before anything parses it."""
+    if isinstance(url, str) and len(url) > MAX_URL_LENGTH:
+        raise ValidationFailed.field(
+            field, f"must be at most {MAX_URL_LENGTH} characters", "string_too_long"
+        )
+
+
+def _endpoint_of(config: dict[str, Any]) -> object:
+    subscription = config.get("subscription")
+    return subscription.get("endpoint") if isinstance(subscription, dict) else None
 
 
 def _checked_config(
@@ -62,13 +84,32 @@ def _checked_config(
                 raise ValueError(f"not a valid email address: {error}") from error
             return {"address": normalized}, None, False
         if kind == "webpush":
-            return {"subscription": parse_subscription(config)}, None, False
+            _cap_length(PUSH_ENDPOINT_FIELD, _endpoint_of(config))
+            subscription = parse_subscription(config)
+            try:
+                check_push_endpoint(
+                    subscription["endpoint"], allow_private=settings.allow_private_targets
+                )
+            except UnsafeTarget as error:
+                raise ValidationFailed.field(
+                    PUSH_ENDPOINT_FIELD, str(error), "public_target"
+                ) from error
+            return {"subscription": subscription}, None, False
         if kind == "apprise":
             # Apprise takes a moment to import: only when an Apprise channel is made.
-            from habitus.reminders.transports.apprise import validate_apprise_url
+            from habitus.reminders.transports.apprise import (
+                ServiceNotAllowed,
+                validate_apprise_url,
+            )
 
             url = config.get("url")
-            validate_apprise_url(url)
+            _cap_length(URL_FIELD, url)
+            try:
+                validate_apprise_url(url)
+            except ServiceNotAllowed as error:
+                raise ValidationFailed.field(
+                    URL_FIELD, str(error), "allowed_apprise_service"
+                ) from error
             assert isinstance(url, str)
             host = urlsplit(url).hostname
             if host:
@@ -77,6 +118,7 @@ def _checked_config(
         url = config.get("url")
         if not isinstance(url, str):
             raise ValueError("a webhook URL is required")
+        _cap_length(URL_FIELD, url)
         check_public_url(url, allow_private=settings.allow_private_targets)
         secret = config.get("secret")
         if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
@@ -206,7 +248,9 @@ async def _check_channel_ids(
 async def _schedule(session: AsyncSession, user: User, reminder: Reminder) -> None:
     habits = []
     if reminder.habit_id is not None:
-        habits = [await habits_service.get_habit(session, user, reminder.habit_id)]
+        # Held until commit: a concurrent delete of the habit (which takes its reminders
+        # and schedule versions with it) waits instead of vanishing between our reads.
+        habits = [await habits_service.get_habit(session, user, reminder.habit_id, share_lock=True)]
     contexts = await contexts_by_habit(session, user, habits)
     ctx = contexts.get(reminder.habit_id) if reminder.habit_id else None
     reminder.next_fire_at, reminder.next_local_date = next_of(reminder, user, ctx, clock.now())

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from habitus.reminders.targets import UnsafeTarget, check_public_host
+
 
 def parse_subscription(config: Mapping[str, Any]) -> dict[str, Any]:
     """The browser's `PushSubscription.toJSON()` as kept in the channel's config, checked:
@@ -44,6 +46,20 @@ def parse_subscription(config: Mapping[str, Any]) -> dict[str, Any]:
     if len(secret) != 16:
         raise ValueError("the push subscription's auth secret must be 16 bytes")
     return {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
+
+
+def check_push_endpoint(endpoint: str, *, allow_private: bool) -> None:
+    """Refuse (`UnsafeTarget`, plain words) an endpoint that is not https or that names a
+    non-public address literally or as a local name (issue 11 item 3). Push services
+    speak https on the internet; with private targets allowed, plain http and private
+    addresses pass (a test or a home network playing the push service). No DNS here:
+    when sending, the connect-time guard judges the address a name leads to."""
+    if allow_private:
+        return
+    parts = urlsplit(endpoint)
+    if parts.scheme != "https":
+        raise UnsafeTarget("the push subscription's endpoint does not use https")
+    check_public_host(parts.hostname or "", allow_private=False)
 
 
 def _b64url_decode(text: str) -> bytes:

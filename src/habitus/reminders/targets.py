@@ -1,15 +1,18 @@
-"""Which addresses a webhook or Apprise target may point at (SSRF guard).
+"""Which addresses a webhook, Apprise or Web Push target may point at (SSRF guard).
 
 A user-supplied URL makes this server send requests on the user's behalf; left alone it
 could reach the cloud metadata service, the database or an admin page on the local
 network. API.md: targets on private, loopback or link-local addresses are refused unless
 the server runs with `allow_private_targets` (a home server notifying its own LAN).
+`why_not_public` is the one definition of "public" every check below shares.
 
-Two checks. `check_public_url` runs when a channel is created and looks only at the URL
-(no DNS: a name that resolves today may not tomorrow, and creation must not hang on a
-slow resolver). `resolve_and_check` runs at send time, resolves the name and vets every
-address; the sender then connects to a vetted address, so a name that changes its answer
-between the check and the connection (DNS rebinding) gains nothing.
+Three checks. `check_public_url` / `check_public_host` run when a channel is made and
+look only at the URL (no DNS: a name that resolves today may not tomorrow, and creation
+must not hang on a slow resolver). `resolve_and_check` runs when a webhook is sent,
+resolves the name and vets every address; the webhook then connects to a vetted address,
+so a name that changes its answer between the check and the connection (DNS rebinding)
+gains nothing. And `reminders.outbound` checks every connection Apprise and Web Push
+open, at the moment they open it (redirects, rebinding, hosts named in query strings).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 LOCAL_NAMES = ("localhost",)
 # RFC 6052 NAT64: a gateway translates these to the IPv4 address in the last 32 bits.
 NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+# The longest channel URL kept (webhook and Apprise URLs, push endpoints; issue 11 item
+# 12). Real ones are far shorter (push services' endpoints run to a few hundred
+# characters); 2,048 is the limit browsers and most services have long used, and it
+# bounds what is stored, parsed and echoed back for every channel.
+MAX_URL_LENGTH = 2048
 
 
 class UnsafeTarget(ValueError):
@@ -53,7 +61,7 @@ def check_public_host(host: str, *, allow_private: bool) -> None:
 
 def check_public_address(address: IPAddress, *, shown_as: str | None = None) -> None:
     """Refuse an address that is not on the public internet."""
-    problem = _why_not_public(address)
+    problem = why_not_public(address)
     if problem is None:
         return
     where = str(address) if shown_as in (None, str(address)) else f"{shown_as} ({address})"
@@ -122,7 +130,9 @@ def _literal_address(name: str) -> IPAddress | None:
         return None
 
 
-def _why_not_public(address: IPAddress) -> str | None:
+def why_not_public(address: IPAddress) -> str | None:
+    """None for an address on the public internet; otherwise what it is, as words that
+    read before "address" ("a loopback", "a link-local", "a private", ...)."""
     if isinstance(address, ipaddress.IPv6Address):
         # An IPv6 spelling of an IPv4 address reaches that IPv4 address: judge that one.
         embedded = address.ipv4_mapped or address.sixtofour
@@ -131,7 +141,7 @@ def _why_not_public(address: IPAddress) -> str | None:
         if embedded is None and address.teredo is not None:
             embedded = address.teredo[1]
         if embedded is not None:
-            return _why_not_public(embedded)
+            return why_not_public(embedded)
     if address.is_loopback:
         return "a loopback"
     if address.is_link_local:

@@ -193,7 +193,8 @@ async def add_channel(
             errors = _pydantic_by_field(error, {("name",): "channel_name"})
         except ValidationFailed as error:
             for problem in error.errors:
-                field = "channel_target" if problem.field == "config" else "form"
+                about_target = problem.field == "config" or problem.field.startswith("config.")
+                field = "channel_target" if about_target else "form"
                 errors.setdefault(field, problem.message)
         else:
             response = RedirectResponse(NOTIFICATIONS_PAGE, status_code=303)

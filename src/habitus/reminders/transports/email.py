@@ -9,17 +9,15 @@ the last attempt, lands in the dead-letter list for an admin instead.
 from __future__ import annotations
 
 import html
-import io
 import re
-from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from typing import Any
 
 import aiosmtplib
 
 from habitus.config import Settings
+from habitus.kit import mailer
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 
 # RCPT answers that say the address itself is wrong (RFC 5321 4.2.2): no such mailbox,
@@ -28,10 +26,6 @@ RECIPIENT_REFUSED_CODES = frozenset({501, 550, 551, 553})
 # An enhanced status 5.7.x (RFC 3463) is a policy refusal (relaying denied, our server
 # not trusted): a server-side problem even when it comes with a 550.
 POLICY_STATUS = re.compile(r"^\s*5\.7\.\d+")
-# Headers go out unfolded up to RFC 5322's hard limit. At the usual 78 columns the email
-# package would encode a long `List-Unsubscribe` URL as RFC 2047 words, which mail clients
-# do not decode there: the one-click link would break.
-WIRE_POLICY = SMTP.clone(max_line_length=998)
 
 
 def build_email(message: Message, address: str, settings: Settings) -> EmailMessage:
@@ -44,7 +38,7 @@ def build_email(message: Message, address: str, settings: Settings) -> EmailMess
     email["Date"] = format_datetime(message.sent_at)
     # Derived from the delivery: a retry of the same delivery keeps its Message-ID, so a
     # mail system that saw the first attempt can drop the copy.
-    email["Message-ID"] = f"<{message.delivery_id}@{_sender_domain(settings)}>"
+    email["Message-ID"] = mailer.message_id(message.delivery_id, settings)
     email["X-Habitus-Delivery"] = str(message.delivery_id)
     if message.unsubscribe_url:
         email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
@@ -52,13 +46,6 @@ def build_email(message: Message, address: str, settings: Settings) -> EmailMess
     email.set_content(_plain_text(message))
     email.add_alternative(message.html or _html_from_text(message), subtype="html")
     return email
-
-
-def render_email(email: EmailMessage) -> bytes:
-    """The bytes sent in DATA (CRLF line ends, headers never RFC 2047-encoded for length)."""
-    with io.BytesIO() as buffer:
-        BytesGenerator(buffer, policy=WIRE_POLICY).flatten(email)
-        return buffer.getvalue()
 
 
 class EmailTransport:
@@ -76,24 +63,12 @@ class EmailTransport:
         except ValueError as error:  # an address with a line break or other junk
             raise PermanentFailure(f"{address!r} is not a valid email address") from error
         try:
-            await aiosmtplib.send(
-                render_email(email),
-                sender=parseaddr(settings.smtp_from)[1],
-                recipients=[address],
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                use_tls=settings.smtp_security == "tls",
-                # True: refuse to go on in clear text when STARTTLS was asked for.
-                start_tls=settings.smtp_security == "starttls",
-                timeout=settings.smtp_timeout_seconds,
-            )
+            await mailer.send(email, recipient=address, settings=settings)
         except aiosmtplib.SMTPRecipientsRefused as error:
             raise _recipient_failure(address, error.recipients) from error
         except aiosmtplib.SMTPRecipientRefused as error:
             raise _recipient_failure(address, [error]) from error
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+        except mailer.SEND_ERRORS as error:
             raise TemporaryFailure(
                 f"the mail server could not take the message: {error}"
             ) from error
@@ -132,10 +107,3 @@ def _html_from_text(message: Message) -> str:
         '<!doctype html>\n<html><head><meta charset="utf-8">'
         f"<title>{title}</title></head>\n<body>\n" + "\n".join(paragraphs) + "\n</body></html>\n"
     )
-
-
-def _sender_domain(settings: Settings) -> str:
-    # make_msgid() would ask the resolver for this machine's FQDN on every message.
-    _, sender = parseaddr(settings.smtp_from)
-    domain = sender.rpartition("@")[2]
-    return domain or "habitus.localhost"

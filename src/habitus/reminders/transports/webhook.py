@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from habitus.config import Settings
+from habitus.reminders.outbound import Guard
 from habitus.reminders.targets import IPAddress, UnsafeTarget, resolve_and_check
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 
@@ -110,7 +111,17 @@ class WebhookTransport:
             "X-Habitus-Signature": sign(secret, timestamp, body),
             "Idempotency-Key": str(message.delivery_id),
         }
-        response = await _post_to_vetted_address(url, addresses, headers, body, settings)
+        # The pinned, vetted address is what protects the webhook: the connect-time guard
+        # cannot see uvloop's connections (`habitus serve`). Under asyncio's own loop
+        # (`habitus worker`) it checks the connection once more.
+        guard = Guard(allow_private=settings.allow_private_targets)
+        try:
+            with guard.armed():
+                response = await _post_to_vetted_address(url, addresses, headers, body, settings)
+        except TemporaryFailure as failure:
+            if guard.refusals:
+                raise PermanentFailure(guard.reason("the webhook URL")) from failure
+            raise
         _judge(response.status_code)
 
 

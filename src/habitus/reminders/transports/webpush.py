@@ -3,24 +3,35 @@
 The payload is encrypted for the browser (aes128gcm) and signed with the server's kept
 VAPID key by `pywebpush`. A TTL lets the push service hold the message for a phone that
 is offline; `Urgency: high` asks it to wake the device for time-bound events.
+
+The endpoint is the browser's, so the user's to choose (issue 11 item 3): it must be a
+public https URL (`subscriptions.check_push_endpoint`), and the connection itself goes
+through the connect-time guard (`reminders.outbound`). A failed connection reads the
+same whether the port was closed, silent or spoke something else: the details go to
+the server log, not to the user.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import structlog
 from py_vapid import Vapid  # type: ignore[import-untyped]
 from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
 
 from habitus.config import Settings
-from habitus.reminders.subscriptions import parse_subscription
+from habitus.reminders.outbound import Guard
+from habitus.reminders.subscriptions import check_push_endpoint, parse_subscription
+from habitus.reminders.targets import UnsafeTarget
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 from habitus.reminders.vapid import load_or_create_vapid
+
+log = structlog.get_logger(__name__)
 
 # Events a person should see now, even on a phone that saves battery.
 URGENT_EVENTS = frozenset({"reminder", "streak_at_risk"})
@@ -32,6 +43,9 @@ MAX_PAYLOAD_BYTES = 3800
 ELLIPSIS = "…"
 
 EXPIRED_STATUSES = frozenset({404, 410})
+# One text for every connection that fails (refused, reset, timed out, not HTTP, bad
+# TLS): anything more would tell a user which ports are open where.
+UNREACHABLE = "the push service could not be reached"
 
 
 class WebPushTransport:
@@ -45,8 +59,19 @@ class WebPushTransport:
         check_endpoint(subscription["endpoint"], settings)
         data = push_payload(message)
         headers = {"Urgency": "high" if message.event in URGENT_EVENTS else "normal"}
-        # pywebpush (requests) blocks: it runs in a thread so the event loop keeps serving.
-        await asyncio.to_thread(_post, subscription, data, headers, settings)
+        guard = Guard(allow_private=settings.allow_private_targets)
+        try:
+            # pywebpush (requests) blocks: it runs in a thread so the event loop keeps
+            # serving, with the connect-time guard armed there.
+            await guard.run_in_thread(
+                functools.partial(_post, subscription, data, headers, settings)
+            )
+        except TemporaryFailure as failure:
+            if guard.refusals:  # the name led to a non-public address
+                raise PermanentFailure(
+                    guard.reason("the push subscription's endpoint")
+                ) from failure
+            raise
 
 
 def push_payload(message: Message) -> str:
@@ -81,10 +106,13 @@ def _encode(fields: Mapping[str, str]) -> str:
 
 
 def check_endpoint(endpoint: str, settings: Settings) -> None:
-    """Push services speak https only; plain http is allowed with private targets (a test
-    or a home network playing the push service)."""
-    if urlsplit(endpoint).scheme != "https" and not settings.allow_private_targets:
-        raise PermanentFailure("the push subscription's endpoint does not use https")
+    """The save-time check again, for subscriptions kept from before it: https and no
+    literal non-public address (`subscriptions.check_push_endpoint`), or a permanent
+    failure; private targets allow both."""
+    try:
+        check_push_endpoint(endpoint, allow_private=settings.allow_private_targets)
+    except UnsafeTarget as error:
+        raise PermanentFailure(str(error)) from error
 
 
 def _post(
@@ -96,6 +124,8 @@ def _post(
         # A push service answers, it never redirects: following one would let an
         # endpoint send our request anywhere (the redirect is refused below).
         session.max_redirects = 0
+        # No proxy from the environment: the connection goes where the guard looks.
+        session.trust_env = False
         try:
             webpush(
                 subscription_info=subscription,
@@ -120,7 +150,12 @@ def _post(
             ) from error
         except requests.RequestException as error:
             # Connection refused or reset, DNS, timeouts: the push service may be back soon.
-            raise TemporaryFailure(f"the push service could not be reached: {error}") from error
+            log.warning(
+                "push_unreachable",
+                host=urlsplit(subscription["endpoint"]).netloc.rpartition("@")[2],
+                error=f"{type(error).__name__}: {error}",
+            )
+            raise TemporaryFailure(UNREACHABLE) from error
 
 
 def failure_for_status(status: int | None) -> PermanentFailure | TemporaryFailure:

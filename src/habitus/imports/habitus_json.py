@@ -1,17 +1,17 @@
-"""Habitus's own JSON export (`habitus_json`, GET /api/v1/me/export) and HabitBull's CSV
-(`habitbull_csv`)."""
+"""Habitus's own JSON export (`habitus_json`, GET /api/v1/me/export), read as written:
+`rules` checks it against the API's rules afterwards and never cleans it (a real export
+always keeps them)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+from habitus.imports.budget import CHECK_EVERY, Deadline, unlimited
+from habitus.imports.nesting import MAX_DEPTH, deeper_than
 from habitus.imports.parsed import ImportRefused, Parsed, ParsedBreak, ParsedEntry, ParsedHabit
 
 STATUSES = frozenset({"done", "skipped", "failed"})
@@ -20,13 +20,17 @@ FORMAT = "habitus-export"
 FORMAT_VERSION = 1
 
 
-def _objects(document: dict[str, Any], key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _objects(
+    document: dict[str, Any], key: str, deadline: Deadline
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """The objects of the document's list `key` (absent: none), each with its path for
     error messages (`entries[3]`)."""
     items = document.get(key, [])
     if not isinstance(items, list):
         raise _where(key, "is not a list")
     for index, item in enumerate(items):
+        if index % CHECK_EVERY == 0:
+            deadline.check()
         path = f"{key}[{index}]"
         if not isinstance(item, dict):
             raise _where(path, "is not an object")
@@ -75,10 +79,24 @@ def _instant(item: dict[str, Any], key: str, path: str) -> datetime | None:
     return found
 
 
-def parse_habitus_json(data: bytes) -> Parsed:
+def _too_deep() -> ImportRefused:
+    return ImportRefused(
+        f"not a Habitus export: the file is nested too deeply (more than {MAX_DEPTH} levels)",
+        "too_deep",
+    )
+
+
+def parse_habitus_json(data: bytes, deadline: Deadline | None = None) -> Parsed:
+    """A Habitus export, within `deadline`; a file nesting deeper than MAX_DEPTH is
+    refused before it is parsed."""
+    deadline = deadline or unlimited()
+    if deeper_than(data):
+        raise _too_deep()
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError as error:  # the scan above should have caught it
+        raise _too_deep() from error
+    except (UnicodeDecodeError, ValueError) as error:  # ValueError: JSONDecodeError, huge ints
         raise ImportRefused("not a Habitus export: the file is not JSON") from error
     if not isinstance(document, dict) or not isinstance(document.get("habits"), list):
         raise ImportRefused("not a Habitus export: the list habits is missing")
@@ -95,18 +113,18 @@ def parse_habitus_json(data: bytes) -> Parsed:
         )
     parsed = Parsed()
     by_id: dict[str, ParsedHabit] = {}
-    for index, (path, item) in enumerate(_objects(document, "habits")):
+    for index, (path, item) in enumerate(_objects(document, "habits", deadline)):
         habit = _habit(item, path)
         if habit.source_id in by_id:
             raise _where(f"{path}.id", "appears twice")
         by_id[habit.source_id or str(index)] = habit
-        parsed.habits.append(habit)
-    for path, item in _objects(document, "entries"):
+        parsed.add_habit(habit)
+    for path, item in _objects(document, "entries", deadline):
         owner = by_id.get(str(_get(item, "habit_id", path, str, required=True)))
         if owner is None:
             raise _where(f"{path}.habit_id", "names no habit of the file")
-        owner.entries.append(_entry(item, path))
-    for path, item in _objects(document, "breaks"):
+        parsed.add(owner, _entry(item, path))
+    for path, item in _objects(document, "breaks", deadline):
         habit_id = _get(item, "habit_id", path, str)
         if habit_id is not None and habit_id not in by_id:
             raise _where(f"{path}.habit_id", "names no habit of the file")
@@ -165,113 +183,18 @@ def _entry(item: dict[str, Any], path: str) -> ParsedEntry:
     if status not in STATUSES:
         raise _where(f"{path}.status", "is not done, skipped or failed")
     value = _get(item, "value", path, (int, float))
-    if value is not None and not math.isfinite(value):
+    try:
+        amount = float(value) if value is not None else None
+    except OverflowError:  # an integer of hundreds of digits
+        amount = math.inf
+    if amount is not None and not math.isfinite(amount):
         raise _where(f"{path}.value", "is not a finite number")
     return ParsedEntry(
         day=day,
         status=status,
-        value=float(value) if value is not None else None,
+        value=amount,
         note=_get(item, "note", path, str),
         logged_at=_instant(item, "logged_at", path),
         logged_tz=_get(item, "logged_tz", path, str),
         source=_get(item, "source", path, str),
     )
-
-
-# --- HabitBull ------------------------------------------------------------------------------
-
-HABITBULL_COLUMNS = ("HabitName", "CalendarDate", "Value")
-
-
-def _habitbull_day(text: str) -> date | None:
-    text = text.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(text, "%m/%d/%Y").date()  # noqa: DTZ007 - a plain date
-    except ValueError:
-        return None
-
-
-def parse_habitbull_csv(data: bytes) -> Parsed:
-    """HabitBull's CSV: one row per habit and day (HabitName, HabitDescription,
-    HabitCategory, CalendarDate, Value, CommentText). A habit whose values are all 0 or
-    1 is a yes/no habit; any other value makes it measurable (at least, with the
-    median of its positive days as the daily target). Every habit is daily."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportRefused("not a HabitBull export: the file is not UTF-8 text") from error
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [column for column in HABITBULL_COLUMNS if column not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportRefused(
-            f"not a HabitBull export: no column {', '.join(missing)}", "missing_column"
-        )
-    parsed = Parsed()
-    rows: dict[str, list[tuple[date, float, str | None]]] = defaultdict(list)
-    about: dict[str, tuple[str | None, str | None]] = {}
-    try:
-        records = list(reader)
-    except csv.Error as error:
-        raise ImportRefused(f"not a HabitBull export: {error}") from error
-    for record in records:
-        name = (record.get("HabitName") or "").strip()[:200]
-        day = _habitbull_day(record.get("CalendarDate") or "")
-        try:
-            value = float(record.get("Value") or "")
-        except ValueError:
-            value = math.nan
-        if not name or day is None or not math.isfinite(value) or value < 0:
-            parsed.ignored += 1
-            continue
-        note = (record.get("CommentText") or "").strip()[:1000] or None
-        rows[name].append((day, value, note))
-        about.setdefault(
-            name,
-            (
-                (record.get("HabitDescription") or "").strip()[:2000] or None,
-                (record.get("HabitCategory") or "").strip()[:60] or None,
-            ),
-        )
-    for name, days in rows.items():
-        description, category = about[name]
-        boolean = all(value in (0.0, 1.0) for _, value, _ in days)
-        habit = ParsedHabit(
-            name=name,
-            schedules=[(None, {"type": "daily"})],
-            description=description,
-            category=category,
-            backfill_days=None,
-        )
-        if not boolean:
-            positive = sorted(value for _, value, _ in days if value > 0)
-            goal = positive[len(positive) // 2] if positive else 1.0
-            habit.kind = "measurable"
-            habit.target = {"value": goal, "unit": None, "direction": "at_least"}
-            parsed.report.append(f"'{name}' became a measurable habit, at least {goal:g} a day")
-        seen: set[date] = set()
-        for day, value, note in sorted(days, key=lambda row: row[0]):
-            if day in seen:
-                parsed.ignored += 1
-                continue
-            seen.add(day)
-            if boolean:
-                if value == 1.0:
-                    habit.entries.append(ParsedEntry(day, "done", None, note))
-                elif note:
-                    habit.entries.append(ParsedEntry(day, "failed", None, note))
-                else:
-                    parsed.ignored += 1
-            else:
-                habit.entries.append(ParsedEntry(day, "done", value, note))
-        if habit.entries:
-            habit.start_date = habit.entries[0].day
-        parsed.habits.append(habit)
-    if parsed.ignored:
-        parsed.report.append(
-            f"{parsed.ignored} rows were not imported (empty, unreadable or repeated)"
-        )
-    return parsed
