@@ -37,7 +37,7 @@ from bench.today_bench import FAST_ARGON2, app_client
 # (module, attribute, label, depth): the steps of a check-in, outermost first.
 STEPS = [
     ("habitus.auth.dependencies", "_from_bearer", "auth: token -> sign-in + user", 0),
-    ("habitus.kit.idempotency", "_claim", "idempotency: claim the key (in the tx)", 0),
+    ("habitus.http.idempotency", "_claim", "idempotency: claim the key (in the tx)", 0),
     ("habitus.habits.service", "check_in", "service.check_in", 0),
     ("habitus.habits.service", "_locked", "lock: version bump returning the habit", 1),
     ("habitus.habits.service", "_load_for_write", "working set (cache, else 4 queries)", 1),
@@ -47,7 +47,7 @@ STEPS = [
     ("habitus.habits.repository", "save_state", "keep the new state", 1),
     ("habitus.events.service", "record", "record events", 1),
     ("habitus.habits.presenters", "day_write_out", "shape the answer", 0),
-    ("habitus.kit.idempotency", "complete", "idempotency: store answer", 0),
+    ("habitus.http.idempotency", "complete", "idempotency: store answer", 0),
     ("habitus.db", "commit_request", "commit", 0),
 ]
 

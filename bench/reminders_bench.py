@@ -40,13 +40,13 @@ from sqlalchemy import func, insert, select
 
 from bench import cli, machine
 from bench.seed import postgres_database, sqlite_database
+from habitus import worker
 from habitus.config import Settings
 from habitus.core import schedule as core
 from habitus.db import create_engine, create_sessionmaker
 from habitus.habits.schemas import schedule_to_json
 from habitus.migrations_runner import upgrade
 from habitus.models import Channel, Delivery, Habit, HabitSchedule, Reminder, User
-from habitus.reminders import worker
 
 TARGET_MEDIAN_S = 1.0
 TARGET_P99_S = 5.0

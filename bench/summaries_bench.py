@@ -32,7 +32,7 @@ from bench import cli, machine
 from bench.seed import describe, postgres_database, seed, sqlite_database, utc_today
 from bench.today_bench import FAST_ARGON2, SqlCounter, timed
 from bench.today_bench import app_client as today_app_client
-from habitus.analytics import service as analytics
+from habitus.analytics import queries as analytics
 from habitus.db import create_engine, create_sessionmaker, job_transaction
 from habitus.models import User
 

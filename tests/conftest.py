@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from habitus.config import Settings
 from habitus.db import create_engine
 from habitus.main import create_app
+from habitus.wiring import register_all
 from tests.fixtures.database import (
     backend,
     drop_postgres_database,
@@ -27,6 +28,10 @@ from tests.fixtures.database import (
     wipe,
 )
 from tests.fixtures.personas import Persona, make_persona
+
+# The app, the CLI and the worker fill the registry of reactions first thing; tests that
+# call services directly get the same reactions (DESIGN: one wiring root).
+register_all()
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 REDIS_URL = os.environ.get("HABITUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

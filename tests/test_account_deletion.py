@@ -17,9 +17,9 @@ import httpx
 from sqlalchemy import ColumnElement, Table, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus import worker
 from habitus.kit import clock
 from habitus.models import Base, Reminder, User
-from habitus.reminders import worker
 from tests.conftest import AppFactory
 from tests.fixtures.personas import DEFAULT_PASSWORD, Persona, login
 from tests.fixtures.web import browser, page_csrf_token, web_login

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.orm import configure_mappers
 
-from habitus.auth.dependencies import get_session
-from habitus.kit.routing import TransactionalRoute
+from habitus.http.dependencies import get_session
+from habitus.http.routing import TransactionalRoute
 from habitus.main import create_app
 from habitus.models import Base
 
@@ -160,3 +160,185 @@ def test_no_naive_datetime_calls_in_src():
             ):
                 offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert offenders == []
+
+
+# --- issue 12: one extension point, no cycles between packages -----------------------------
+
+# Feature packages: what a person uses. Everything else is the foundation they stand on
+# (core, kit, errors, config, db, models, context, http, events, registry, mailer ...) or
+# the composition root that ties them (wiring, main, cli, worker).
+FEATURES = frozenset(
+    {"admin", "analytics", "auth", "breaks", "exports", "habits", "imports", "insights"}
+    | {"reminders", "web"}
+)
+ROOT = frozenset({"wiring", "main", "cli", "worker"})
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Modules `path` imports when it runs: `if TYPE_CHECKING:` blocks left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(child) for child in ast.walk(node))
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+            modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def _package_of(path: Path) -> str:
+    relative = path.relative_to(SRC)
+    return relative.parts[0].removesuffix(".py")
+
+
+def _package_graph() -> dict[str, dict[str, list[str]]]:
+    """package -> package it imports -> the files that do."""
+    packages = {_package_of(path) for path in _python_files(SRC)}
+    graph: dict[str, dict[str, list[str]]] = {}
+    for path in _python_files(SRC):
+        source = _package_of(path)
+        if source == "__init__":
+            continue
+        for module in _runtime_imports(path):
+            parts = module.split(".")
+            if parts[0] != "habitus" or len(parts) < 2 or parts[1] not in packages:
+                continue
+            target = parts[1]
+            if target != source:
+                graph.setdefault(source, {}).setdefault(target, []).append(
+                    str(path.relative_to(SRC))
+                )
+    return graph
+
+
+def test_no_import_cycle_between_packages():
+    """Issue 12: no two packages import each other, directly or round a longer loop
+    (features, foundation and root alike), so each can be read and changed knowing
+    only what is below it."""
+    graph = _package_graph()
+    cycles = []
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(graph.get(node, {})):
+            if state.get(target) == 1:
+                loop = [*path[path.index(target) :], target]
+                cycles.append(
+                    " -> ".join(loop)
+                    + "  ("
+                    + "; ".join(sorted(set(graph[loop[-2]][loop[-1]])))
+                    + ")"
+                )
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    assert cycles == []
+
+
+def test_no_feature_calls_another_features_service():
+    """Issue 12: a feature reacts to another's writes through events and asks another for
+    a command through a port, both wired in habitus/wiring.py; it never imports another
+    feature's `service` (its repository, queries or pure helpers, for reading, are fine)."""
+    offenders = []
+    for path in _python_files(SRC):
+        source = _package_of(path)
+        if source not in FEATURES:
+            continue
+        for module in _runtime_imports(path):
+            parts = module.split(".")
+            if (
+                len(parts) >= 3
+                and parts[0] == "habitus"
+                and parts[1] in FEATURES
+                and parts[1] != source
+                and parts[2] == "service"
+            ):
+                offenders.append(f"{path.relative_to(SRC)} imports {module}")
+    assert sorted(set(offenders)) == []
+
+
+def test_the_foundation_imports_no_feature():
+    """Issue 12: below the features nothing knows them (the registry holds reactions
+    without importing who registered them)."""
+    graph = _package_graph()
+    offenders = {
+        f"{source} -> {target}: {sorted(set(files))}"
+        for source, targets in graph.items()
+        if source not in FEATURES and source not in ROOT
+        for target, files in targets.items()
+        if target in FEATURES
+    }
+    assert offenders == set()
+
+
+_DESCRIBE = (
+    "import json; from habitus.registry import registry; print(json.dumps(registry.describe()))"
+)
+ENTRY_POINTS = {
+    "app": (
+        "from habitus.config import Settings; from habitus.main import create_app; "
+        "create_app(Settings(database_url='sqlite+aiosqlite:///{db}', data_dir='{data}', "
+        "environment='test', secret_key='x' * 40))"
+    ),
+    "cli": (
+        "from typer.testing import CliRunner; from habitus.cli import app; "
+        "result = CliRunner().invoke(app, ['version']); assert result.exit_code == 0"
+    ),
+    # The `habitus import` path alone once left the reactions empty (issue 12).
+    "import command": (
+        "import habitus.imports.commands; from typer.testing import CliRunner; "
+        "from habitus.cli import app; "
+        "result = CliRunner().invoke(app, ['import', '/nonexistent.db', '--user', 'a@b.c']); "
+        "assert result.exit_code != 0"
+    ),
+    "worker": (
+        "import os; os.environ['HABITUS_DATABASE_URL'] = 'sqlite+aiosqlite:///{db}'; "
+        "os.environ['HABITUS_DATA_DIR'] = '{data}'; "
+        "from typer.testing import CliRunner; from habitus.cli import app; "
+        "result = CliRunner().invoke(app, ['worker', '--once']); "
+        "assert result.exit_code == 0, result.output"
+    ),
+}
+
+
+def test_every_entry_point_wires_the_same_reactions(tmp_path: Path):
+    """Issue 12: the registry of reactions is the same whether the process is the web app,
+    a CLI command (the import included) or the worker, each in a fresh interpreter."""
+    import json
+    import subprocess
+
+    described = {}
+    for name, code in ENTRY_POINTS.items():
+        folder = tmp_path / name.replace(" ", "-")
+        folder.mkdir()
+        script = code.format(db=folder / "habitus.db", data=folder) + "; " + _DESCRIBE
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={"PATH": "/usr/bin:/bin", "HABITUS_LOG_LEVEL": "WARNING"},
+        )
+        assert done.returncode == 0, (name, done.stderr[-3000:])
+        described[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    first = described["app"]
+    for part in ("subscriptions", "jobs", "consumers", "ports", "page_extras"):
+        assert first[part], part
+    for name, table in described.items():
+        assert table == first, name

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import update
 
 from habitus import db
-from habitus.kit.routing import TransactionalRoute
+from habitus.http.routing import TransactionalRoute
 from habitus.models import User
 
 SLOW_SECONDS = 0.6

@@ -26,6 +26,15 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
+@app.callback()
+def _wire() -> None:
+    """Every command, like the web app and the worker, runs with the same reactions to
+    writes: the composition root fills the registry before the command starts."""
+    from habitus.wiring import register_all
+
+    register_all()
+
+
 def _settings() -> Settings:
     from habitus.config import SettingsError
 
@@ -123,7 +132,7 @@ def create_admin(
     display_name: Annotated[str | None, typer.Option(help="Name shown in the app.")] = None,
 ) -> None:
     """Create an administrator, or make an existing user one."""
-    from habitus.admin.commands import make_admin
+    from habitus.auth.commands import make_admin
     from habitus.kit.logging import configure_logging
     from habitus.migrations_runner import upgrade
 
@@ -232,16 +241,16 @@ def rebuild_summaries(
 @app.command()
 def worker(
     once: Annotated[
-        bool, typer.Option("--once", help="One pass (fire and send what is due), then exit.")
+        bool, typer.Option("--once", help="One pass over every job, then exit.")
     ] = False,
 ) -> None:
-    """Run the reminder dispatcher in this process: fire due reminders and send due
-    deliveries. Any number of workers may run at once (web processes then set
-    HABITUS_RUN_WORKER=false)."""
+    """Run the app's background worker in this process: fire due reminders, send due
+    deliveries, feed the event log's consumers (webhooks ...), housekeeping. Any number of
+    workers may run at once (web processes then set HABITUS_RUN_WORKER=false)."""
+    from habitus import worker as app_worker
     from habitus.db import create_engine, create_sessionmaker
     from habitus.kit.logging import configure_logging
     from habitus.migrations_runner import upgrade
-    from habitus.reminders import worker as reminder_worker
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -255,11 +264,14 @@ def worker(
         maker = create_sessionmaker(engine)
         try:
             if once:
-                name = reminder_worker.worker_name()
-                fired, handled = await reminder_worker.run_once(maker, settings, name)
-                typer.echo(f"fired {fired} reminders, handled {handled} deliveries")
+                found = await app_worker.run_once(maker, settings, app_worker.worker_name())
+                typer.echo(
+                    f"fired {found.get('reminders.fire', 0)} reminders, "
+                    f"handled {found.get('reminders.deliver', 0)} deliveries, "
+                    f"read {found.get('events.consumers', 0)} events"
+                )
             else:
-                await reminder_worker.run_forever(maker, settings)
+                await app_worker.run_forever(maker, settings)
         finally:
             await engine.dispose()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from habitus.auth.passwords import Hasher
 from habitus.config import Settings
+from habitus.kit.hashing import Hasher
 from habitus.kit.ratelimit import Limiter
 
 

@@ -1,8 +1,9 @@
-"""Application errors and how they reach a client.
+"""Application errors and their RFC 9457 problem bodies.
 
-The JSON API answers RFC 9457 problem details (`application/problem+json`); web
-pages get an HTML page (or a redirect to sign in). Bad input is always a 422 that
-names each field and the rule it broke, never a 500.
+The JSON API answers problem details (`application/problem+json`); web pages get an HTML
+page (or a redirect to sign in) from `http.errors`, which installs the handlers. Bad
+input is always a 422 that names each field and the rule it broke, never a 500. This
+module imports nothing of Habitus: every layer may raise these.
 """
 
 from __future__ import annotations
@@ -11,18 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
-import structlog
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DBAPIError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-from habitus.db import WriterBusy, is_lock_timeout
-
-log = structlog.get_logger(__name__)
+from fastapi import Request
+from fastapi.responses import JSONResponse
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:habitus:problem:"
@@ -263,156 +255,3 @@ def wants_json(request: Request) -> bool:
         return True
     accept = request.headers.get("accept", "")
     return "text/html" not in accept and "*/*" not in accept and bool(accept)
-
-
-def install_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
-    app.add_exception_handler(WriterBusy, _writer_busy)
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-
-
-async def _app_error(request: Request, error: AppError) -> Response:
-    if error.status_code >= 500:
-        log.error("app_error", detail=error.message, status=error.status_code)
-    if wants_json(request):
-        return problem_response(
-            error.status_code,
-            error.message,
-            code=error.code,
-            errors=error.errors,
-            headers=error.headers,
-            extra=error.extra,
-        )
-    return await _web_error(request, error)
-
-
-def _busy() -> AppError:
-    return AppError(
-        "The server is busy with a conflicting change; retry in a moment.",
-        status_code=503,
-        code="busy",
-        headers={"Retry-After": "1"},
-    )
-
-
-async def _writer_busy(request: Request, _error: Exception) -> Response:
-    return await _app_error(request, _busy())
-
-
-async def _database_error(request: Request, error: DBAPIError) -> Response:
-    if is_lock_timeout(error):
-        # Another request held what this one needed for too long: not the client's
-        # fault, and a retry will most likely succeed.
-        return await _app_error(request, _busy())
-    raise error
-
-
-async def _validation_error(request: Request, error: RequestValidationError) -> Response:
-    errors = field_errors_from_pydantic(error.errors())
-    return await _app_error(request, ValidationFailed(errors))
-
-
-async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
-    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-    if error.status_code == 400 and isinstance(error.__cause__, (ValueError, RecursionError)):
-        # FastAPI's answer to a body it cannot decode (not UTF-8, say): bad input is a
-        # 422 that names the field, like every other malformed request.
-        reason = (
-            "is nested too deeply"
-            if isinstance(error.__cause__, RecursionError)
-            else "is not valid JSON text (UTF-8)"
-        )
-        invalid = FieldError("body", reason, rule="json_invalid")
-        return await _app_error(request, ValidationFailed([invalid]))
-    headers = dict(error.headers or {})
-    if error.status_code == 405:
-        headers["Allow"] = ", ".join(_allowed_methods(request))
-    code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code)
-    return await _app_error(
-        request, AppError(detail, status_code=error.status_code, code=code, headers=headers)
-    )
-
-
-def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path. Starlette's own `Allow` names only
-    the first route that matched, and GET and POST on one path are two routes here."""
-    from fastapi.routing import iter_route_contexts
-    from starlette.routing import Match
-
-    methods: set[str] = set()
-    # Included routers are nested (not copied into app.routes): walk their routes too.
-    for route in iter_route_contexts(request.app.routes):
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
-
-
-def is_htmx(request: Request) -> bool:
-    """A page's script asking for a fragment (HTMX, or the Today page's own sender)."""
-    return request.headers.get("hx-request") == "true"
-
-
-def _htmx_error(request: Request, error: AppError) -> Response:
-    """An HTMX request that fails gets a small toast (swapped into `#toasts`), never a
-    whole error page inside a button. Signed out or disabled: the page goes to sign-in."""
-    from html import escape
-
-    if error.status_code == 401 or isinstance(error, AccountDisabled):
-        # The page the user is on, not the fragment's URL, is where to come back to.
-        current = request.headers.get("hx-current-url", "")
-        parts = urlsplit(current)
-        here = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        target = f"/login?next={_quote(here)}" if error.status_code == 401 else "/login"
-        response = Response(status_code=error.status_code, headers={"HX-Redirect": target})
-        if isinstance(error, AccountDisabled):
-            from habitus.auth.dependencies import SESSION_COOKIE
-            from habitus.kit import flash
-
-            response.delete_cookie(SESSION_COOKIE, path="/")
-            flash.show(response, request, error.message, "error")
-        return response
-    text = error.message
-    if error.errors:
-        text = "; ".join(
-            f"{item.field.replace('_', ' ').capitalize()} {item.message}" for item in error.errors
-        )
-    body = f'<div class="toast error" role="alert">{escape(text)}</div>'
-    headers = {**error.headers, "HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
-    return HTMLResponse(body, status_code=error.status_code, headers=headers)
-
-
-async def _web_error(request: Request, error: AppError) -> Response:
-    from habitus.kit.templating import render  # templates import errors indirectly
-
-    if is_htmx(request):
-        return _htmx_error(request, error)
-    if error.status_code == 401:
-        target = request.url.path
-        if request.url.query:
-            target += "?" + request.url.query
-        return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
-    if isinstance(error, AccountDisabled):
-        # Signed out on the spot; the sign-in page says why.
-        from habitus.auth.dependencies import SESSION_COOKIE
-        from habitus.kit import flash
-
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        flash.show(response, request, error.message, "error")
-        return response
-    return render(
-        request,
-        "error.html",
-        {"status": error.status_code, "message": error.message, "errors": error.errors},
-        status_code=error.status_code,
-        headers=error.headers,
-    )
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")

@@ -3,16 +3,17 @@ password-reset links."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import structlog
 from sqlalchemy import delete, or_
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
-from habitus.kit import clock, idempotency
+from habitus.http import idempotency
+from habitus.kit import clock
 from habitus.models import AuthSession, PasswordResetToken, RefreshToken
+from habitus.registry import JobContext
 
 log = structlog.get_logger(__name__)
 INTERVAL_SECONDS = 3600
@@ -48,12 +49,9 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     }
 
 
-async def run_forever(maker: async_sessionmaker[AsyncSession]) -> None:
-    while True:
-        try:
-            async with db.job_transaction(maker) as session:
-                removed = await sweep(session)
-            log.info("housekeeping", **removed)
-        except Exception:  # a failed sweep must not stop the next one
-            log.exception("housekeeping_failed")
-        await asyncio.sleep(INTERVAL_SECONDS)
+async def run(ctx: JobContext) -> int:
+    """The worker's job (every INTERVAL_SECONDS): one sweep; rows removed."""
+    async with db.job_transaction(ctx.maker) as session:
+        removed = await sweep(session)
+    log.info("housekeeping", **removed)
+    return sum(removed.values())

@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
-from habitus import __version__, db, housekeeping
+from habitus import __version__, db, worker
 from habitus.admin import api as admin_api
 from habitus.admin import web as admin_web
 from habitus.analytics import api as analytics_api
@@ -26,29 +26,29 @@ from habitus.breaks import api as breaks_api
 from habitus.breaks import web as breaks_web
 from habitus.config import Settings
 from habitus.context import AppContext
-from habitus.errors import install_handlers
 from habitus.exports import api as exports_api
 from habitus.habits import api as habits_api
+from habitus.habits import today_web
 from habitus.habits import web as habits_web
 from habitus.health import router as health_router
-from habitus.imports import api as imports_api
-from habitus.insights import web as insights_web
-from habitus.kit.logging import configure_logging
-from habitus.kit.middleware import (
+from habitus.http.errors import install_handlers
+from habitus.http.middleware import (
     BodyLimitMiddleware,
     IPRateLimitMiddleware,
     RequestContextMiddleware,
 )
+from habitus.imports import api as imports_api
+from habitus.insights import web as insights_web
+from habitus.kit.logging import configure_logging
 from habitus.kit.ratelimit import build_limiter
 from habitus.kit.responses import problem_components
 from habitus.migrations_runner import upgrade_async
 from habitus.reminders import api as reminders_api
 from habitus.reminders import unsubscribe as unsubscribe_web
 from habitus.reminders import web as reminders_web
-from habitus.reminders import worker as reminder_worker
 from habitus.reminders.vapid import load_or_create_vapid
-from habitus.today import web as today_web
 from habitus.web import pages, pwa
+from habitus.wiring import register_all
 
 log = structlog.get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -66,6 +66,7 @@ refresh token; Swagger's *Authorize* button uses `POST /api/v1/auth/token`.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    register_all()
     configure_logging(settings.log_level, settings.log_format)
     settings.signing_key  # noqa: B018 - create or read the secret now, not mid-request
 
@@ -87,10 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Issue 6: the Web Push key pair is made at first start and kept after.
         await asyncio.to_thread(load_or_create_vapid, settings.data_dir)
         background = (
-            [
-                asyncio.create_task(housekeeping.run_forever(app.state.sessionmaker)),
-                asyncio.create_task(reminder_worker.run_forever(app.state.sessionmaker, settings)),
-            ]
+            [asyncio.create_task(worker.run_forever(app.state.sessionmaker, settings))]
             if settings.run_worker
             else []
         )

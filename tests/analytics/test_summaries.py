@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from habitus import db
-from habitus.analytics import service as analytics
+from habitus.analytics import queries as analytics
 from habitus.analytics.commands import rebuild
 from habitus.breaks import service as breaks
 from habitus.breaks.schemas import BreakIn

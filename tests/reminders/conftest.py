@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from habitus.reminders import worker
+from habitus import worker
 from tests.conftest import AppFactory
 
 # The push service on loopback and the browser's keys, for the engine's push tests too.
@@ -85,5 +85,7 @@ async def client(make_client: AppFactory) -> httpx.AsyncClient:
 
 
 async def run_worker(app: FastAPI, name: str = "test-worker") -> tuple[int, int]:
-    """One dispatcher pass: fire what is due, send until nothing is."""
-    return await worker.run_once(app.state.sessionmaker, app.state.ctx.settings, name)
+    """One worker pass: fire what is due, feed the log's consumers, send until nothing is:
+    (occurrences fired, deliveries handled)."""
+    found = await worker.run_once(app.state.sessionmaker, app.state.ctx.settings, name)
+    return found["reminders.fire"], found["reminders.deliver"]

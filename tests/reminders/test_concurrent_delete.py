@@ -96,3 +96,35 @@ def test_rules_without_a_schedule_version_are_refused():
 
     with pytest.raises(ValueError, match="at least one schedule version"):
         HabitRules("boolean", "build", None, "at_least", date(2026, 1, 1), None, ())
+
+
+@pytest.mark.skipif(backend() != "postgresql", reason="needs PostgreSQL's read committed")
+async def test_a_reminder_deleted_mid_patch_waits_for_the_patch(client, alice, engine, monkeypatch):
+    """Issue 11 item 14, found again by the fuzzer with two workers (seed 1): the reminder
+    itself deleted by another request while a PATCH of it runs. The delete waits for the
+    PATCH (the row is held for the write) instead of leaving it an UPDATE of nothing (a
+    500); then the delete goes through."""
+    habit = await create_habit(client, alice)
+    reminder = await _reminder(client, alice, habit["id"])
+    original = reminders_service._check_channel_ids
+    deletions: list[asyncio.Task[Any]] = []
+
+    async def delete_in_between(session, user, channel_ids):
+        deleting = asyncio.create_task(
+            client.delete(f"{API}/reminders/{reminder['id']}", headers=alice.headers)
+        )
+        deletions.append(deleting)
+        for _ in range(200):  # until the delete has committed, or waits for a lock
+            if deleting.done() or await _lock_waiters(engine):
+                break
+            await asyncio.sleep(0.01)
+        return await original(session, user, channel_ids)
+
+    monkeypatch.setattr(reminders_service, "_check_channel_ids", delete_in_between)
+    patched = await client.patch(
+        f"{API}/reminders/{reminder['id']}",
+        json={"time": "09:15", "channel_ids": []},
+        headers=alice.headers,
+    )
+    assert patched.status_code == 200, patched.text
+    assert (await deletions[0]).status_code == 204

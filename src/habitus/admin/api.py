@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Response, status
 
 from habitus.admin import service
 from habitus.admin.schemas import AdminUserOut, DisableIn, InviteCreated, InviteIn, InviteOut
-from habitus.auth.dependencies import AdminUser, Context, DbSession, idempotent
+from habitus.auth.dependencies import AdminUser, idempotent
+from habitus.http.dependencies import Context, DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.validation import NoNul
 from habitus.models import Invite, User
 

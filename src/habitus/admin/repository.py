@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.kit.pagination import after_time_id
@@ -29,10 +28,6 @@ async def list_users(
     return list(await session.scalars(query))
 
 
-async def invite_by_token_hash(session: AsyncSession, token_hash: str) -> Invite | None:
-    return await session.scalar(select(Invite).where(Invite.token_hash == token_hash))
-
-
 async def invite_by_id(session: AsyncSession, invite_id: uuid.UUID) -> Invite | None:
     return await session.get(Invite, invite_id)
 
@@ -44,19 +39,3 @@ async def list_invites(
     if (later := after_time_id(Invite, after)) is not None:
         query = query.where(later)
     return list(await session.scalars(query))
-
-
-async def forget_invite_address(session: AsyncSession, email_key: str, now: datetime) -> None:
-    """Drop an address from the invites made for it (its owner deleted their account).
-
-    An unused invite for that address is revoked too: without its address it would be
-    an invite for anyone.
-    """
-    await session.execute(
-        update(Invite)
-        .where(Invite.email_key == email_key, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    await session.execute(
-        update(Invite).where(Invite.email_key == email_key).values(email_key=None)
-    )

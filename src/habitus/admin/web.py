@@ -13,13 +13,13 @@ from pydantic import ValidationError
 from habitus.admin import service
 from habitus.admin.schemas import DisableIn, InviteIn
 from habitus.auth import reset_links
-from habitus.auth.dependencies import Context, DbSession
+from habitus.auth.pages import CsrfChecked, Form, PageAdmin
 from habitus.errors import AppError, field_errors_from_pydantic
+from habitus.http.dependencies import Context, DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
 from habitus.kit.pagination import decode_cursor, encode_cursor, time_id_key
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
-from habitus.web.dependencies import CsrfChecked, Form, PageAdmin
 
 router = APIRouter(prefix="/admin", route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 25

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from habitus.analytics import service
+from habitus.analytics import queries
 from habitus.analytics.schemas import (
     HeatmapDay,
     HeatmapOut,
@@ -18,15 +18,16 @@ from habitus.analytics.schemas import (
     ReportOut,
     ReportTotals,
 )
-from habitus.auth.dependencies import Context, CurrentUser, DbSession
+from habitus.auth.dependencies import CurrentUser
 from habitus.habits.evaluation import today_of
+from habitus.http.dependencies import Context, DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.responses import (
     AUTHENTICATED_PROBLEMS,
     not_modified,
     problems,
     rounded_ratio,
 )
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.validation import QueryDate, check_window
 
 router = APIRouter(
@@ -60,10 +61,10 @@ async def heatmap(
     required across your habits (or one habit, or one category). A `times_per_period`
     day counts 1 of 1 when done and nothing otherwise. Sends an `ETag`."""
     check_window(first, last)
-    etag = await service.etag(session, user, habit_id, "heatmap", first, last, category)
+    etag = await queries.etag(session, user, habit_id, "heatmap", first, last, category)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
-    found = await service.heatmap(
+    found = await queries.heatmap(
         session,
         user,
         first,
@@ -101,10 +102,10 @@ async def _report(
     habit_id: uuid.UUID | None,
     category: str | None,
 ) -> ReportOut | Response:
-    etag = await service.etag(session, user, habit_id, "report", first, last, category)
+    etag = await queries.etag(session, user, habit_id, "report", first, last, category)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
-    found = await service.report(
+    found = await queries.report(
         session,
         user,
         first,
@@ -150,7 +151,7 @@ async def weekly_report(
 ) -> ReportOut | Response:
     """Per habit and overall: units done and missed that end in the week (starting on
     your week start, D3.1), and the completion rate (D8.1). Sends an `ETag`."""
-    first, last = service.week_window(week, user.week_start)
+    first, last = queries.week_window(week, user.week_start)
     return await _report(
         request, response, user, session, ctx, week, first, last, habit_id, category
     )
@@ -168,7 +169,7 @@ async def monthly_report(
     category: CategoryFilter = None,
 ) -> ReportOut | Response:
     """The weekly report's figures for a calendar month. Sends an `ETag`."""
-    first, last = service.month_window(month)
+    first, last = queries.month_window(month)
     return await _report(
         request, response, user, session, ctx, month, first, last, habit_id, category
     )
@@ -187,7 +188,7 @@ async def yearly_report(
 ) -> ReportOut | Response:
     """The weekly report's figures for a calendar year (read from monthly summaries).
     Sends an `ETag`."""
-    first, last = service.year_window(year)
+    first, last = queries.year_window(year)
     return await _report(
         request, response, user, session, ctx, str(year), first, last, habit_id, category
     )
@@ -211,10 +212,10 @@ async def overall_stats(
     last = last or today_of(user)
     first = first or last - timedelta(days=29)
     check_window(first, last)
-    etag = await service.etag(session, user, None, "stats", first, last)
+    etag = await queries.etag(session, user, None, "stats", first, last)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
-    found = await service.overview(
+    found = await queries.overview(
         session, user, first, last, threshold=ctx.settings.summary_threshold_days
     )
     response.headers["ETag"] = etag

@@ -11,16 +11,16 @@ from pydantic import ValidationError
 
 from habitus import db
 from habitus.auth import onboarding, service
-from habitus.auth.dependencies import SESSION_COOKIE, Context, DbSession, client_address
+from habitus.auth.pages import Form, MaybePageUser, PageUser
 from habitus.auth.schemas import UserPatch
 from habitus.core.time import MAX_DAY_START_HOUR
 from habitus.errors import AppError, FieldError, field_errors_from_pydantic
+from habitus.http.dependencies import SESSION_COOKIE, Context, DbSession, client_address
+from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
 from habitus.kit.zones import selectable_zones
 from habitus.models import User
-from habitus.web.dependencies import Form, MaybePageUser, PageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

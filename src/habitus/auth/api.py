@@ -10,12 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from habitus import db
 from habitus.auth import service
-from habitus.auth.dependencies import (
-    Context,
-    CurrentUser,
-    DbSession,
-    request_ip,
-)
+from habitus.auth.dependencies import CurrentUser
 from habitus.auth.schemas import (
     LoginIn,
     PasswordIn,
@@ -26,8 +21,9 @@ from habitus.auth.schemas import (
     UserPatch,
 )
 from habitus.errors import ValidationFailed, problem_response
+from habitus.http.dependencies import Context, DbSession, request_ip
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, COMMON_PROBLEMS, problems
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.validation import NUL_MESSAGE
 
 router = APIRouter(route_class=TransactionalRoute, responses=COMMON_PROBLEMS)

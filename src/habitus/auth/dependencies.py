@@ -20,11 +20,10 @@ from habitus.auth.service import WEB_SESSION_TOUCH
 from habitus.auth.tokens import InvalidToken, read_access_token, token_digest
 from habitus.context import AppContext
 from habitus.errors import AccountDisabled, Forbidden, TooManyRequests, Unauthorized
-from habitus.kit import clock, csrf, idempotency
-from habitus.kit.middleware import client_ip
+from habitus.http import idempotency
+from habitus.http.dependencies import SESSION_COOKIE, Context, DbSession
+from habitus.kit import clock, csrf
 from habitus.models import AuthSession, User
-
-SESSION_COOKIE = "habitus_session"
 
 bearer_scheme = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
@@ -73,31 +72,6 @@ class Viewer:
             day_part=user.day_part,
             onboarded=user.onboarded_at is not None,
         )
-
-
-# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def`
-# dependency in a thread pool, a hand-off that cost more than the work (~0.3 ms each).
-
-
-async def get_session(request: Request) -> AsyncSession:
-    return db.request_session(request)
-
-
-async def get_context(request: Request) -> AppContext:
-    ctx: AppContext = request.app.state.ctx
-    return ctx
-
-
-DbSession = Annotated[AsyncSession, Depends(get_session)]
-Context = Annotated[AppContext, Depends(get_context)]
-
-
-def client_address(request: Request) -> str:
-    return client_ip(request.scope)
-
-
-async def request_ip(request: Request) -> str:
-    return client_address(request)
 
 
 async def _from_bearer(session: AsyncSession, ctx: AppContext, token: str) -> Principal:

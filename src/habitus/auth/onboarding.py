@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.auth import service
 from habitus.errors import FieldError, ValidationFailed, field_errors_from_pydantic
+from habitus.events.kinds import OnboardingFinished
+from habitus.events.service import publish
+from habitus.kit.validation import NUL_MESSAGE
 from habitus.models import User
 
 DayPart = Literal["morning", "evening"]
@@ -37,14 +40,16 @@ class OnboardingChoices:
     habits: list[tuple[int, str]]
 
 
+# A habit's name as the habits feature takes it (`habits.schemas.Name`).
+MAX_NAME_LENGTH = 200
+
+
 async def finish(session: AsyncSession, *, user: User, choices: OnboardingChoices) -> list[str]:
-    """Save the calendar and the preference, create the chosen starter habits (daily,
-    starting today in the new calendar) through the habits service, and mark onboarding
-    done. Returns the names of the habits created. Errors name the form's fields
-    (`timezone`, `day_start_hour`, `day_part`, `habit_name_<i>`)."""
+    """Save the calendar and the preference, publish `OnboardingFinished` with the chosen
+    starter habits (the habits feature creates them: daily, starting today in the new
+    calendar) and mark onboarding done. Returns the names of the habits. Errors name the
+    form's fields (`timezone`, `day_start_hour`, `day_part`, `habit_name_<i>`)."""
     from habitus.auth.schemas import UserPatch  # the same rules as PATCH /me
-    from habitus.habits import service as habits_service  # habits build on auth
-    from habitus.habits.schemas import HabitCreate
 
     errors: list[FieldError] = []
     try:
@@ -56,23 +61,23 @@ async def finish(session: AsyncSession, *, user: User, choices: OnboardingChoice
     except ValidationError as error:
         errors.extend(field_errors_from_pydantic(error.errors()))
         patch = None
-    bodies: list[HabitCreate] = []
+    names: list[str] = []
     for index, name in choices.habits:
         field = f"habit_name_{index}"
         if not name.strip():
             errors.append(FieldError(field, "needs a name (or untick it)", rule="missing"))
-            continue
-        try:
-            bodies.append(HabitCreate.model_validate({"name": name, "schedule": {"type": "daily"}}))
-        except ValidationError:
+        elif len(name.strip()) > MAX_NAME_LENGTH:
             errors.append(FieldError(field, "is too long: at most 200 characters", rule="length"))
+        elif "\x00" in name:
+            errors.append(FieldError(field, NUL_MESSAGE, rule="value_error"))
+        else:
+            names.append(name.strip())
     if errors:
         raise ValidationFailed(errors)
     assert patch is not None
     changes = patch.changes()
     changes["day_part"] = choices.day_part
     await service.update_profile(session, user=user, changes=changes)
-    for body in bodies:
-        await habits_service.create_habit(session, user, body)
+    await publish(session, user, [OnboardingFinished(starter_habits=tuple(names))])
     await service.mark_onboarded(session, user=user)
-    return [body.name for body in bodies]
+    return names

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus import db
 from habitus.models import (
     AuthSession,
+    Invite,
     PasswordResetNotice,
     PasswordResetToken,
     RefreshToken,
@@ -192,3 +193,26 @@ async def delete_reset_notice(session: AsyncSession, notice_id: uuid.UUID) -> bo
 
 async def delete_reset_notices_of(session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(delete(PasswordResetNotice).where(PasswordResetNotice.user_id == user_id))
+
+
+# --- invites (sign-up by invite: the admin makes them, sign-up spends them) --------------
+
+
+async def invite_by_token_hash(session: AsyncSession, token_hash: str) -> Invite | None:
+    return await session.scalar(select(Invite).where(Invite.token_hash == token_hash))
+
+
+async def forget_invite_address(session: AsyncSession, email_key: str, now: datetime) -> None:
+    """Drop an address from the invites made for it (its owner deleted their account).
+
+    An unused invite for that address is revoked too: without its address it would be
+    an invite for anyone.
+    """
+    await session.execute(
+        update(Invite)
+        .where(Invite.email_key == email_key, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await session.execute(
+        update(Invite).where(Invite.email_key == email_key).values(email_key=None)
+    )

@@ -25,11 +25,11 @@ import aiosmtplib
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from habitus import db
+from habitus import db, mailer
 from habitus.auth import repository, sealing
 from habitus.config import Settings
 from habitus.context import AppContext
-from habitus.kit import clock, mailer
+from habitus.kit import clock
 from habitus.models import PasswordResetNotice, PasswordResetToken, User
 
 log = structlog.get_logger(__name__)

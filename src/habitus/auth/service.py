@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -31,6 +30,8 @@ from habitus.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from habitus.events.kinds import UserSettingsChanged
+from habitus.events.service import publish
 from habitus.kit import clock
 from habitus.kit.rates import Rate
 from habitus.models import AuthSession, Invite, PasswordResetToken, RefreshToken, User
@@ -158,11 +159,9 @@ async def invite_problem(session: AsyncSession, token: str) -> str | None:
 
 
 async def _usable_invite(session: AsyncSession, token: str | None, email: str | None) -> Invite:
-    from habitus.admin import repository as admin_repository  # admin builds on auth
-
     if not token:
         raise _invite_required()
-    invite = await admin_repository.invite_by_token_hash(session, token_digest(token))
+    invite = await repository.invite_by_token_hash(session, token_digest(token))
     now = clock.now()
     if invite is None or invite.revoked_at is not None:
         raise _invite_error("is not valid")
@@ -341,26 +340,28 @@ async def end_session(session: AsyncSession, *, session_id: uuid.UUID) -> None:
 # --- the account --------------------------------------------------------------------
 
 
-# Features built on accounts that must follow a change of the user's calendar (zone,
-# day start, week start) register here; habits do, to keep their kept states true.
-CalendarHook = Callable[[AsyncSession, User], Awaitable[None]]
-calendar_hooks: list[CalendarHook] = []
 CALENDAR_FIELDS = frozenset({"timezone", "day_start_hour", "week_start"})
 
 
 async def update_profile(session: AsyncSession, *, user: User, changes: dict[str, Any]) -> User:
     """Apply validated profile changes. A new time zone never moves stored entries (D1.4):
-    entries are keyed by local date, not by instant; what depends on "today" or on
-    weeks is brought up to date by the calendar hooks."""
-    calendar_changed = any(
-        name in CALENDAR_FIELDS and getattr(user, name) != value for name, value in changes.items()
-    )
+    entries are keyed by local date, not by instant; what depends on "today" or on weeks
+    follows by reacting to `UserSettingsChanged` (habits walk their histories again)."""
+    changed = sorted(name for name, value in changes.items() if getattr(user, name) != value)
     for name, value in changes.items():
         setattr(user, name, value)
     await session.flush()
-    if calendar_changed:
-        for hook in calendar_hooks:
-            await hook(session, user)
+    if changed:
+        await publish(
+            session,
+            user,
+            [
+                UserSettingsChanged(
+                    changed=tuple(changed),
+                    calendar_changed=any(name in CALENDAR_FIELDS for name in changed),
+                )
+            ],
+        )
     return user
 
 
@@ -369,11 +370,9 @@ async def delete_account(
 ) -> None:
     """Delete the user and every row that belongs to them: their own rows go by
     cascade; rows of others that merely name them lose the reference."""
-    from habitus.admin import repository as admin_repository  # admin builds on auth
-
     await confirm_password(ctx, user=user, password=password, ip=ip)
     await db.start_writing(session)
-    await admin_repository.forget_invite_address(session, user.email_key, clock.now())
+    await repository.forget_invite_address(session, user.email_key, clock.now())
     await session.delete(user)
     await session.flush()
 

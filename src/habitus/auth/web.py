@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from habitus import db
 from habitus.auth import service
 from habitus.auth.account_web import router as account_router
-from habitus.auth.dependencies import SESSION_COOKIE, Context, DbSession, client_address
+from habitus.auth.pages import CsrfChecked, Form, MaybePageUser
 from habitus.auth.schemas import RegisterIn
 from habitus.errors import (
     AccountDisabled,
@@ -20,11 +20,11 @@ from habitus.errors import (
     TooManyRequests,
     field_errors_from_pydantic,
 )
+from habitus.http.dependencies import SESSION_COOKIE, Context, DbSession, client_address
+from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
 from habitus.models import User
-from habitus.web.dependencies import CsrfChecked, Form, MaybePageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 # Onboarding and settings live next door; main.py registers this router only.

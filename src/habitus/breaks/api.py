@@ -6,12 +6,13 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from habitus.auth.dependencies import CurrentUser, DbSession, idempotent
+from habitus.auth.dependencies import CurrentUser, idempotent
 from habitus.breaks import service
 from habitus.breaks.schemas import BreakIn, BreakOut
+from habitus.http.dependencies import DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
-from habitus.kit.routing import TransactionalRoute
 
 router = APIRouter(
     prefix="/breaks",

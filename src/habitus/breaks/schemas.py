@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from habitus.auth.schemas import StrictBody
 from habitus.kit.validation import NoNul, SupportedDate
 
+# The longest break (D3.2): a year and a day, so a leap year fits.
+MAX_LENGTH_DAYS = 366
+
 
 class BreakIn(StrictBody):
     start_date: SupportedDate

@@ -10,17 +10,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.breaks import repository
-from habitus.breaks.schemas import BreakIn
+from habitus.breaks.schemas import MAX_LENGTH_DAYS, BreakIn
 from habitus.errors import NotFound, ValidationFailed
-from habitus.events import service as events
-from habitus.events.service import DomainEvent
+from habitus.events.kinds import BreakCreated, BreakDeleted
+from habitus.events.service import publish
 from habitus.habits import repository as habits_repository
-from habitus.habits.service import refresh_states, today_of
+from habitus.habits.evaluation import today_of
 from habitus.models import HabitBreak, User
 
 # A break may be planned ahead freely and reach back a little (a sick week noticed late).
 MAX_DAYS_BACK = 30
-MAX_LENGTH_DAYS = 366
 
 
 def _check(body: BreakIn, today: date) -> None:
@@ -62,21 +61,16 @@ async def create_break(session: AsyncSession, user: User, body: BreakIn) -> Habi
     )
     session.add(pause)
     await session.flush()
-    await refresh_states(
+    # The habits concerned walk their histories again in reaction (habitus.wiring).
+    await publish(
         session,
         user,
-        [body.habit_id] if body.habit_id else None,
-        changed_from=body.start_date,
-    )
-    await events.record(
-        session,
-        user.id,
         [
-            DomainEvent(
-                events.BREAK_CREATED,
-                body.habit_id,
-                body.start_date,
-                {"break_id": str(pause.id), "end_date": body.end_date.isoformat()},
+            BreakCreated(
+                habit_id=body.habit_id,
+                local_date=body.start_date,
+                break_id=str(pause.id),
+                end_date=body.end_date,
             )
         ],
     )
@@ -93,14 +87,12 @@ async def delete_break(session: AsyncSession, user: User, break_id: uuid.UUID) -
     pause = await repository.break_of(session, user.id, break_id)
     if pause is None:
         raise NotFound("No such break.")
-    habit_ids = [pause.habit_id] if pause.habit_id else None
-    start = pause.start_date
-    deleted = DomainEvent(events.BREAK_DELETED, pause.habit_id, start, {"break_id": str(pause.id)})
+    deleted = BreakDeleted(
+        habit_id=pause.habit_id, local_date=pause.start_date, break_id=str(pause.id)
+    )
     await session.delete(pause)
     await session.flush()
-    await refresh_states(session, user, habit_ids, changed_from=start)
-    # After the writes: the event log's lock is the last one a writer takes.
-    await events.record(session, user.id, [deleted])
+    await publish(session, user, [deleted])
 
 
 OVERVIEW_LIMIT = 1000  # the newest; a person plans a handful a year

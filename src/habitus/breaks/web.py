@@ -10,15 +10,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from habitus.auth.dependencies import DbSession
+from habitus.auth.pages import CsrfChecked, Form, PageUser
 from habitus.breaks import service
 from habitus.breaks.schemas import BreakIn
 from habitus.errors import AppError, FieldError, NotFound, field_errors_from_pydantic
+from habitus.http.dependencies import DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
 from habitus.models import HabitBreak, User
-from habitus.web.dependencies import CsrfChecked, Form, PageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

@@ -1,67 +1,88 @@
-"""Recording domain events, in the same transaction as the change that caused them."""
+"""Publishing domain events: subscribers in the same transaction as the change that caused
+them, then the log; and reading the log in an order no later commit can get ahead of."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus.events import codec
+from habitus.events.kinds import DomainEvent
 from habitus.kit import clock
-from habitus.models import Event
-
-# The kinds written today; consumers switch on these strings.
-HABIT_CREATED = "habit_created"
-HABIT_UPDATED = "habit_updated"
-HABIT_ARCHIVED = "habit_archived"
-HABIT_UNARCHIVED = "habit_unarchived"
-HABIT_DELETED = "habit_deleted"
-SCHEDULE_CHANGED = "schedule_changed"
-HABIT_LOGGED = "habit_logged"
-ENTRY_REMOVED = "entry_removed"
-DAY_COMPLETED = "day_completed"
-STREAK_EXTENDED = "streak_extended"
-STREAK_BROKEN = "streak_broken"
-BREAK_CREATED = "break_created"
-BREAK_DELETED = "break_deleted"
+from habitus.models import Event, User
+from habitus.registry import registry
 
 _INSERT_EVENTS = insert(Event)
 # On PostgreSQL each event carries the id of the transaction that wrote it.
 _INSERT_EVENTS_PG = insert(Event).values(txid=text("pg_current_xact_id()::text::bigint"))
+# Subscribers may publish in turn; a chain longer than this is a loop.
+MAX_CASCADE = 8
 
 
-@dataclass(frozen=True, slots=True)
-class DomainEvent:
-    kind: str
-    habit_id: uuid.UUID | None = None
-    local_date: date | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
+async def publish(
+    session: AsyncSession, user: User, events: Sequence[DomainEvent]
+) -> list[DomainEvent]:
+    """What a write does with the events it caused: run their subscribers (registered in
+    `habitus.wiring`) in this transaction, in order, then publish whatever they returned
+    the same way, then append everything to the log in one INSERT (the log's lock is the
+    last a writer takes). Returns the events recorded (those `logged`), the write's own
+    first."""
+    recorded: list[DomainEvent] = []
+    pending = list(events)
+    for _ in range(MAX_CASCADE):
+        if not pending:
+            break
+        recorded.extend(pending)
+        produced: list[DomainEvent] = []
+        for event in pending:
+            for handler in registry.handlers_for(event):
+                more = await handler(session, user, event)
+                if more:
+                    produced.extend(more)
+        pending = produced
+    else:
+        if pending:
+            raise RuntimeError(f"events published each other more than {MAX_CASCADE} deep")
+    logged = [event for event in recorded if event.logged]
+    await record(session, user.id, logged)
+    return logged
 
 
 async def record(session: AsyncSession, user_id: uuid.UUID, events: list[DomainEvent]) -> None:
     """Append `events` to the log (written with the request's transaction), in one
     INSERT. How readers never miss one is `read_after`'s business; writers take no
-    lock for it."""
+    lock for it. Use `publish`, which runs the subscribers first."""
     if not events:
         return
     now = clock.now()
     postgres = session.get_bind().dialect.name == "postgresql"
     await session.execute(
         _INSERT_EVENTS_PG if postgres else _INSERT_EVENTS,
-        [
-            {
-                "user_id": user_id,
-                "habit_id": event.habit_id,
-                "kind": event.kind,
-                "local_date": event.local_date,
-                "payload": event.payload,
-                "created_at": now,
-            }
-            for event in events
-        ],
+        [{**codec.row_of(event), "user_id": user_id, "created_at": now} for event in events],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the log keeps it, for durable consumers."""
+
+    id: int
+    user_id: uuid.UUID
+    created_at: datetime
+    event: DomainEvent
+
+
+def stored(row: Event) -> StoredEvent:
+    return StoredEvent(
+        row.id,
+        row.user_id,
+        row.created_at,
+        codec.event_of(row.kind, row.habit_id, row.local_date, row.payload or {}),
     )
 
 

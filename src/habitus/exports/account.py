@@ -28,8 +28,8 @@ from habitus.exports.schemas import (
 from habitus.habits import repository as habits_repository
 from habitus.habits.export import export_habits
 from habitus.kit import clock
+from habitus.reminders import queries as reminder_queries
 from habitus.reminders import repository as reminders_repository
-from habitus.reminders import service as reminders_service
 from habitus.reminders.presenters import channel_out, notification_out, reminder_out
 
 # table -> where its rows are in the document
@@ -96,7 +96,7 @@ async def export_head(session: AsyncSession, principal: Principal) -> bytes:
         calendar_feeds=[CalendarFeedOut.model_validate(feed) for feed in feeds],
         channels=[channel_out(channel) for channel in channels],
         reminders=[reminder_out(reminder) for reminder in reminders],
-        notification_settings=await reminders_service.notification_settings(session, user),
+        notification_settings=await reminder_queries.notification_settings(session, user),
         notifications=[notification_out(row) for row in inbox],
     )
     return head.model_dump_json().encode()

@@ -10,12 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from habitus.auth.dependencies import Context, CurrentPrincipal, CurrentUser, DbSession, idempotent
+from habitus.auth.dependencies import CurrentPrincipal, CurrentUser, idempotent
 from habitus.exports import account, service
 from habitus.exports.schemas import AccountExport, CalendarFeedCreated, CalendarFeedOut
-from habitus.habits.service import today_of
+from habitus.habits.evaluation import today_of
+from habitus.http.dependencies import Context, DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, COMMON_PROBLEMS, problems
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.validation import QueryDate
 
 router = APIRouter(route_class=TransactionalRoute)

@@ -23,9 +23,9 @@ from habitus.core.schedule import anchor_of, describe, is_periodic, is_scheduled
 from habitus.core.time import weekday_number
 from habitus.errors import FieldError, NotFound, ValidationFailed
 from habitus.exports import ical, repository, tabular
+from habitus.habits import queries as habit_queries
 from habitus.habits import repository as habits_repository
-from habitus.habits import service as habits_service
-from habitus.habits.evaluation import HabitContext, contexts_for
+from habitus.habits.evaluation import HabitContext, contexts_for, today_of
 from habitus.kit import clock
 from habitus.models import CalendarFeed, Habit, User
 
@@ -55,7 +55,7 @@ async def habits_for(
 ) -> list[Habit]:
     """The one habit asked for (404 when it is not the user's), or all of them."""
     if habit_id is not None:
-        return [await habits_service.get_habit(session, user, habit_id)]
+        return [await habit_queries.get_habit(session, user, habit_id)]
     return await habits_repository.habits_of(session, user.id, archived=archived)
 
 
@@ -116,7 +116,7 @@ async def done_days(
     Archived habits keep their history, so their days are here too."""
     check_range(first, last)
     habits = await habits_for(session, user, habit_id, archived=None)
-    today = habits_service.today_of(user)
+    today = today_of(user)
     week_start = weekday_number(user.week_start)
     contexts = await contexts_for(session, user, habits, today, kept_states=False)
     entries: dict[uuid.UUID, dict[date, Row[Any]]] = defaultdict(dict)
@@ -196,7 +196,7 @@ async def plans(session: AsyncSession, user: User, habit_id: uuid.UUID | None) -
     """Each schedule version of each active habit (archived ones fire nothing, D2.4;
     asked for by id, an archived habit is shown too) as a recurring event's plan."""
     habits = await habits_for(session, user, habit_id, archived=None if habit_id else False)
-    today = habits_service.today_of(user)
+    today = today_of(user)
     week_start = weekday_number(user.week_start)
     found: list[ical.Plan] = []
     for ctx in await contexts_for(session, user, habits, today, kept_states=False):

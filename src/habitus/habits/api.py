@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from habitus.auth.dependencies import CurrentUser, DbSession, idempotent
-from habitus.habits import presenters, service
+from habitus.auth.dependencies import CurrentUser, idempotent
+from habitus.habits import presenters, queries, service
+from habitus.habits.evaluation import today_of
 from habitus.habits.schemas import (
     CheckinIn,
     CheckinOut,
@@ -26,9 +27,10 @@ from habitus.habits.schemas import (
     TodayItem,
     TodayPage,
 )
+from habitus.http.dependencies import DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.pagination import Page, Pagination
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, not_modified, problems
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.validation import QueryDate, check_window
 from habitus.models import Habit, User
 
@@ -64,7 +66,7 @@ async def list_habits(
 
 @router.get("/habits/{habit_id}", tags=["habits"], responses=NOT_FOUND)
 async def get_habit(habit_id: uuid.UUID, user: CurrentUser, session: DbSession) -> HabitOut:
-    habit = await service.get_habit(session, user, habit_id)
+    habit = await queries.get_habit(session, user, habit_id)
     return (await presenters.habits_out(session, user, [habit]))[0]
 
 
@@ -157,7 +159,7 @@ async def list_entries(
     last: ToDate = None,
 ) -> EntriesOut:
     """Entries from `from` to `to` (inclusive; default: the last 30 days)."""
-    first, last = _window(service.today_of(user), first, last)
+    first, last = _window(today_of(user), first, last)
     entries = await service.list_entries(session, user, habit_id, first, last)
     return EntriesOut(items=[presenters.entry_out(entry) for entry in entries])
 
@@ -172,7 +174,7 @@ def _etag(user: User, habit: Habit, *parts: object) -> str:
         user.timezone,
         user.day_start_hour,
         user.week_start,
-        service.today_of(user),
+        today_of(user),
         *parts,
     ]
     return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
@@ -195,9 +197,9 @@ async def habit_stats(
 ) -> StatsOut | Response:
     """Streaks and score as of today; completion rate (D8.1), counts and best weekday
     and hour (D8.3) over `from`..`to` (default: the last 30 days). Sends an `ETag`."""
-    first, last = _window(service.today_of(user), first, last)
+    first, last = _window(today_of(user), first, last)
     check_window(first, last)
-    etag = _etag(user, await service.get_habit(session, user, habit_id), "stats", first, last)
+    etag = _etag(user, await queries.get_habit(session, user, habit_id), "stats", first, last)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     result = await service.stats(session, user, habit_id, first, last)
@@ -222,9 +224,9 @@ async def habit_days(
 ) -> DaysOut | Response:
     """Every day of `from`..`to` with its outcome (D5), value and entry status. Sends an
     `ETag`."""
-    first, last = _window(service.today_of(user), first, last)
+    first, last = _window(today_of(user), first, last)
     check_window(first, last)
-    etag = _etag(user, await service.get_habit(session, user, habit_id), "days", first, last)
+    etag = _etag(user, await queries.get_habit(session, user, habit_id), "days", first, last)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     views = await service.days(session, user, habit_id, first, last)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.core.evaluate import HabitNow
 from habitus.core.schedule import describe, version_index
-from habitus.events.service import DomainEvent
+from habitus.events.kinds import DomainEvent
 from habitus.habits import repository, service
 from habitus.habits.evaluation import Evaluated
 from habitus.habits.repository import EntryRecord

@@ -2,13 +2,13 @@
 
 Every write to a habit's days starts with `repository.lock_for_write` (version bump +
 row lock), evaluates the habit before and after the change, keeps the new state, and
-records the domain events the change caused, all in the request's transaction.
+publishes the domain events the change caused (`events.service.publish`: what reacts to
+them, summaries and reminders among others, runs in the same transaction).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,8 +16,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
-from habitus.analytics import service as summaries
-from habitus.auth import service as auth_service
 from habitus.core import time as core_time
 from habitus.core.evaluate import (
     HabitNow,
@@ -30,8 +28,9 @@ from habitus.core.habits import EntryFact
 from habitus.core.outcomes import DONE, MISSED, Outcome, unit_start
 from habitus.core.scores import Logged, best_times, completion_rate, moving_rates
 from habitus.errors import AppError, NotFound, ValidationFailed
-from habitus.events import service as events
-from habitus.events.service import DomainEvent
+from habitus.events import kinds
+from habitus.events.kinds import DomainEvent
+from habitus.events.service import publish
 from habitus.habits import repository, working_set
 from habitus.habits.evaluation import (
     Evaluated,
@@ -41,11 +40,11 @@ from habitus.habits.evaluation import (
     evaluate_context,
     facts_for,
     state_values,
+    today_of,
 )
-from habitus.habits.evaluation import (
-    today_of as today_of,  # re-exported: callers ask the habits service for today
-)
+from habitus.habits.queries import get_habit
 from habitus.habits.repository import EntryRecord
+from habitus.habits.rules import check_rules
 from habitus.habits.schemas import HabitCreate, HabitUpdate, schedule_to_json
 from habitus.kit import clock
 from habitus.kit.validation import check_window
@@ -57,33 +56,6 @@ MILESTONES = (7, 14, 21, 30, 50, 66, 100, 150, 200, 365, 500, 730, 1000)
 
 
 # --- habits ------------------------------------------------------------------------------
-
-
-def check_rules(
-    *,
-    kind: str,
-    polarity: str,
-    target: dict[str, Any] | None,
-    start_date: date,
-    end_date: date | None,
-) -> None:
-    """Rules across fields (the schema checks each field alone), as 422s naming one."""
-    if kind == "measurable" and target is None:
-        raise ValidationFailed.field(
-            "target", "a measurable habit needs a target {value, unit, direction}", "required"
-        )
-    if kind == "boolean" and target is not None:
-        raise ValidationFailed.field("target", "only measurable habits have a target", "forbidden")
-    if kind == "measurable" and polarity == "quit" and target and target["direction"] != "at_most":
-        raise ValidationFailed.field(
-            "target.direction",
-            "a quit habit counts what you want less of: use at_most",
-            "quit_needs_at_most",
-        )
-    if end_date is not None and end_date < start_date:
-        raise ValidationFailed.field(
-            "end_date", f"must not be before start_date ({start_date.isoformat()})", "after_start"
-        )
 
 
 async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> Habit:
@@ -128,22 +100,9 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
     # No summary rows yet (`summary_through` is None): reads fall back to raw entries and
     # the habit's first write builds them. An import, which creates habits and then
     # writes years of entries, builds them once (`refresh_states`), not twice.
-    await events.record(
-        session,
-        user.id,
-        [DomainEvent(events.HABIT_CREATED, habit.id, today, {"name": habit.name})],
+    await publish(
+        session, user, [kinds.HabitCreated(habit_id=habit.id, local_date=today, name=habit.name)]
     )
-    return habit
-
-
-async def get_habit(
-    session: AsyncSession, user: User, habit_id: uuid.UUID, *, share_lock: bool = False
-) -> Habit:
-    """The user's habit or 404. `share_lock` holds it until commit (see
-    `repository.habit_of`) for writes to rows that belong to the habit."""
-    habit = await repository.habit_of(session, user.id, habit_id, share_lock=share_lock)
-    if habit is None:
-        raise NotFound("No such habit.")
     return habit
 
 
@@ -153,13 +112,6 @@ async def _locked(session: AsyncSession, user: User, habit_id: uuid.UUID) -> Hab
     if habit is None:
         raise NotFound("No such habit.")
     return habit
-
-
-# What depends on a habit's required days (reminders' next firing instants, D9.1)
-# registers here: called after a schedule, start or end date, break or calendar change,
-# with the habits concerned (None: all of the user's).
-RulesHook = Callable[[AsyncSession, User, list[uuid.UUID] | None], Awaitable[None]]
-rules_hooks: list[RulesHook] = []
 
 
 async def update_habit(
@@ -217,46 +169,38 @@ async def update_habit(
             session, habit=habit, effective_from=effective, schedule=schedule
         )
         recorded.append(
-            DomainEvent(events.SCHEDULE_CHANGED, habit.id, effective, {"schedule": schedule})
+            kinds.ScheduleChanged(habit_id=habit.id, local_date=effective, schedule=schedule)
         )
     if "archived" in sent and body.archived is not None:
         if body.archived and habit.archived_at is None:
             habit.archived_at = clock.now()
-            recorded.append(DomainEvent(events.HABIT_ARCHIVED, habit.id, today))
+            recorded.append(kinds.HabitArchived(habit_id=habit.id, local_date=today))
         elif not body.archived and habit.archived_at is not None:
             habit.archived_at = None
-            recorded.append(DomainEvent(events.HABIT_UNARCHIVED, habit.id, today))
+            recorded.append(kinds.HabitUnarchived(habit_id=habit.id, local_date=today))
     if changed:
-        recorded.append(
-            DomainEvent(events.HABIT_UPDATED, habit.id, today, {"changed": sorted(changed)})
+        recorded.insert(
+            0,
+            kinds.HabitUpdated(
+                habit_id=habit.id,
+                local_date=today,
+                changed=tuple(sorted(changed)),
+                history_changed=history_changed,
+            ),
         )
     await session.flush()
     await _keep_fresh_state(session, user, habit, today, from_scratch=history_changed)
-    # Issue 5: every edit bumps the summary version (a category or an archive changes
-    # what a filtered heatmap shows); new rules or dates recompute every row, a new
-    # schedule the period it cuts short.
-    await summaries.keep_current(
-        session,
-        user,
-        habit,
-        rebuild=history_changed,
-        changed_from=today - summaries.SCHEDULE_REACH if "schedule" in sent else None,
-    )
-    await events.record(session, user.id, recorded)
-    if history_changed or "schedule" in sent:
-        for hook in rules_hooks:
-            await hook(session, user, [habit.id])
+    await publish(session, user, recorded)
     return habit
 
 
 async def delete_habit(session: AsyncSession, user: User, habit_id: uuid.UUID) -> None:
     """D2.4: the habit goes with its entries, schedule versions, breaks and state."""
     habit = await get_habit(session, user, habit_id)
-    deleted = DomainEvent(events.HABIT_DELETED, habit.id, today_of(user), {"name": habit.name})
+    deleted = kinds.HabitDeleted(habit_id=habit.id, local_date=today_of(user), name=habit.name)
     await session.delete(habit)
     await session.flush()
-    # After the delete: the event log's lock is the last one a writer takes.
-    await events.record(session, user.id, [deleted])
+    await publish(session, user, [deleted])
 
 
 async def list_habits(
@@ -417,7 +361,7 @@ async def _change_day(
     change: Any,
     *,
     logged: bool,
-    detail: dict[str, Any] | None = None,
+    added: float | None = None,
 ) -> DayWrite:
     """Run `change(habit, day, previous fact) -> entry | None` as a write to one day,
     with everything that comes with it: lock, checks, before/after, state, events."""
@@ -458,38 +402,34 @@ async def _change_day(
             kept_facts = {key: fact for key, fact in after_facts.items() if key >= kept_from}
             await repository.save_state(session, state_values(habit, user.week_start, kept_state))
     _remember(session, user, habit, ctx, kept_state, kept_from, kept_facts)
-    # Stored rows of the days of this entry's unit may change (a period's verdict).
-    await summaries.keep_current(
-        session, user, habit, changed_from=unit_start(ctx.rules, day, week_start), locked=True
-    )
     caused = _consequences(habit, day, before, after, before_unit, after_unit)
     if logged and entry is not None:
         caused.insert(
             0,
-            DomainEvent(
-                events.HABIT_LOGGED,
-                habit.id,
-                day,
-                {
-                    "status": entry.status,
-                    "value": entry.value,
-                    "source": entry.source,
-                    **(detail or {}),
-                },
+            kinds.EntryLogged(
+                habit_id=habit.id,
+                local_date=day,
+                status=entry.status,
+                value=entry.value,
+                source=entry.source,
+                added=added,
             ),
         )
     elif not logged and previous is not None:
         caused.insert(
             0,
-            DomainEvent(
-                events.ENTRY_REMOVED,
-                habit.id,
-                day,
-                {"status": previous.status, "value": previous.value},
+            kinds.EntryRemoved(
+                habit_id=habit.id,
+                local_date=day,
+                status=previous.status,
+                value=previous.value,
             ),
         )
-    await events.record(session, user.id, caused)
-    return DayWrite(habit, entry, after, caused)
+    # The days of this entry's unit are what may read differently now (a period's verdict).
+    written = kinds.DayWritten(
+        habit_id=habit.id, local_date=day, unit_start=unit_start(ctx.rules, day, week_start)
+    )
+    return DayWrite(habit, entry, after, await publish(session, user, [written, *caused]))
 
 
 def _remember(
@@ -527,21 +467,24 @@ def _consequences(
     """D7.4: what the change did to the day and the streak."""
     caused: list[DomainEvent] = []
     if after_unit == DONE and before_unit != DONE:
-        caused.append(DomainEvent(events.DAY_COMPLETED, habit.id, day, {"unit": after.unit}))
+        caused.append(kinds.DayCompleted(habit_id=habit.id, local_date=day, unit=after.unit))
     old, new = before.current.length, after.current.length
     if new > old:
-        payload: dict[str, Any] = {"current": new, "previous": old, "unit": after.unit}
         reached = [mark for mark in MILESTONES if old < mark <= new]
-        if reached:
-            payload["milestone"] = reached[-1]
-        caused.append(DomainEvent(events.STREAK_EXTENDED, habit.id, day, payload))
+        caused.append(
+            kinds.StreakExtended(
+                habit_id=habit.id,
+                local_date=day,
+                current=new,
+                previous=old,
+                unit=after.unit,
+                milestone=reached[-1] if reached else None,
+            )
+        )
     elif old > 0 and new < old and after_unit == MISSED:
         caused.append(
-            DomainEvent(
-                events.STREAK_BROKEN,
-                habit.id,
-                day,
-                {"previous": old, "current": new, "unit": after.unit},
+            kinds.StreakBroken(
+                habit_id=habit.id, local_date=day, previous=old, current=new, unit=after.unit
             )
         )
     return caused
@@ -579,8 +522,7 @@ async def check_in(
             source=source,
         )
 
-    added = {"added": value} if value is not None else None
-    return await _change_day(session, user, habit_id, day, change, logged=True, detail=added)
+    return await _change_day(session, user, habit_id, day, change, logged=True, added=value)
 
 
 async def set_entry(
@@ -802,9 +744,10 @@ async def refresh_states(
     *,
     changed_from: date | None,
 ) -> None:
-    """After a change that touches many habits (a break, a new week start or zone): bump
-    each affected habit's version and keep a fresh state, walking the history again
-    where the kept state had folded a day on or after `changed_from` (None: always)."""
+    """After a change that touches many habits (a break, a new week start or zone, an
+    import): bump each affected habit's version and keep a fresh state, walking the
+    history again where the kept state had folded a day on or after `changed_from` (None:
+    always). Publishes `HistoryRewritten`, to which summaries and reminders react."""
     habits = await repository.habits_of(session, user.id, archived=None)
     if habit_ids is not None:
         wanted = set(habit_ids)
@@ -820,16 +763,13 @@ async def refresh_states(
         facts = (await facts_for(session, [ctx], today)).get(habit.id, {})
         now = evaluate_context(ctx, facts, today, user.week_start)
         await repository.save_state(session, state_values(habit, user.week_start, now.state))
-        await summaries.keep_current(
-            session, user, habit, changed_from=changed_from, rebuild=changed_from is None
-        )
-    for hook in rules_hooks:
-        await hook(session, user, habit_ids)
-
-
-async def _after_calendar_change(session: AsyncSession, user: User) -> None:
-    # Another zone, day start or week start moves "today" or the weeks: walk again.
-    await refresh_states(session, user, None, changed_from=None)
-
-
-auth_service.calendar_hooks.append(_after_calendar_change)
+    await publish(
+        session,
+        user,
+        [
+            kinds.HistoryRewritten(
+                local_date=changed_from,
+                habit_ids=None if habit_ids is None else tuple(habit_ids),
+            )
+        ],
+    )

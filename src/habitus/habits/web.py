@@ -17,15 +17,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
-from habitus.auth.dependencies import DbSession
+from habitus.auth.pages import CsrfChecked, Form, PageUser
 from habitus.errors import FieldError, ValidationFailed, field_errors_from_pydantic
-from habitus.habits import describe, presenters, service
+from habitus.habits import describe, presenters, queries, service
+from habitus.habits.evaluation import today_of
 from habitus.habits.schemas import HabitCreate, HabitOut, HabitUpdate, ScheduleIn
+from habitus.http.dependencies import DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
 from habitus.models import User
-from habitus.web.dependencies import CsrfChecked, Form, PageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -323,7 +324,7 @@ async def _form_page(
 ) -> Response:
     everything = await service.list_habits(session, user, archived=None)
     categories = sorted({item.category for item in everything if item.category}, key=str.lower)
-    today = service.today_of(user)
+    today = today_of(user)
     preview = _preview_words(values, user.week_start, today)
     return render(
         request,
@@ -384,7 +385,7 @@ async def _list_context(
         if (not category or habit.category == category)
         and (not tag or tag.lower() in {item.lower() for item in habit.tags})
     ]
-    today = service.today_of(user)
+    today = today_of(user)
     words = {
         str(habit.id): describe.habit_in_words(habit, week_start=user.week_start, today=today)
         for habit in habits
@@ -420,14 +421,14 @@ async def habits_page(
 
 @router.get("/habits/new", response_class=HTMLResponse)
 async def new_habit_page(request: Request, user: PageUser, session: DbSession) -> Response:
-    return await _form_page(request, session, user, values=new_values(user, service.today_of(user)))
+    return await _form_page(request, session, user, values=new_values(user, today_of(user)))
 
 
 @router.get("/habits/preview", response_class=HTMLResponse)
 async def schedule_preview(request: Request, user: PageUser) -> Response:
     """HTMX: the schedule the form describes, in words, while the user chooses it."""
     values = dict(request.query_params)
-    words = _preview_words(values, user.week_start, service.today_of(user))
+    words = _preview_words(values, user.week_start, today_of(user))
     return render(request, "habits/_preview.html", {"preview": words})
 
 
@@ -449,7 +450,7 @@ async def create_habit(
             _service_errors(error.errors, errors)
         else:
             words = describe.schedule_in_words(
-                data["schedule"], week_start=user.week_start, today=service.today_of(user)
+                data["schedule"], week_start=user.week_start, today=today_of(user)
             )
             return _redirect(request, "/habits", f"Created {_quoted(habit.name)}: {words}.")
     return await _form_page(request, session, user, values=form, errors=errors, status_code=422)
@@ -459,7 +460,7 @@ async def create_habit(
 async def edit_habit_page(
     request: Request, habit_id: uuid.UUID, user: PageUser, session: DbSession
 ) -> Response:
-    habit = await service.get_habit(session, user, habit_id)
+    habit = await queries.get_habit(session, user, habit_id)
     shown = (await presenters.habits_out(session, user, [habit]))[0]
     return await _form_page(request, session, user, values=form_values(shown), habit=shown)
 
@@ -468,7 +469,7 @@ async def edit_habit_page(
 async def update_habit(
     request: Request, habit_id: uuid.UUID, user: PageUser, form: Form, session: DbSession
 ) -> Response:
-    habit = await service.get_habit(session, user, habit_id)
+    habit = await queries.get_habit(session, user, habit_id)
     shown = (await presenters.habits_out(session, user, [habit]))[0]
     errors: dict[str, str] = {}
     data = habit_fields_from_form({**form, "fixed_kind": shown.kind}, errors, creating=False)
@@ -498,7 +499,7 @@ async def move_habit(
     request: Request, habit_id: uuid.UUID, user: PageUser, form: Form, session: DbSession
 ) -> Response:
     """Move up / down (buttons), or to a place (`to`, 0 = first; drag and drop)."""
-    habit = await service.get_habit(session, user, habit_id)
+    habit = await queries.get_habit(session, user, habit_id)
     index = await service.habit_order_index(session, user, habit)
     direction = form.get("direction", "")
     if direction in {"up", "down"}:
@@ -553,7 +554,7 @@ async def restore_habit(
 async def delete_habit_page(
     request: Request, habit_id: uuid.UUID, user: PageUser, session: DbSession
 ) -> Response:
-    habit = await service.get_habit(session, user, habit_id)
+    habit = await queries.get_habit(session, user, habit_id)
     entries = await service.entry_count(session, user, habit_id)
     return render(
         request,
@@ -566,7 +567,7 @@ async def delete_habit_page(
 async def delete_habit(
     request: Request, habit_id: uuid.UUID, user: PageUser, session: DbSession
 ) -> Response:
-    habit = await service.get_habit(session, user, habit_id)
+    habit = await queries.get_habit(session, user, habit_id)
     name = habit.name
     await service.delete_habit(session, user, habit_id)
     return _redirect(request, "/habits", f"Deleted {_quoted(name)} and its history.")

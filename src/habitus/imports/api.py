@@ -10,14 +10,15 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from habitus import db
-from habitus.auth.dependencies import Context, CurrentUser, idempotent
+from habitus.auth.dependencies import CurrentUser, idempotent
 from habitus.errors import PayloadTooLarge, ValidationFailed
+from habitus.http import idempotency
+from habitus.http.dependencies import Context
+from habitus.http.routing import TransactionalRoute
 from habitus.imports import service
 from habitus.imports.destination import Destination
 from habitus.imports.schemas import ImportOut
-from habitus.kit import idempotency
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
-from habitus.kit.routing import TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, tags=["import"])
 # The multipart envelope around the file (boundaries, headers, the format field).
@@ -62,7 +63,7 @@ def _too_large(limit: int) -> PayloadTooLarge:
 
 
 def body_limit(limit: int) -> tuple[int, str]:
-    """The request-body limit of this route (kit.middleware.BodyLimitMiddleware): the
+    """The request-body limit of this route (http.middleware.BodyLimitMiddleware): the
     file's limit and the multipart envelope around it, and the 413's words."""
     return limit + ENVELOPE_BYTES, _too_large_message(limit)
 

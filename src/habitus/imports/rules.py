@@ -20,10 +20,9 @@ from typing import Any
 
 import pydantic
 
-from habitus.breaks.schemas import BreakIn
-from habitus.breaks.service import MAX_LENGTH_DAYS
+from habitus.breaks.schemas import MAX_LENGTH_DAYS, BreakIn
 from habitus.errors import ValidationFailed
-from habitus.habits import service as habits_service
+from habitus.habits.rules import check_rules
 from habitus.habits.schemas import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -151,7 +150,7 @@ def _rules_across_fields(body: HabitCreate) -> None:
     measurable habit needs a target, ...), checked now so that no habit is refused
     after others were written. (The service names the function private; it is the one
     place these rules live, so it is called rather than copied.)"""
-    habits_service.check_rules(
+    check_rules(
         kind=body.kind,
         polarity=body.polarity,
         target=body.target.model_dump() if body.target else None,

@@ -24,13 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.errors import ValidationFailed
 from habitus.habits import repository as habits_repository
-from habitus.habits import service as habits
+from habitus.habits.evaluation import today_of
 from habitus.imports import repository
 from habitus.imports.destination import Destination
 from habitus.imports.parsed import ParsedEntry
+from habitus.imports.ports import HABIT_WRITER
 from habitus.imports.rules import Plan, PlannedHabit
 from habitus.kit import clock
 from habitus.models import Habit, User
+from habitus.registry import registry
 
 # Rows of days per INSERT and per transaction: about 0.1 s of the writer's turn on SQLite
 # (2 cores), so another user's check-in waits at most about that long.
@@ -175,7 +177,7 @@ async def _create(session: AsyncSession, user: User, planned: PlannedHabit) -> H
     `habit_created` event), then its later schedule versions and dates."""
     parsed = planned.parsed
     try:
-        habit = await habits.create_habit(session, user, planned.body)
+        habit = await registry.port(HABIT_WRITER).create_habit(session, user, planned.body)
     except ValidationFailed as failed:  # `rules` checked the same: not expected
         reason = "; ".join(f"{error.field} {error.message}" for error in failed.errors)
         raise ValidationFailed.field(
@@ -263,7 +265,7 @@ async def _days(
     """Insert the days, ENTRY_BATCH rows a transaction; a day the habit has already is
     left as it is and counted (as are days in the future and outside the habit's dates:
     imports are exempt from the backfill window, D4.3, not from those)."""
-    today = habits.today_of(user)
+    today = today_of(user)
     now = clock.now()
     zone = ZoneInfo(user.timezone)
     batch: list[tuple[_Target, dict[str, Any]]] = []
@@ -317,7 +319,7 @@ async def _refresh(
         if everyone:
             mine = await habits_repository.habits_of(session, user_id, archived=None)
             wanted = {habit.id: habit.start_date for habit in mine}
-    today = habits.today_of(user)
+    today = today_of(user)
     group: list[uuid.UUID] = []
     days = 0
     for habit_id, start in sorted(wanted.items(), key=lambda item: item[1]):
@@ -336,6 +338,6 @@ async def _refresh_group(
 ) -> None:
     async with destination.transaction() as session:
         user = await _user(session, user_id)
-        await habits.refresh_states(session, user, group, changed_from=None)
+        await registry.port(HABIT_WRITER).refresh_states(session, user, group, changed_from=None)
     for _ in group:
         steps.advance("updating streaks and scores")

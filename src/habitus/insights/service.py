@@ -39,9 +39,9 @@ from habitus.core.schedule import TimesPerPeriod, version_index
 from habitus.core.scores import Logged, Rate, best_times, completion_rate, score_series, window_days
 from habitus.core.streaks import Run
 from habitus.habits import describe
+from habitus.habits import queries as habit_queries
 from habitus.habits import repository as habits_repository
-from habitus.habits import service as habits_service
-from habitus.habits.evaluation import HabitContext, context_of, contexts_for
+from habitus.habits.evaluation import HabitContext, context_of, contexts_for, today_of
 from habitus.habits.schemas import schedule_to_json
 from habitus.insights import heatmap as heatmap_module
 from habitus.insights import repository
@@ -333,8 +333,8 @@ async def habit_insights(
     days and all time (D8.1), best weekday and hour (D8.3, complete days of all time),
     the score of each of the last 365 days, a month of day states (D5), the heatmap
     of the last 53 weeks, and a page of entries with notes, newest first."""
-    habit = await habits_service.get_habit(session, user, habit_id)
-    today = habits_service.today_of(user)
+    habit = await habit_queries.get_habit(session, user, habit_id)
+    today = today_of(user)
     week_start = core_time.weekday_number(user.week_start)
     ctx = await context_of(session, user, habit, today)
     rules = ctx.rules
@@ -483,7 +483,7 @@ async def history_month(session: AsyncSession, user: User, month: date | None) -
     required (D5: done, missed or pending; a habit counted per week or month has no
     required day, D6) and how many of those were done; for each habit, its units of
     the month. Future days are left out."""
-    today = habits_service.today_of(user)
+    today = today_of(user)
     week_start = core_time.weekday_number(user.week_start)
     month = month or today.replace(day=1)
     last = month_end(month)

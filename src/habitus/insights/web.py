@@ -8,12 +8,12 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from habitus.auth.dependencies import DbSession
+from habitus.auth.pages import PageUser
 from habitus.errors import FieldError, ValidationFailed
+from habitus.http.dependencies import DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.insights import calendar, presenters, service
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
-from habitus.web.dependencies import PageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

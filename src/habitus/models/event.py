@@ -50,3 +50,7 @@ class EventCursor(Base):
     last_txid: Mapped[int] = mapped_column(BigInteger, default=0)
     last_event_id: Mapped[int] = mapped_column(EventId, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+    # A consumer whose batch failed: how often in a row, why, and when it tries again.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    retry_at: Mapped[datetime | None]

@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from habitus.auth.dependencies import AdminUser, Context, CurrentUser, DbSession, idempotent
+from habitus.auth.dependencies import AdminUser, CurrentUser, idempotent
+from habitus.http.dependencies import Context, DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems, rounded_ratio
-from habitus.kit.routing import TransactionalRoute
-from habitus.reminders import repository, service
+from habitus.reminders import queries, repository, service
 from habitus.reminders.presenters import channel_out, delivery_out, notification_out, reminder_out
 from habitus.reminders.schemas import (
     ChannelCreate,
@@ -156,7 +157,7 @@ async def delete_reminder(
 async def get_notification_settings(user: CurrentUser, session: DbSession) -> NotificationSettings:
     """The opt-in streak-at-risk nudge, daily digest and weekly summary, and quiet
     hours."""
-    return await service.notification_settings(session, user)
+    return await queries.notification_settings(session, user)
 
 
 @router.put("/me/notification-settings", tags=["notifications"])
@@ -180,7 +181,7 @@ async def list_notifications(
     """Newest first. The `X-Unread-Count` header carries the unread count."""
     rows = await service.inbox(session, user, unread=unread, after=page.after, limit=page.limit)
     result = page_of(rows, page.limit, lambda row: time_id_key(row.created_at, row.id))
-    response.headers["X-Unread-Count"] = str(await service.unread_count(session, user))
+    response.headers["X-Unread-Count"] = str(await queries.unread_count(session, user))
     return Page(
         items=[notification_out(row) for row in result.items], next_cursor=result.next_cursor
     )
@@ -188,7 +189,7 @@ async def list_notifications(
 
 @router.get("/notifications/unread-count", tags=["notifications"])
 async def unread_count(user: CurrentUser, session: DbSession) -> dict[str, int]:
-    return {"unread": await service.unread_count(session, user)}
+    return {"unread": await queries.unread_count(session, user)}
 
 
 @router.post(

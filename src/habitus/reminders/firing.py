@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from habitus import db
-from habitus.analytics import service as analytics
+from habitus.analytics import queries as analytics
 from habitus.config import Settings
 from habitus.core.evaluate import HabitNow
 from habitus.core.time import WEEKDAYS, zone

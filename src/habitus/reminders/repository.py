@@ -110,11 +110,13 @@ async def reminders_of_user(session: AsyncSession, user_id: uuid.UUID) -> list[R
 
 
 async def reminder(
-    session: AsyncSession, user_id: uuid.UUID, reminder_id: uuid.UUID
+    session: AsyncSession, user_id: uuid.UUID, reminder_id: uuid.UUID, *, for_update: bool = False
 ) -> Reminder | None:
-    return await session.scalar(
-        select(Reminder).where(Reminder.id == reminder_id, Reminder.user_id == user_id)
-    )
+    """`for_update`: the row as it is now, held until commit (a concurrent delete waits)."""
+    query = select(Reminder).where(Reminder.id == reminder_id, Reminder.user_id == user_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
 
 
 async def due_reminders(session: AsyncSession, now: datetime, limit: int) -> list[Reminder]:

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus.core.reminders import ReminderRule, next_firing, required_day_predicate
 from habitus.core.time import WEEKDAYS
 from habitus.habits import repository as habits_repository
-from habitus.habits import service as habits_service
-from habitus.habits.evaluation import HabitContext, contexts_for
+from habitus.habits.evaluation import HabitContext, contexts_for, today_of
 from habitus.kit import clock
 from habitus.models import Habit, Reminder, User
 from habitus.reminders import repository
@@ -55,7 +54,7 @@ async def contexts_by_habit(
 ) -> dict[uuid.UUID, HabitContext]:
     if not habits:
         return {}
-    today = habits_service.today_of(user)
+    today = today_of(user)
     found = await contexts_for(session, user, habits, today, kept_states=False)
     return {ctx.habit.id: ctx for ctx in found}
 
@@ -81,12 +80,3 @@ async def recompute(session: AsyncSession, user: User, habit_ids: list[uuid.UUID
         ctx = contexts.get(row.habit_id) if row.habit_id is not None else None
         row.next_fire_at, row.next_local_date = next_of(row, user, ctx, now)
     await session.flush()
-
-
-async def _after_habit_change(
-    session: AsyncSession, user: User, habit_ids: list[uuid.UUID] | None
-) -> None:
-    await recompute(session, user, habit_ids)
-
-
-habits_service.rules_hooks.append(_after_habit_change)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from habitus.auth.dependencies import DbSession
-from habitus.kit.routing import TransactionalRoute
+from habitus.http.dependencies import DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.templating import render
 from habitus.models import Channel
 from habitus.reminders import service

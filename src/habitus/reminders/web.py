@@ -10,22 +10,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from habitus.auth.dependencies import Context, DbSession
+from habitus.auth.pages import CsrfChecked, Form, PageAdmin, PageUser
 from habitus.core.time import WEEKDAYS
 from habitus.errors import ValidationFailed
-from habitus.habits import service as habits_service
+from habitus.habits import queries as habit_queries
+from habitus.http.dependencies import Context, DbSession
+from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
-from habitus.kit.routing import TransactionalRoute
 from habitus.kit.templating import render
 from habitus.models import Channel, User
-from habitus.reminders import repository, service
+from habitus.reminders import queries, repository, service
 from habitus.reminders.schemas import (
     ChannelCreate,
     ChannelUpdate,
     NotificationSettings,
     ReminderCreate,
 )
-from habitus.web.dependencies import CsrfChecked, Form, PageAdmin, PageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -155,7 +155,7 @@ async def _notifications_page(
 ) -> Response:
     channels = await repository.channels_of(session, user.id)
     if nudge_values is None:
-        nudge_values = _settings_values(await service.notification_settings(session, user))
+        nudge_values = _settings_values(await queries.notification_settings(session, user))
     context = {
         "channels": [_channel_item(channel) for channel in channels],
         "channel_types": CHANNEL_TYPES,
@@ -313,7 +313,7 @@ async def _habit_reminders_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    habit = await habits_service.get_habit(session, user, habit_id)  # 404 when not hers
+    habit = await habit_queries.get_habit(session, user, habit_id)  # 404 when not hers
     reminders = await service.habit_reminders(session, user, habit_id)
     context = {
         "habit": {"id": habit.id, "name": habit.name},
@@ -345,7 +345,7 @@ async def habit_reminders_page(
 async def add_habit_reminder(
     request: Request, habit_id: uuid.UUID, user: PageUser, form: Form, session: DbSession
 ) -> Response:
-    await habits_service.get_habit(session, user, habit_id)  # 404 before reading the form
+    await habit_queries.get_habit(session, user, habit_id)  # 404 before reading the form
     days = [day for day in WEEKDAYS if form.get(f"day_{day}")]
     values = {
         "time": form.get("time", "").strip(),

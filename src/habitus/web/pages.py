@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from habitus.kit.routing import TransactionalRoute
+from habitus.auth.pages import MaybePageUser
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.templating import render
-from habitus.web.dependencies import MaybePageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

@@ -16,9 +16,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from habitus.kit.routing import TransactionalRoute
+from habitus.auth.pages import MaybePageUser
+from habitus.http.routing import TransactionalRoute
 from habitus.kit.templating import STATIC_DIR, render, static_url
-from habitus.web.dependencies import MaybePageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

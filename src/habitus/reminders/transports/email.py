@@ -16,8 +16,8 @@ from typing import Any
 
 import aiosmtplib
 
+from habitus import mailer
 from habitus.config import Settings
-from habitus.kit import mailer
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 
 # RCPT answers that say the address itself is wrong (RFC 5321 4.2.2): no such mailbox,

@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.core.outcomes import DONE, MISSED, PENDING
-from habitus.events import service as events
-from habitus.events.service import DomainEvent
+from habitus.events.kinds import DomainEvent, StreakExtended
 from habitus.habits import presenters, repository, service
 from habitus.models import User
 
@@ -325,9 +324,6 @@ async def load(session: AsyncSession, user: User) -> TodayView:
 def milestone_of(caused: list[DomainEvent]) -> dict[str, Any] | None:
     """D7.4: the milestone a write's `streak_extended` event reached, if any."""
     for event in caused:
-        if event.kind == events.STREAK_EXTENDED and event.payload.get("milestone"):
-            return {
-                "milestone": int(event.payload["milestone"]),
-                "unit": str(event.payload.get("unit", "day")),
-            }
+        if isinstance(event, StreakExtended) and event.milestone:
+            return {"milestone": event.milestone, "unit": event.unit}
     return None

@@ -4,7 +4,7 @@ A handler that answers a success commits what it wrote. One that raises, or answ
 an error (a form re-rendered with its errors), rolls everything back, so bad input
 never leaves a half-written change; `db.keep_writes_on_error` is the explicit way out
 (a 401 that revoked a stolen token family must keep the revocation). An idempotent
-POST stores its answer in the same transaction as its writes (`kit.idempotency`).
+POST stores its answer in the same transaction as its writes (`http.idempotency`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from habitus import db
-from habitus.kit import idempotency
+from habitus.http import idempotency
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

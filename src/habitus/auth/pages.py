@@ -1,4 +1,6 @@
-"""Who is looking at a page: the browser's session cookie, or nobody."""
+"""Who is looking at a page: the browser's session cookie, or nobody; and what every
+signed-in page shows besides its content (the page extras of `habitus.registry`, such
+as the header's Inbox badge)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from habitus.auth.dependencies import DbSession, OptionalPrincipal, Principal
+from habitus.auth.dependencies import OptionalPrincipal, Principal
 from habitus.errors import Forbidden, Unauthorized
+from habitus.http.dependencies import DbSession
 from habitus.kit import csrf
 from habitus.models import User
-from habitus.reminders.service import unread_count
+from habitus.registry import registry
 
 
 async def page_principal(principal: OptionalPrincipal) -> Principal | None:
@@ -23,8 +26,10 @@ async def require_page_user(
     if principal is None or principal.via != "cookie":
         raise Unauthorized()
     if request.method == "GET" and "hx-request" not in request.headers:
-        # The header's Inbox badge: one COUNT, only for full pages (not HTMX partials).
-        request.state.unread_count = await unread_count(session, principal.user)
+        # The header's badges and such: only for full pages (not HTMX partials).
+        for provide in registry.page_extras.values():
+            for name, value in (await provide(session, principal.user)).items():
+                setattr(request.state, name, value)
     return principal.user
 
 

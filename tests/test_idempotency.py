@@ -21,10 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from starlette.requests import Request
 
-from habitus.auth.dependencies import CurrentUser, DbSession, idempotent
+from habitus.auth.dependencies import CurrentUser, idempotent
 from habitus.errors import AppError
-from habitus.kit import clock, idempotency
-from habitus.kit.routing import TransactionalRoute
+from habitus.http import idempotency
+from habitus.http.dependencies import DbSession
+from habitus.http.routing import TransactionalRoute
+from habitus.kit import clock
 from habitus.main import create_app
 from habitus.models import IdempotencyKey, Invite, User
 from tests.conftest import settings_for

@@ -17,16 +17,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from habitus.auth.dependencies import DbSession, IdempotencyKeyHeader, OptionalPrincipal
+from habitus.auth.dependencies import IdempotencyKeyHeader, OptionalPrincipal
+from habitus.auth.pages import PageUser
 from habitus.errors import NotFound, ValidationFailed
 from habitus.habits import service
+from habitus.habits import today_views as views
+from habitus.habits.evaluation import today_of
 from habitus.habits.schemas import MAX_VALUE
-from habitus.kit import csrf, flash, idempotency
-from habitus.kit.routing import TransactionalRoute
+from habitus.http import idempotency
+from habitus.http.dependencies import DbSession
+from habitus.http.routing import TransactionalRoute
+from habitus.kit import csrf, flash
 from habitus.kit.templating import render
 from habitus.models import User
-from habitus.today import views
-from habitus.web.dependencies import PageUser
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -158,7 +161,7 @@ async def _set_status(
     status: str,
     said: str,
 ) -> Response:
-    day = _day(form) or service.today_of(user)
+    day = _day(form) or today_of(user)
     await service.set_entry(
         session, user, habit_id, day=day, status=status, value=None, note=None, source="web"
     )
@@ -186,6 +189,6 @@ async def undo(
     request: Request, habit_id: uuid.UUID, user: PageUser, form: CheckinForm, session: DbSession
 ) -> Response:
     """The day's entry is removed (nothing happens when there is none)."""
-    day = _day(form) or service.today_of(user)
+    day = _day(form) or today_of(user)
     await service.remove_entry(session, user, habit_id, day=day)
     return await _answer(request, session, user, habit_id, "undone")

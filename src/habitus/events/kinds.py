@@ -1,0 +1,232 @@
+"""The domain events: what happened, typed. One frozen dataclass per kind.
+
+A write publishes the events it caused (`events.service.publish`): subscribers registered
+in `habitus.wiring` react in the same transaction, then the events are appended to the log
+(`events` table), where durable consumers read them later. `kind` is the name stored in
+the log (and shown in API answers); the other fields are its payload, serialised in one
+place (`events.codec`). A field marked `TRANSIENT` is for the subscribers of the same
+transaction only and is not stored (the log's readers do without it).
+
+Add a kind here, give it a stored name that never changes, and subscribe in `wiring.py`.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+
+# Field metadata: known to the transaction's subscribers, not written to the log.
+TRANSIENT = {"transient": True}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    """Something that happened to a user's data. `habit_id` and `local_date` say what and
+    when (a local date, D1.4) where the event is about a habit or a day."""
+
+    kind: ClassVar[str] = ""
+    # False: a signal between the subscribers of one transaction, not a fact for the log
+    # (it is not written, and the write's answer does not list it).
+    logged: ClassVar[bool] = True
+    habit_id: uuid.UUID | None = None
+    local_date: date | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The stored payload (JSON values), as the log and API answers carry it."""
+        from habitus.events.codec import payload_of  # the codec knows every kind
+
+        return payload_of(self)
+
+
+# --- habits -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HabitCreated(DomainEvent):
+    kind: ClassVar[str] = "habit_created"
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HabitChanged(DomainEvent):
+    """A change to a habit's definition (fields, schedule, archive): what is derived from
+    the habit (summaries, reminders' next instants) may have to follow."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HabitUpdated(HabitChanged):
+    """A change to a habit's own fields (name, dates, target ...; a new schedule and an
+    archive have events of their own). `changed` names them; `history_changed`: the past
+    reads differently now (dates, a target), so whatever was computed from it must be
+    computed again."""
+
+    kind: ClassVar[str] = "habit_updated"
+    changed: tuple[str, ...]
+    history_changed: bool = field(default=False, metadata=TRANSIENT)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HabitArchived(HabitChanged):
+    kind: ClassVar[str] = "habit_archived"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HabitUnarchived(HabitChanged):
+    kind: ClassVar[str] = "habit_unarchived"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HabitDeleted(DomainEvent):
+    kind: ClassVar[str] = "habit_deleted"
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduleChanged(HabitChanged):
+    """A new schedule version in force from `local_date` (D3)."""
+
+    kind: ClassVar[str] = "schedule_changed"
+    schedule: dict[str, Any]
+
+
+# --- days and streaks --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayWritten(DomainEvent):
+    """A write to one of a habit's days went through (a check-in, an entry set or removed,
+    even one that changed nothing): what is derived from its days may have to follow from
+    `unit_start`, the first day of the streak unit that holds the day (a week or month
+    for periodic habits), whose outcome may change."""
+
+    kind: ClassVar[str] = "day_written"
+    logged: ClassVar[bool] = False
+    unit_start: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryChanged(DomainEvent):
+    """A day's entry was set or removed."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryLogged(EntryChanged):
+    """A check-in, or an entry set (D4). `added`: what a measurable check-in added."""
+
+    kind: ClassVar[str] = "habit_logged"
+    status: str
+    value: float | None
+    source: str
+    added: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryRemoved(EntryChanged):
+    """An entry undone; `status` and `value` are what it was."""
+
+    kind: ClassVar[str] = "entry_removed"
+    status: str
+    value: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayCompleted(DomainEvent):
+    """The unit holding `local_date` became done (D5, D6)."""
+
+    kind: ClassVar[str] = "day_completed"
+    unit: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreakExtended(DomainEvent):
+    """D7.4. `milestone`: the milestone (7, 21, 30, 100 ...) the streak reached, if any."""
+
+    kind: ClassVar[str] = "streak_extended"
+    current: int
+    previous: int
+    unit: str
+    milestone: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreakBroken(DomainEvent):
+    """D7.4: a unit became missed while the streak was above 0."""
+
+    kind: ClassVar[str] = "streak_broken"
+    previous: int
+    current: int
+    unit: str
+
+
+# --- breaks, settings and re-evaluation -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakChanged(DomainEvent):
+    """A break (D3.2) for `habit_id`, or for every habit when it is None, from
+    `local_date` (its first day) to `end_date`."""
+
+    break_id: str
+    end_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakCreated(BreakChanged):
+    kind: ClassVar[str] = "break_created"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakDeleted(BreakChanged):
+    kind: ClassVar[str] = "break_deleted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserSettingsChanged(DomainEvent):
+    """The user changed their profile. `calendar_changed`: the zone, day start or week
+    start is another (D1): "today" and the weeks may have moved."""
+
+    kind: ClassVar[str] = "user_settings_changed"
+    changed: tuple[str, ...]
+    calendar_changed: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OnboardingFinished(DomainEvent):
+    """The first sign-in's questions are answered; `starter_habits` are the names of the
+    suggested habits the user kept (the habits feature creates them: daily, from today)."""
+
+    kind: ClassVar[str] = "onboarding_finished"
+    starter_habits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryRewritten(DomainEvent):
+    """Habits whose history was walked again (after a break, a calendar change or an
+    import): what depends on their required days must follow. `habit_ids` None: all of
+    the user's habits; `local_date`: from which day (None: all of it)."""
+
+    kind: ClassVar[str] = "history_rewritten"
+    logged: ClassVar[bool] = False
+    habit_ids: tuple[uuid.UUID, ...] | None = None
+
+
+def all_kinds() -> dict[str, type[DomainEvent]]:
+    """Every stored kind and its class (the codec's table)."""
+    found: dict[str, type[DomainEvent]] = {}
+    pending: list[type[DomainEvent]] = [DomainEvent]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        # `dataclass(slots=True)` replaces the class it decorates; the replaced one stays a
+        # subclass until it is collected. The class its module binds is the real one.
+        bound = getattr(sys.modules.get(cls.__module__), cls.__qualname__, None)
+        if not cls.kind or bound is not cls:
+            continue
+        if cls.kind in found and found[cls.kind] is not cls:
+            raise RuntimeError(f"two event classes store the kind {cls.kind!r}")
+        found[cls.kind] = cls
+    return found

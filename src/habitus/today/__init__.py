@@ -1,1 +1,0 @@
-"""Today: what is due today, as a page."""

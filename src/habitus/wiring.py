@@ -1,0 +1,79 @@
+"""The composition root: every reaction, consumer, job, port and page extra of the app is
+registered here and nowhere else (`habitus.registry` says what each is).
+
+`register_all()` is called by `create_app`, by every CLI command and by the worker; it
+fills the registry once per process, whatever was imported before, so the same writes
+cause the same reactions from every entry point (tests/test_architecture.py checks it).
+
+To add a reaction to a write: write the handler in the reacting feature (a `reactions.py`:
+`async def handler(session, user, event) -> None`), and subscribe it below to the event
+class it needs. Subscribers run in the write's transaction, in the order listed, and may
+return further events. For work that may wait, or must be retried, add a consumer of the
+log instead (`registry.consume`), which the worker runs after the commit.
+"""
+
+from __future__ import annotations
+
+from habitus import housekeeping
+from habitus.analytics import reactions as analytics
+from habitus.events import consumers
+from habitus.events.kinds import (
+    BreakChanged,
+    DayWritten,
+    HabitChanged,
+    HistoryRewritten,
+    OnboardingFinished,
+    UserSettingsChanged,
+)
+from habitus.habits import reactions as habits
+from habitus.habits import service as habits_service
+from habitus.imports.ports import HABIT_WRITER
+from habitus.registry import Registry, registry
+from habitus.reminders import event_hooks, jobs
+from habitus.reminders import queries as reminder_queries
+from habitus.reminders import reactions as reminders
+
+_registered: set[int] = set()
+
+
+def register_all(target: Registry = registry) -> Registry:
+    """Fill `target` (the process's registry) once; later calls change nothing."""
+    if id(target) in _registered:
+        return target
+    _register(target)
+    _registered.add(id(target))
+    return target
+
+
+def reset(target: Registry = registry) -> None:
+    """Empty `target` so `register_all` fills it again (tests of the wiring itself)."""
+    target.clear()
+    _registered.discard(id(target))
+
+
+def _register(target: Registry) -> None:
+    # In the write's transaction. Habits first: what they walk again is published in turn
+    # (HistoryRewritten), to which summaries and reminders react.
+    target.on(BreakChanged, habits.break_changed)
+    target.on(UserSettingsChanged, habits.settings_changed)
+    target.on(OnboardingFinished, habits.onboarding_finished)
+    target.on(DayWritten, analytics.day_written)
+    target.on(HabitChanged, analytics.habit_changed)
+    target.on(HistoryRewritten, analytics.history_rewritten)
+    target.on(HabitChanged, reminders.habit_changed)
+    target.on(HistoryRewritten, reminders.history_rewritten)
+
+    # After the commit, in the worker, from the log.
+    target.consume(event_hooks.CONSUMER, event_hooks.forward, kinds=event_hooks.KINDS)
+
+    # The worker's steps, each in a loop of its own.
+    target.job("reminders.fire", jobs.fire)
+    target.job("events.consumers", consumers.run_all)
+    target.job("reminders.deliver", jobs.deliver)
+    target.job("housekeeping", housekeeping.run, every_seconds=housekeeping.INTERVAL_SECONDS)
+
+    # Commands one feature offers another.
+    target.provide(HABIT_WRITER, habits_service)
+
+    # What every signed-in page shows besides its content.
+    target.page_extra("unread_count", reminder_queries.unread_count_extra)
