@@ -1,8 +1,13 @@
 # Habitus: two commands on a fresh machine.
-#   make run   installs everything and serves the app on SQLite at http://127.0.0.1:8000
-#   make test  installs what the tests need and runs the whole suite (SQLite, then PostgreSQL)
+#   make run   installs what running needs and serves the app on SQLite at http://127.0.0.1:8000
+#   make test  installs what the tests need too and runs the whole suite (SQLite, then PostgreSQL)
 #
 # Install steps are file targets, so a second `make run` skips them and changes nothing.
+# There are two kinds, each with its stamp in the virtualenv: `make run` installs the
+# app and its dependencies only (no pytest, mypy, Playwright, schemathesis ...), `make test`
+# (and lint, typecheck, bench) the dev group of pyproject.toml as well. The first removes
+# nothing (`--inexact`: the dev group stays where `make test` put it) and the second
+# installs everything the first does, so they follow each other in any order.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -18,7 +23,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 VENDOR_STAMP := src/habitus/static/vendor/.built
 
-.PHONY: install run serve migrate test test-sqlite test-postgres lint typecheck fuzz check clean help bench
+.PHONY: install install-dev run serve migrate test test-sqlite test-postgres lint typecheck fuzz check clean help bench
 
 help:
 	@echo "make run    install and serve on SQLite (http://$(HOST):$(PORT))"
@@ -29,8 +34,14 @@ help:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.4"
 
-$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+# What running needs: the project and its dependencies, no dev group.
+$(VENV)/.installed-run: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
+	@touch $@
+
+# What the tests, the linters and the benchmarks need besides: the dev group.
+$(VENV)/.installed-dev: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --group dev --python $(PYTHON)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -41,7 +52,9 @@ $(VENDOR_STAMP): node_modules/.installed scripts/build-assets.mjs $(wildcard src
 	node scripts/build-assets.mjs
 	@touch $@
 
-install: $(VENV)/.installed $(VENDOR_STAMP)
+install: $(VENV)/.installed-run $(VENDOR_STAMP)
+
+install-dev: $(VENV)/.installed-dev $(VENDOR_STAMP)
 
 migrate: install
 	$(BIN)/habitus migrate
@@ -50,24 +63,24 @@ migrate: install
 run: install
 	$(BIN)/habitus serve --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy
 
-test-sqlite: install
+test-sqlite: install-dev
 	HABITUS_TEST_DATABASE=sqlite $(BIN)/pytest -n 2 -q
 
-test-postgres: install
+test-postgres: install-dev
 	HABITUS_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 -q
 
 # The whole suite, as CI runs it.
 test: lint typecheck test-sqlite test-postgres
 
 # Benchmarks, not tests: figures and targets in bench/README.md.
-bench: install
+bench: install-dev
 	bash bench/run_all.sh
 
 clean:

@@ -20,6 +20,7 @@ from habitus.config import Settings
 from habitus.db import create_engine
 from habitus.main import create_app
 from habitus.wiring import register_all
+from tests.fixtures.apps import AppPool, settings_key
 from tests.fixtures.database import (
     backend,
     drop_postgres_database,
@@ -27,11 +28,22 @@ from tests.fixtures.database import (
     new_database,
     wipe,
 )
-from tests.fixtures.personas import Persona, make_persona
+from tests.fixtures.files import LOOP_FIXTURES, required
+from tests.fixtures.personas import Persona, create_persona, make_persona
 
 # The app, the CLI and the worker fill the registry of reactions first thing; tests that
 # call services directly get the same reactions (DESIGN: one wiring root).
 register_all()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow` run first, the rest in their usual order. Under xdist
+    (`--dist worksteal`, pyproject.toml) a worker that runs out of tests takes some of
+    another's queue, never the test that worker is running: a minute-long test left to
+    the end ran on alone while the other worker idled. Started first, it runs while the
+    other worker gets through the short ones."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 REDIS_URL = os.environ.get("HABITUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -40,6 +52,13 @@ REDIS_URL = os.environ.get("HABITUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
 def uses_redis() -> bool:
     """The PostgreSQL run also shares rate limits through Redis, the multi-process shape."""
     return os.environ.get("HABITUS_TEST_REDIS", "1" if backend() == "postgresql" else "0") == "1"
+
+
+@pytest.fixture(scope="session")
+def loop_fixtures() -> Path:
+    """The real Loop Habit Tracker files of ../shared/fixtures/loop/: a skip on a laptop
+    without them, a failure in CI."""
+    return required(LOOP_FIXTURES, "the real Loop files (../shared/fixtures/loop/)")
 
 
 @pytest.fixture(scope="session")
@@ -113,16 +132,30 @@ def settings_for(database_url: str, data_dir: Path, **overrides: Any) -> Setting
 AppFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
+@pytest.fixture(scope="session")
+def app_pool() -> AppPool:
+    """This worker's built apps, lent to one test at a time (tests/fixtures/apps.py)."""
+    return AppPool()
+
+
 @pytest.fixture
 async def make_client(
-    database_url: str, data_dir: Path, engine: AsyncEngine
+    database_url: str, data_dir: Path, engine: AsyncEngine, app_pool: AppPool
 ) -> AsyncIterator[AppFactory]:
-    """Start an app with these setting overrides and return a client for it."""
+    """Start an app with these setting overrides and return a client for it.
+
+    The app comes from the worker's pool when one was built with the same overrides
+    (building is the slow part); its lifespan runs for this test alone."""
     managers: list[LifespanManager] = []
     clients: list[httpx.AsyncClient] = []
+    borrowed: list[tuple[str, FastAPI]] = []
 
     async def factory(**overrides: Any) -> httpx.AsyncClient:
-        app = create_app(settings_for(database_url, data_dir, **overrides))
+        key = settings_key(overrides)
+        app = app_pool.take(
+            key, lambda: create_app(settings_for(database_url, data_dir, **overrides))
+        )
+        borrowed.append((key, app))
         manager = LifespanManager(app)
         await manager.__aenter__()
         managers.append(manager)
@@ -140,6 +173,8 @@ async def make_client(
         await client.aclose()
     for manager in reversed(managers):
         await manager.__aexit__(None, None, None)
+    for key, app in borrowed:
+        await app_pool.give_back(key, app, redis_url=REDIS_URL)
 
 
 @pytest.fixture
@@ -154,29 +189,57 @@ def app(client: httpx.AsyncClient) -> FastAPI:
     return transport.app  # type: ignore[return-value]
 
 
-@pytest.fixture
-async def alice(client: httpx.AsyncClient) -> Persona:
-    return await make_persona(client, "alice@example.org", display_name="Alice")
+PersonaFactory = Callable[..., Awaitable[Persona]]
 
 
 @pytest.fixture
-async def bob(client: httpx.AsyncClient) -> Persona:
-    return await make_persona(client, "bob@example.org", display_name="Bob")
+def new_persona(client: httpx.AsyncClient) -> PersonaFactory:
+    """How the personas below are made: through the auth services, in the app of
+    `client` (tests/fixtures/personas.py). Tests about signing up and signing in
+    override it with the HTTP way (tests/auth/conftest.py)."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    app: FastAPI = transport.app  # type: ignore[assignment]
+
+    async def make(email: str, **fields: Any) -> Persona:
+        return await create_persona(app, email, **fields)
+
+    return make
 
 
 @pytest.fixture
-async def charlie(client: httpx.AsyncClient) -> Persona:
+def new_persona_over_http(client: httpx.AsyncClient) -> PersonaFactory:
+    """Personas signed up and signed in through the API (POST /auth/register, /login)."""
+
+    async def make(email: str, **fields: Any) -> Persona:
+        return await make_persona(client, email, **fields)
+
+    return make
+
+
+@pytest.fixture
+async def alice(new_persona: PersonaFactory) -> Persona:
+    return await new_persona("alice@example.org", display_name="Alice")
+
+
+@pytest.fixture
+async def bob(new_persona: PersonaFactory) -> Persona:
+    return await new_persona("bob@example.org", display_name="Bob")
+
+
+@pytest.fixture
+async def charlie(new_persona: PersonaFactory) -> Persona:
     """The curious one: tries to see and touch other people's data."""
-    return await make_persona(client, "charlie@example.org", display_name="Charlie")
+    return await new_persona("charlie@example.org", display_name="Charlie")
 
 
 @pytest.fixture
-async def admin(client: httpx.AsyncClient, db_session: AsyncSession) -> Persona:
+async def admin(new_persona: PersonaFactory, db_session: AsyncSession) -> Persona:
     from sqlalchemy import update
 
     from habitus.models import User
 
-    persona = await make_persona(client, "root@example.org", display_name="Root")
+    persona = await new_persona("root@example.org", display_name="Root")
     await db_session.execute(update(User).where(User.id == persona.id).values(is_admin=True))
     await db_session.commit()
     return persona

@@ -6,6 +6,7 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.orm import configure_mappers
@@ -316,6 +317,7 @@ ENTRY_POINTS = {
 }
 
 
+@pytest.mark.slow
 def test_every_entry_point_wires_the_same_reactions(tmp_path: Path):
     """Issue 12: the registry of reactions is the same whether the process is the web app,
     a CLI command (the import included) or the worker, each in a fresh interpreter."""

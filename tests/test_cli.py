@@ -13,6 +13,9 @@ from tests.fixtures.live import habitus_env, live_server, run_cli
 
 ADMIN_PASSWORD = "a sturdy admin passphrase"
 
+# Every test starts `habitus` processes: slow tests run first (tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 
 def test_help_lists_the_commands(tmp_path: Path):
     """Issue 2: `habitus --help` lists the CLI."""

@@ -167,6 +167,7 @@ async def _compare(
                 ], (first, last, filters)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

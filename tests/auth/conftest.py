@@ -1,4 +1,5 @@
-"""Fixtures of the auth tests: a real SMTP server on loopback, and the app's log."""
+"""Fixtures of the auth tests: personas made over HTTP, a real SMTP server on loopback,
+and the app's log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ import pytest
 
 from tests.auth.logs import AppLog
 from tests.auth.mailserver import MailServer, running_mail_server
+from tests.conftest import PersonaFactory
+
+
+@pytest.fixture
+def new_persona(new_persona_over_http: PersonaFactory) -> PersonaFactory:
+    """Tests about signing up and signing in make alice, bob, charlie and the admin the
+    way a client does: POST /auth/register, then /auth/login."""
+    return new_persona_over_http
 
 
 @pytest.fixture

@@ -562,3 +562,35 @@ def test_timeline_complete_and_lost() -> None:
     assert [timeline.complete(i) for i in range(timeline.n)] == [bool(f) for f in flags]
     assert timeline.lost(timeline.index_of(d("2024-06-08"))) is True
     assert timeline.lost(timeline.index_of(d("2024-06-10"))) is False
+
+
+def test_timeline_codes_are_read_by_name() -> None:
+    """D2.3, D3.2, D3.3, D4.1: a skip and a break are both 2 in the timeline's arrays
+    (`S_SKIPPED` in `status`, `B_BREAK` in `blocked`); the named reads keep them apart."""
+    rules = habit(Daily(), "2024-06-03", end="2024-06-08")
+    entries = {d("2024-06-04"): SKIPPED, d("2024-06-05"): DONE, d("2024-06-06"): FAILED}
+    breaks = [Break(d("2024-06-05"), d("2024-06-07"))]
+    timeline = Timeline(rules, entries, breaks, d("2024-06-01"), d("2024-06-10"), d("2024-06-10"))
+    rows = {
+        day.isoformat()[5:]: (
+            timeline.entry_status(timeline.index_of(day)),
+            timeline.in_break(timeline.index_of(day)),
+            timeline.active(timeline.index_of(day)),
+        )
+        for day in span("2024-06-02", "2024-06-09")
+    }
+    assert rows == {
+        "06-02": (None, False, False),  # before the start
+        "06-03": (None, False, True),
+        "06-04": ("skipped", False, True),
+        "06-05": ("done", True, True),  # done inside the break: an extra (D5)
+        "06-06": ("failed", True, True),
+        "06-07": (None, True, True),
+        "06-08": (None, False, True),  # the end date is inclusive
+        "06-09": (None, False, False),  # after the end
+    }
+    available = [
+        timeline.available(timeline.index_of(day)) for day in span("2024-06-03", "2024-06-08")
+    ]
+    # Skipped (D3.3) on the 4th, a break (D3.2) from the 5th to the 7th.
+    assert available == [True, False, False, False, False, True]

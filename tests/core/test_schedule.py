@@ -13,12 +13,12 @@ from habitus.core.schedule import (
     TimesPerPeriod,
     Weekdays,
     anchor_of,
-    describe,
     frequency,
     is_periodic,
     is_scheduled,
     version_index,
 )
+from habitus.habits.describe import schedule_text as describe
 from tests.core.build import d, days, span
 
 MONDAY = d("2024-06-03")

@@ -25,16 +25,19 @@ from habitus.core.schedule import (
 from habitus.core.scores import (
     ScoreRule,
     completion_rate,
+    completion_ratio,
     initial_score,
     moving_rates,
     multiplier,
+    raw_completion_rate,
     score_series,
     step,
     step_days,
 )
 from tests.core.test_properties import Case, cases
+from tests.fixtures.files import LOOP_FIXTURES, required
 
-LOOP_EXPORT = Path("/work/shared/fixtures/loop/csv_export")
+LOOP_EXPORT = LOOP_FIXTURES / "csv_export"
 DAILY_M = 0.5 ** (1 / 13)
 DONE = EntryFact("done")
 SKIP = EntryFact("skipped")
@@ -297,9 +300,8 @@ def test_schedule_change_steps_each_day_with_its_version() -> None:
 
 
 def loop_export() -> Path:
-    if not LOOP_EXPORT.is_dir():
-        pytest.skip(f"Loop's CSV export is not here ({LOOP_EXPORT})")
-    return LOOP_EXPORT
+    """A skip on a laptop without the shared fixtures, a failure in CI."""
+    return required(LOOP_EXPORT, "Loop's CSV export")
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -429,3 +431,32 @@ def test_moving_rates_equal_completion_rate_of_each_window(case: Case) -> None:
             day = first + timedelta(days=offset)
             expected = completion_rate(units, day - timedelta(days=width - 1), day)
             assert (rate.done, rate.missed) == (expected.done, expected.missed)
+
+
+def test_completion_ratio_is_done_over_done_and_missed() -> None:
+    """D8.1: done / (done + missed); no unit is null, not 0 (every rate uses this one)."""
+    assert completion_ratio(3, 1) == 0.75
+    assert completion_ratio(0, 2) == 0.0
+    assert completion_ratio(0, 0) is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_raw_completion_rate_equals_completion_rate(case: Case) -> None:
+    """D8.1 over raw units (the habit page's, no `Unit` built) counts what completion_rate
+    counts."""
+    timeline = window_timeline(
+        case.rules,
+        case.entries,
+        case.breaks,
+        case.rules.start_date,
+        case.today,
+        case.today,
+        case.week_start,
+    )
+    raw = timeline.raw_units()
+    units = [Unit.of(unit) for unit in raw]
+    for first in (case.rules.start_date, case.today - timedelta(days=29), case.today):
+        assert raw_completion_rate(raw, first, case.today) == completion_rate(
+            units, first, case.today
+        )

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.fixtures.database import (
     backend,
@@ -101,17 +101,60 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
             _run(drop_postgres_database(name))
 
 
-@pytest.fixture
-def browser(chromium_path: str) -> Iterator[Browser]:
-    """A browser per test. Playwright's sync API leaves its event loop marked as running
-    in this thread until it stops, and the suite's async tests that run next in the same
-    worker need that thread free: so it starts and stops with each test (~0.3 s)."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+@dataclass
+class _Running:
+    """The browser of the browser tests running one after another in this worker."""
+
+    playwright: Playwright | None = None
+    browser: Browser | None = None
+
+    def start(self, chromium_path: str) -> Browser:
+        if self.browser is not None and self.browser.is_connected():
+            return self.browser
+        self.stop()
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(
             executable_path=chromium_path, headless=True, args=["--no-sandbox"]
         )
-        yield browser
-        browser.close()
+        return self.browser
+
+    def stop(self) -> None:
+        browser, playwright = self.browser, self.playwright
+        self.browser = self.playwright = None
+        try:
+            if browser is not None and browser.is_connected():
+                browser.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
+
+
+_RUNNING = _Running()
+_NEXT_IS_E2E: dict[str, bool] = {}
+
+
+def _is_e2e(item: pytest.Item | None) -> bool:
+    return item is not None and "tests/e2e/" in str(item.path).replace(os.sep, "/")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Before this test's fixtures are torn down: is the worker's next test a browser
+    test too (then `browser` keeps Chromium running for it)?"""
+    _NEXT_IS_E2E[item.nodeid] = _is_e2e(nextitem)
+
+
+@pytest.fixture
+def browser(chromium_path: str, request: pytest.FixtureRequest) -> Iterator[Browser]:
+    """Chromium, shared by the browser tests that run one after another in a worker
+    (launching it took ~2 s a test); each test has browser contexts of its own, so no
+    cookie, storage or service worker passes from one test to the next. Playwright's
+    sync API leaves its event loop marked as running in this thread until it stops, and
+    the suite's async tests that run next in the same worker need that thread free: so
+    it stops after the last browser test of a run, before any other test starts."""
+    yield _RUNNING.start(chromium_path)
+    if not _NEXT_IS_E2E.pop(request.node.nodeid, False):
+        _RUNNING.stop()
 
 
 @dataclass

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from tests.fixtures.personas import make_persona
@@ -66,6 +67,7 @@ async def statements_for(app, client, persona, path: str) -> list[str]:
     return statements
 
 
+@pytest.mark.slow
 async def test_today_and_list_cost_the_same_for_5_and_50_habits(client, app, alice, frozen_clock):
     """evaluation.py: /today and GET /habits issue a bounded number of statements."""
     bob = await make_persona(client, "bob@example.org")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
 from sqlalchemy import func, select
 
 from habitus.imports import service
@@ -61,6 +62,7 @@ async def test_rows_stream_with_one_entry_per_day(client, alice, db_session):
     await db_session.commit()
 
 
+@pytest.mark.slow
 def test_parsing_allocates_a_fraction_of_what_it_unpacks():
     """Issue 11, item 6: parsing a 4 MiB Checkmarks.csv (a zip of a few KB) allocates at
     its peak less than a tenth of that (reading whole members into dicts took about

@@ -10,15 +10,24 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
+import time_machine
 from sqlalchemy import event
 
 from tests.fixtures.personas import Persona
 from tests.fixtures.web import web_login
-from tests.habits.helpers import API, create_habit, entry_put, patch_habit, patch_me, stats_of
+from tests.habits.helpers import (
+    API,
+    create_habit,
+    entry_put,
+    patch_habit,
+    patch_me,
+    stats_of,
+    travel,
+)
 
 _CELL = re.compile(r'data-date="(\d{4}-\d{2}-\d{2})" data-state="([a-z0-9_]+)"')
 _TITLE = re.compile(r'title="([^"]*)" data-date="(\d{4}-\d{2}-\d{2})"')
@@ -356,3 +365,41 @@ async def test_every_kind_of_habit_renders(client: httpx.AsyncClient, alice: Per
     assert titles(history)["2026-11-20"] == "Fri 20 Nov: 2 of 2 (100%), a perfect day"
     gym = history[history.index(f'id="month-row-{made[0]["id"]}">') :]
     assert "week" in gym[: gym.index("</tr>")]
+
+
+async def test_best_times_count_complete_break_days_but_never_skipped_ones(
+    client: httpx.AsyncClient, alice: Persona, frozen_clock: time_machine.Coordinates
+) -> None:
+    """D8.3: best times come from complete days only (D4.2). A day done inside a break is
+    complete, an extra (D3.2, D5), so it counts; a skipped day (D3.3) never does. The
+    habit page agrees with the API's stats. (Timeline codes: a skip is `S_SKIPPED` in
+    `status`, a break `B_BREAK` in `blocked`; both are 2, which this test tells apart.)"""
+    await travel(frozen_clock, client, alice, datetime(2026, 11, 9, 8, 0, tzinfo=UTC))
+    habit = await create_habit(client, alice, start_date="2026-11-09", backfill_days=None)
+    answer = await client.post(
+        f"{API}/breaks",
+        json={"start_date": "2026-11-11", "end_date": "2026-11-12", "habit_id": habit["id"]},
+        headers={**alice.headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert answer.status_code == 201, answer.text
+    logged = [
+        ("2026-11-09", "done", 8),  # Mon 08:00, a required day
+        ("2026-11-11", "done", 21),  # Wed 21:00, in the break
+        ("2026-11-12", "done", 21),  # Thu 21:00, in the break
+        ("2026-11-13", "skipped", 9),
+        ("2026-11-14", "skipped", 9),
+        ("2026-11-15", "skipped", 9),
+    ]
+    for day, status, hour in logged:
+        when = datetime.combine(date.fromisoformat(day), time(hour), tzinfo=UTC)
+        await travel(frozen_clock, client, alice, when)
+        await entry_put(client, alice, habit["id"], day, status=status)
+    await travel(frozen_clock, client, alice, datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+
+    stats = await stats_of(client, alice, habit["id"])
+    assert (stats["best_weekday"], stats["best_hour"]) == ("mon", 21)
+    await web_login(client, alice.email, alice.password)
+    page = await client.get(f"/habits/{habit['id']}")
+    assert page.status_code == 200, page.text
+    assert "Mondays" in page.text
+    assert "usually 21:00" in page.text

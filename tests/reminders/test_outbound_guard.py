@@ -26,10 +26,14 @@ import uvloop
 
 from habitus.config import Settings
 from habitus.reminders import targets
+from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.outbound import Guard, RefusedConnection
 from habitus.reminders.transports import webhook
 from habitus.reminders.transports.base import Message, PermanentFailure
 from tests.reminders.loopback import fake_dns, listening
+
+# Transports take their type's config model: a kept config is parsed as the dispatcher does.
+webhook_config = CHANNEL_TYPES["webhook"].stored
 
 REBOUND = "hooks.rebind.test"
 
@@ -256,7 +260,7 @@ async def test_a_webhook_that_lost_its_own_check_is_still_stopped(
     with listening() as listener:
         config = {"url": f"http://hooks.example.com:{listener.port}/", "secret": "s" * 32}
         with pytest.raises(PermanentFailure) as refused:
-            await webhook.WebhookTransport().send(message, config, settings)
+            await webhook.WebhookTransport().send(message, webhook_config(config), settings)
 
     assert listener.accepted == 0, listener.summary()
     assert refused.value.reason.startswith("the webhook URL led to a loopback address")

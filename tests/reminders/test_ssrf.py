@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus.config import Settings
 from habitus.models import Channel
 from habitus.reminders import targets
+from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.transports.apprise import AppriseTransport
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 from habitus.reminders.transports.webpush import WebPushTransport
@@ -34,6 +35,10 @@ from tests.habits.helpers import API, problem
 from tests.reminders.conftest import run_worker
 from tests.reminders.loopback import closed_port, fake_dns, listening, silent_port
 from tests.reminders.test_transport_webpush import Browser
+
+# Transports take their type's config model: a kept config is parsed as the dispatcher does.
+apprise_config = CHANNEL_TYPES["apprise"].stored
+webpush_config = CHANNEL_TYPES["webpush"].stored
 
 # A name that looks like any public host when the channel is made and resolves to
 # loopback when the message is sent (DNS rebinding, played by `fake_dns`).
@@ -177,7 +182,7 @@ async def test_a_channel_made_before_the_rule_fails_for_good_and_sends_nothing(
     with listening() as listener:
         for url in hostile_apprise_urls(REBOUND, listener.port):
             with pytest.raises(PermanentFailure) as refused:
-                await AppriseTransport().send(_message(), {"url": url}, private)
+                await AppriseTransport().send(_message(), apprise_config({"url": url}), private)
             assert "not allowed" in refused.value.reason, url
     assert listener.accepted == 0, listener.summary()
 
@@ -195,7 +200,7 @@ async def test_an_allowed_service_whose_name_leads_to_loopback_is_refused_when_c
         targets.check_public_host(REBOUND, allow_private=False)  # passed at creation
 
         with pytest.raises(PermanentFailure) as refused:
-            await AppriseTransport().send(_message(), {"url": url}, strict)
+            await AppriseTransport().send(_message(), apprise_config({"url": url}), strict)
 
     assert listener.accepted == 0, listener.summary()
     assert refused.value.reason.startswith("the Apprise URL led to a loopback address")
@@ -222,7 +227,7 @@ async def test_a_redirect_from_a_public_target_to_loopback_is_not_followed(
         with listening("127.0.0.2", redirect_to=target) as public:
             url = f"ntfy://ntfy.public.test:{public.port}/reminders"
             with pytest.raises(PermanentFailure) as refused:
-                await AppriseTransport().send(_message(), {"url": url}, strict)
+                await AppriseTransport().send(_message(), apprise_config({"url": url}), strict)
 
     assert public.accepted == 1, public.summary()
     assert inside.accepted == 0, inside.summary()
@@ -316,7 +321,9 @@ async def test_push_to_a_non_public_address_is_refused_when_sending(
             "https://169.254.169.254/push",
         ):
             with pytest.raises(PermanentFailure) as refused:
-                await WebPushTransport().send(_message(), browser.subscription(endpoint), fast)
+                await WebPushTransport().send(
+                    _message(), webpush_config(browser.subscription(endpoint)), fast
+                )
             assert "address" in refused.value.reason, endpoint
 
     assert listener.accepted == 0, listener.summary()
@@ -332,7 +339,9 @@ async def test_push_failures_read_the_same_for_closed_silent_and_foreign_ports(
         for name, port in (("closed", closed_port()), ("silent", quiet), ("ssh", ssh.port)):
             endpoint = f"http://127.0.0.1:{port}/push"
             with pytest.raises(TemporaryFailure) as failed:
-                await WebPushTransport().send(_message(), browser.subscription(endpoint), private)
+                await WebPushTransport().send(
+                    _message(), webpush_config(browser.subscription(endpoint)), private
+                )
             texts[name] = str(failed.value)
 
     assert len(set(texts.values())) == 1, texts

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from habitus.config import Settings
+from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.transports.apprise import (
     ALLOWED_SCHEMES,
     AppriseTransport,
@@ -26,6 +27,9 @@ from habitus.reminders.transports.apprise import (
     validate_apprise_url,
 )
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
+
+# Transports take their type's config model: a kept config is parsed as the dispatcher does.
+apprise_config = CHANNEL_TYPES["apprise"].stored
 
 
 @dataclass
@@ -109,7 +113,7 @@ async def test_an_apprise_url_delivers_title_and_body(sink: Sink, settings: Sett
     loopback service through the connect-time guard."""
     url = f"ntfy://127.0.0.1:{sink.port}/reminders"
 
-    await AppriseTransport().send(_message(), {"url": url}, settings)
+    await AppriseTransport().send(_message(), apprise_config({"url": url}), settings)
 
     assert len(sink.received) == 1
     request = sink.received[0]
@@ -129,7 +133,7 @@ async def test_a_failing_service_is_temporary(sink: Sink, settings: Settings) ->
 
     with pytest.raises(TemporaryFailure, match="could not deliver"):
         await AppriseTransport().send(
-            _message(), {"url": f"ntfy://127.0.0.1:{sink.port}/reminders"}, settings
+            _message(), apprise_config({"url": f"ntfy://127.0.0.1:{sink.port}/reminders"}), settings
         )
 
     assert len(sink.received) == 1
@@ -142,7 +146,7 @@ async def test_a_url_apprise_does_not_understand_is_permanent(
     """Issue 6: a channel that can never work is disabled with the reason shown to the
     user (DESIGN "Background work": permanent errors)."""
     with pytest.raises(PermanentFailure) as caught:
-        await AppriseTransport().send(_message(), config, settings)
+        await AppriseTransport().send(_message(), apprise_config(config), settings)
 
     assert caught.value.reason == "Apprise does not understand this URL"
 

@@ -28,8 +28,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from habitus.config import Settings
+from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 from habitus.reminders.transports.email import EmailTransport, build_email
+
+# Transports take their type's config model: a kept config is parsed as the dispatcher does.
+email_config = CHANNEL_TYPES["email"].stored
 
 SENDER = "reminders@habitus.test"
 UNKNOWN_USER = "nobody@example.test"  # the server answers 550 5.1.1 on RCPT
@@ -142,7 +146,7 @@ async def test_email_arrives_with_both_parts_and_one_click_unsubscribe(
     message = reminder()
 
     await EmailTransport().send(
-        message, {"address": "ada@example.test"}, settings_for(tmp_path, port)
+        message, email_config({"address": "ada@example.test"}), settings_for(tmp_path, port)
     )
 
     assert len(inbox.envelopes) == 1
@@ -179,7 +183,7 @@ async def test_recipient_refused_with_550_is_permanent_and_names_the_address(
 
     with pytest.raises(PermanentFailure) as raised:
         await EmailTransport().send(
-            reminder(), {"address": UNKNOWN_USER}, settings_for(tmp_path, port)
+            reminder(), email_config({"address": UNKNOWN_USER}), settings_for(tmp_path, port)
         )
 
     assert UNKNOWN_USER in raised.value.reason
@@ -195,7 +199,7 @@ async def test_recipient_answered_451_is_temporary(
 
     with pytest.raises(TemporaryFailure):
         await EmailTransport().send(
-            reminder(), {"address": BUSY_MAILBOX}, settings_for(tmp_path, port)
+            reminder(), email_config({"address": BUSY_MAILBOX}), settings_for(tmp_path, port)
         )
 
     assert inbox.envelopes == []
@@ -210,7 +214,7 @@ async def test_policy_refusal_550_5_7_1_is_temporary(
 
     with pytest.raises(TemporaryFailure):
         await EmailTransport().send(
-            reminder(), {"address": RELAY_DENIED}, settings_for(tmp_path, port)
+            reminder(), email_config({"address": RELAY_DENIED}), settings_for(tmp_path, port)
         )
 
 
@@ -219,7 +223,9 @@ async def test_closed_port_is_temporary(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, free_port(), smtp_timeout_seconds=2)
 
     with pytest.raises(TemporaryFailure):
-        await EmailTransport().send(reminder(), {"address": "ada@example.test"}, settings)
+        await EmailTransport().send(
+            reminder(), email_config({"address": "ada@example.test"}), settings
+        )
 
 
 def test_html_part_escapes_the_body_when_no_html_is_given(tmp_path: Path) -> None:
@@ -327,14 +333,14 @@ async def test_starttls_is_used_when_configured(
 
     await EmailTransport().send(
         reminder(),
-        {"address": "ada@example.test"},
+        email_config({"address": "ada@example.test"}),
         settings_for(tmp_path, port, smtp_security="starttls"),
     )
     assert len(handler.envelopes) == 1
 
     with pytest.raises(TemporaryFailure):
         await EmailTransport().send(
-            reminder(), {"address": "ada@example.test"}, settings_for(tmp_path, port)
+            reminder(), email_config({"address": "ada@example.test"}), settings_for(tmp_path, port)
         )
     assert len(handler.envelopes) == 1
 
@@ -349,7 +355,7 @@ async def test_starttls_is_required_not_hoped_for(
     with pytest.raises(TemporaryFailure):
         await EmailTransport().send(
             reminder(),
-            {"address": "ada@example.test"},
+            email_config({"address": "ada@example.test"}),
             settings_for(tmp_path, port, smtp_security="starttls"),
         )
 

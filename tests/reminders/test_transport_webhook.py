@@ -23,8 +23,12 @@ from typing import Any
 import pytest
 
 from habitus.config import Settings
+from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 from habitus.reminders.transports.webhook import WebhookTransport, sign, verify
+
+# Transports take their type's config model: a kept config is parsed as the dispatcher does.
+webhook_config = CHANNEL_TYPES["webhook"].stored
 
 SECRET = "whsec_test_4f9a2c"
 
@@ -144,7 +148,7 @@ async def test_delivery_is_signed_and_carries_the_documented_body(
     before = int(time.time())
 
     await WebhookTransport().send(
-        message, {"url": sink.url(), "secret": SECRET}, settings_for(tmp_path)
+        message, webhook_config({"url": sink.url(), "secret": SECRET}), settings_for(tmp_path)
     )
 
     assert len(sink.requests) == 1
@@ -193,7 +197,7 @@ async def test_verify_refuses_a_tampered_body_a_wrong_secret_and_a_stale_timesta
     """API.md: the signature covers the raw body and the timestamp, so a receiver can
     reject a forged body and a replay of an old request."""
     await WebhookTransport().send(
-        reminder(), {"url": sink.url(), "secret": SECRET}, settings_for(tmp_path)
+        reminder(), webhook_config({"url": sink.url(), "secret": SECRET}), settings_for(tmp_path)
     )
     request = sink.requests[0]
     timestamp = request.headers["X-Habitus-Timestamp"]
@@ -231,7 +235,7 @@ async def test_an_event_without_a_habit_sends_null_habit_and_date(
     message = reminder(event="test", habit_id=None, habit_name=None, local_date=None)
 
     await WebhookTransport().send(
-        message, {"url": sink.url(), "secret": SECRET}, settings_for(tmp_path)
+        message, webhook_config({"url": sink.url(), "secret": SECRET}), settings_for(tmp_path)
     )
 
     body = json.loads(sink.requests[0].body)
@@ -263,7 +267,9 @@ async def test_answers_map_to_retry_or_disable(
 
     with pytest.raises(failure) as raised:
         await WebhookTransport().send(
-            reminder(), {"url": sink.url(), "secret": SECRET}, settings_for(tmp_path)
+            reminder(),
+            webhook_config({"url": sink.url(), "secret": SECRET}),
+            settings_for(tmp_path),
         )
 
     assert str(status) in str(raised.value)
@@ -275,7 +281,7 @@ async def test_a_2xx_other_than_200_ends_the_delivery(tmp_path: Path, sink: Sink
     sink.status = 204
 
     await WebhookTransport().send(
-        reminder(), {"url": sink.url(), "secret": SECRET}, settings_for(tmp_path)
+        reminder(), webhook_config({"url": sink.url(), "secret": SECRET}), settings_for(tmp_path)
     )
 
     assert len(sink.requests) == 1
@@ -289,7 +295,9 @@ async def test_a_loopback_target_is_refused_unless_private_targets_are_allowed(
     settings = settings_for(tmp_path, allow_private_targets=False)
 
     with pytest.raises(PermanentFailure) as raised:
-        await WebhookTransport().send(reminder(), {"url": sink.url(), "secret": SECRET}, settings)
+        await WebhookTransport().send(
+            reminder(), webhook_config({"url": sink.url(), "secret": SECRET}), settings
+        )
 
     assert "loopback" in raised.value.reason
     assert sink.requests == []
@@ -301,7 +309,9 @@ async def test_a_name_that_resolves_to_loopback_is_refused(tmp_path: Path, sink:
 
     with pytest.raises(PermanentFailure):
         await WebhookTransport().send(
-            reminder(), {"url": sink.url(host="localhost"), "secret": SECRET}, settings
+            reminder(),
+            webhook_config({"url": sink.url(host="localhost"), "secret": SECRET}),
+            settings,
         )
 
     assert sink.requests == []
@@ -313,7 +323,9 @@ async def test_a_name_is_sent_to_its_resolved_address_with_its_host_header(
     """The connection goes to the address that was checked (no second lookup that DNS
     rebinding could answer differently) while the receiver still sees its own name."""
     await WebhookTransport().send(
-        reminder(), {"url": sink.url(host="localhost"), "secret": SECRET}, settings_for(tmp_path)
+        reminder(),
+        webhook_config({"url": sink.url(host="localhost"), "secret": SECRET}),
+        settings_for(tmp_path),
     )
 
     assert len(sink.requests) == 1
@@ -330,7 +342,7 @@ async def test_a_closed_port_is_temporary(tmp_path: Path) -> None:
     with pytest.raises(TemporaryFailure):
         await WebhookTransport().send(
             reminder(),
-            {"url": f"http://127.0.0.1:{port}/hook", "secret": SECRET},
+            webhook_config({"url": f"http://127.0.0.1:{port}/hook", "secret": SECRET}),
             settings_for(tmp_path),
         )
 
@@ -341,4 +353,6 @@ async def test_a_slow_receiver_times_out_as_temporary(tmp_path: Path, sink: Sink
     settings = settings_for(tmp_path, webhook_timeout_seconds=0.3)
 
     with pytest.raises(TemporaryFailure):
-        await WebhookTransport().send(reminder(), {"url": sink.url(), "secret": SECRET}, settings)
+        await WebhookTransport().send(
+            reminder(), webhook_config({"url": sink.url(), "secret": SECRET}), settings
+        )

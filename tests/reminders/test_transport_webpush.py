@@ -25,9 +25,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from habitus.config import Settings
+from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 from habitus.reminders.transports.webpush import MAX_PAYLOAD_BYTES, WebPushTransport
 from habitus.reminders.vapid import load_or_create_vapid
+
+# Transports take their type's config model: a kept config is parsed as the dispatcher does.
+webpush_config = CHANNEL_TYPES["webpush"].stored
 
 VAPID_SUBJECT = "mailto:ops@habitus.example"
 
@@ -182,7 +186,7 @@ async def test_push_is_encrypted_for_the_browser_and_signed_with_the_kept_key(
     message = _message("reminder")
     endpoint = push_service.endpoint()
 
-    await WebPushTransport().send(message, browser.subscription(endpoint), settings)
+    await WebPushTransport().send(message, webpush_config(browser.subscription(endpoint)), settings)
 
     assert len(push_service.received) == 1
     request = push_service.received[0]
@@ -220,7 +224,7 @@ async def test_a_jwt_from_another_key_would_not_verify(
     """Issue 6 (RFC 8292): the signature check above can fail: the token does not verify
     with any key but the kept one."""
     await WebPushTransport().send(
-        _message(), browser.subscription(push_service.endpoint()), settings
+        _message(), webpush_config(browser.subscription(push_service.endpoint())), settings
     )
     auth = _authorization(push_service.received[0].headers["authorization"])
     stranger = ec.generate_private_key(ec.SECP256R1()).public_key()
@@ -239,7 +243,9 @@ async def test_urgency_follows_the_event(
     """Issue 6: an `Urgency` header; time-bound nudges wake the phone, the rest do not."""
     message = _message(event, habit_id=None, local_date=None, url=None)
 
-    await WebPushTransport().send(message, browser.subscription(push_service.endpoint()), settings)
+    await WebPushTransport().send(
+        message, webpush_config(browser.subscription(push_service.endpoint())), settings
+    )
 
     request = push_service.received[0]
     assert request.headers["urgency"] == urgency
@@ -255,7 +261,9 @@ async def test_a_long_body_is_shortened_to_fit_one_push_message(
     the channel; the body is cut to fit, the tag and delivery id stay whole."""
     message = _message(body="é" * 5000)
 
-    await WebPushTransport().send(message, browser.subscription(push_service.endpoint()), settings)
+    await WebPushTransport().send(
+        message, webpush_config(browser.subscription(push_service.endpoint())), settings
+    )
 
     payload = browser.decrypt(push_service.received[0].body)
     assert payload["body"].endswith("…")
@@ -275,7 +283,7 @@ async def test_refusals_that_will_not_change_are_permanent(
 
     with pytest.raises(PermanentFailure) as caught:
         await WebPushTransport().send(
-            _message(), browser.subscription(push_service.endpoint()), settings
+            _message(), webpush_config(browser.subscription(push_service.endpoint())), settings
         )
 
     assert len(push_service.received) == 1
@@ -294,7 +302,7 @@ async def test_busy_or_failing_push_services_are_retried(
 
     with pytest.raises(TemporaryFailure):
         await WebPushTransport().send(
-            _message(), browser.subscription(push_service.endpoint()), settings
+            _message(), webpush_config(browser.subscription(push_service.endpoint())), settings
         )
 
 
@@ -308,7 +316,9 @@ async def test_an_unreachable_push_service_is_temporary(
 
     with pytest.raises(TemporaryFailure):
         await WebPushTransport().send(
-            _message(), browser.subscription(f"http://127.0.0.1:{port}/push/x"), settings
+            _message(),
+            webpush_config(browser.subscription(f"http://127.0.0.1:{port}/push/x")),
+            settings,
         )
 
 
@@ -322,7 +332,7 @@ async def test_a_redirect_is_not_followed(
 
     with pytest.raises(PermanentFailure):
         await WebPushTransport().send(
-            _message(), browser.subscription(push_service.endpoint()), settings
+            _message(), webpush_config(browser.subscription(push_service.endpoint())), settings
         )
 
     assert [request.path for request in push_service.received] == ["/push/abc123"]
@@ -337,7 +347,7 @@ async def test_plain_http_endpoints_are_refused_without_private_targets(
 
     with pytest.raises(PermanentFailure, match="https"):
         await WebPushTransport().send(
-            _message(), browser.subscription(push_service.endpoint()), strict
+            _message(), webpush_config(browser.subscription(push_service.endpoint())), strict
         )
 
     assert push_service.received == []
@@ -364,7 +374,7 @@ async def test_a_malformed_subscription_is_permanent(
     """Issue 6: a channel whose subscription can never work is disabled with a reason
     rather than retried (DESIGN "Background work": permanent errors)."""
     with pytest.raises(PermanentFailure, match="subscription"):
-        await WebPushTransport().send(_message(), config, settings)
+        await WebPushTransport().send(_message(), webpush_config(config), settings)
 
 
 async def test_a_short_auth_secret_is_permanent(browser: Browser, settings: Settings) -> None:
@@ -374,4 +384,4 @@ async def test_a_short_auth_secret_is_permanent(browser: Browser, settings: Sett
     config["subscription"]["keys"]["auth"] = _b64url(b"short")
 
     with pytest.raises(PermanentFailure, match="16 bytes"):
-        await WebPushTransport().send(_message(), config, settings)
+        await WebPushTransport().send(_message(), webpush_config(config), settings)

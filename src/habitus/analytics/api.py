@@ -77,7 +77,7 @@ async def heatmap(
     return HeatmapOut(
         from_date=found.first,
         to_date=found.last,
-        source=found.source,  # type: ignore[arg-type]
+        source=found.source,
         items=[
             HeatmapDay(
                 date=day.day,
@@ -119,7 +119,7 @@ async def _report(
         period=period,
         from_date=first,
         to_date=last,
-        source=found.source,  # type: ignore[arg-type]
+        source=found.source,
         habits=[
             ReportLine(
                 habit_id=line.habit.id,

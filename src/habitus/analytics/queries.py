@@ -7,7 +7,6 @@ whose rows are not all there (a missing summary never gives a wrong answer).
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -18,14 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.analytics import repository
 from habitus.analytics.raw import ONE_DAY, raw_days
+from habitus.analytics.schemas import Source
 from habitus.analytics.summaries import (
     month_end,
     month_of,
 )
 from habitus.core import time as core_time
+from habitus.core.scores import completion_ratio
 from habitus.errors import FieldError, NotFound, ValidationFailed
 from habitus.habits import repository as habits_repository
 from habitus.habits.evaluation import evaluate, today_of
+from habitus.kit import responses
 from habitus.kit.validation import DATE_RANGE_MESSAGE, check_window, in_supported_range
 from habitus.models import Habit, User
 
@@ -95,7 +97,7 @@ class Heatmap:
     first: date
     last: date
     days: list[HeatDay]
-    source: str  # "summaries", "raw" or "mixed"
+    source: Source
     rows_read: int
 
 
@@ -147,7 +149,7 @@ async def heatmap(
     return Heatmap(first, last, days, _source(plan), rows_read)
 
 
-def _source(plan: Plan) -> str:
+def _source(plan: Plan) -> Source:
     if not plan.spans:
         return "raw"
     return "summaries" if not plan.raw else "mixed"
@@ -161,7 +163,7 @@ class HabitLine:
 
     @property
     def rate(self) -> float | None:
-        return _ratio(self.done, self.missed)
+        return completion_ratio(self.done, self.missed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +173,12 @@ class Report:
     habits: list[HabitLine]
     done: int
     missed: int
-    source: str
+    source: Source
     rows_read: int
 
     @property
     def rate(self) -> float | None:
-        return _ratio(self.done, self.missed)
+        return completion_ratio(self.done, self.missed)
 
 
 def _split_months(a: date, b: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
@@ -287,15 +289,15 @@ class Overview:
 
     @property
     def rate(self) -> float | None:
-        return _ratio(self.done, self.missed)
+        return completion_ratio(self.done, self.missed)
 
     @property
     def rate_7d(self) -> float | None:
-        return _ratio(*self.week)
+        return completion_ratio(*self.week)
 
     @property
     def rate_30d(self) -> float | None:
-        return _ratio(*self.month)
+        return completion_ratio(*self.month)
 
     consistency: float | None
 
@@ -306,11 +308,6 @@ def consistency(lines: Sequence[OverviewLine], today: date) -> float | None:
     week (docs/SCORE.md "Consistency"). None without such a habit."""
     started = [line.score for line in lines if line.habit.start_date <= today]
     return sum(started) / len(started) if started else None
-
-
-def _ratio(done: int, missed: int) -> float | None:
-    """D8.1: done / (done + missed); None without units."""
-    return done / (done + missed) if done + missed else None
 
 
 async def overview(
@@ -419,7 +416,7 @@ async def etag(
     versions = await repository.versions_of(session, user.id)
     if habit_id is not None and all(found != habit_id for found, _, _ in versions):
         raise NotFound("habit_id: no such habit.")
-    key = [
+    return responses.etag(
         user.id,
         user.timezone,
         user.day_start_hour,
@@ -428,5 +425,4 @@ async def etag(
         versions,
         habit_id,
         *parts,
-    ]
-    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    )

@@ -60,7 +60,7 @@ async def raw_days(
     if read is not None:
         read.append(len(rows))
     for habit_id, day, status, value in rows:
-        facts[habit_id][day] = EntryFact(status, value)  # type: ignore[arg-type]
+        facts[habit_id][day] = EntryFact(status, value)
     found: dict[uuid.UUID, list[DayRow]] = {}
     for habit, first, last in parts:
         ctx = loaded[habit.id]

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 
 from habitus.core.evaluate import window_timeline
 from habitus.core.habits import Break, EntryFact, HabitRules
-from habitus.core.outcomes import DONE, MISSED, PENDING, S_SKIPPED, U_DONE, U_MISSED
+from habitus.core.outcomes import B_BREAK, DONE, MISSED, PENDING, S_SKIPPED, U_DONE, U_MISSED
 
 REQUIRED = frozenset((DONE, MISSED, PENDING))
 
@@ -96,7 +96,7 @@ def compute_days(
                 done=int(outcome == DONE),
                 required=int(outcome in REQUIRED),
                 skipped=int(status == S_SKIPPED),
-                in_break=int(timeline.blocked[index] == 2),
+                in_break=int(timeline.blocked[index] == B_BREAK),
                 value=entries[day].value if day in entries else None,
                 unit_done=unit_done,
                 unit_missed=unit_missed,

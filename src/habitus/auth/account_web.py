@@ -14,25 +14,18 @@ from habitus.auth import onboarding, service
 from habitus.auth.pages import Form, MaybePageUser, PageUser
 from habitus.auth.schemas import UserPatch
 from habitus.core.time import MAX_DAY_START_HOUR
-from habitus.errors import AppError, FieldError, field_errors_from_pydantic
+from habitus.errors import AppError, FieldError
 from habitus.http.dependencies import SESSION_COOKIE, Context, DbSession, client_address
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
-from habitus.kit.templating import render
+from habitus.kit.forms import form_errors
+from habitus.kit.templating import WEEKDAY_WORDS, render
 from habitus.kit.zones import selectable_zones
 from habitus.models import User
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
-WEEK_STARTS = [
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
-]
+WEEK_STARTS = list(WEEKDAY_WORDS.items())
 THEMES = [
     ("system", "Same as my device"),
     ("light", "Light"),
@@ -61,13 +54,6 @@ def _hour(text: str) -> int | None:
     except ValueError:
         return None
     return hour if 0 <= hour <= MAX_DAY_START_HOUR else None
-
-
-def _by_field(errors: list[FieldError]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for error in errors:
-        found.setdefault(error.field, error.message)
-    return found
 
 
 # --- onboarding ---------------------------------------------------------------------------
@@ -141,12 +127,13 @@ async def onboarding_submit(
                 choices=onboarding.OnboardingChoices(
                     timezone=timezone,
                     day_start_hour=hour or 0,
+                    # A form str, checked against the choices above (mypy cannot narrow it).
                     day_part=day_part or None,  # type: ignore[arg-type]
                     habits=[(i, names[i]) for i in sorted(picked)],
                 ),
             )
         except AppError as error:
-            errors = _by_field(list(error.errors))
+            errors = form_errors(error.errors)
     if errors:
         return render(
             request,
@@ -268,17 +255,17 @@ async def settings_submit(
             errors.append(
                 FieldError("form", "Something went wrong; reload the page and try again.")
             )
-    except ValidationError as error:
-        errors = field_errors_from_pydantic(error.errors())
-    except AppError as error:
-        errors = list(error.errors) or [FieldError("form", error.message)]
-    if errors:
+    except (ValidationError, AppError) as error:
+        by_field = form_errors(error)
+    else:
+        by_field = form_errors(errors)
+    if by_field:
         return _settings_page(
             request,
             user,
             values=values,
-            errors={**_by_field(errors), "section": section},
-            status_code=422 if all(e.field != "form" for e in errors) else 400,
+            errors={**by_field, "section": section},
+            status_code=400 if "form" in by_field else 422,
         )
     response = RedirectResponse(f"/settings#{section}", status_code=303)
     flash.show(response, request, SAVED[section], "success")
@@ -295,10 +282,7 @@ async def delete_account(
             session, ctx, user=user, password=form.get("password", ""), ip=client_address(request)
         )
     except AppError as error:
-        errors = {
-            ("delete_password" if e.field == "password" else e.field): e.message
-            for e in error.errors
-        } or {"delete_password": error.message}
+        errors = form_errors(error, {"password": "delete_password"}, fallback="delete_password")
         return _settings_page(
             request, user, errors={**errors, "section": "delete"}, status_code=error.status_code
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +13,7 @@ from habitus.events.kinds import OnboardingFinished
 from habitus.events.service import publish
 from habitus.kit.validation import NUL_MESSAGE
 from habitus.models import User
-
-DayPart = Literal["morning", "evening"]
+from habitus.models.user import DayPart
 
 # Three small, daily, yes/no habits each; the user may rename or untick any of them.
 STARTER_HABITS: dict[str, tuple[str, str, str]] = {

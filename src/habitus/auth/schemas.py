@@ -16,13 +16,10 @@ from pydantic import (
     field_validator,
 )
 
-from habitus.core.time import MAX_DAY_START_HOUR
+from habitus.core.time import MAX_DAY_START_HOUR, Weekday
 from habitus.kit.validation import NoNul
 from habitus.kit.zones import canonical_zone
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Theme = Literal["light", "dark", "system"]
-DayPart = Literal["morning", "evening"]
+from habitus.models.user import DayPart, Theme
 
 
 def _check_timezone(value: str) -> str:

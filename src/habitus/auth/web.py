@@ -13,16 +13,11 @@ from habitus.auth import service
 from habitus.auth.account_web import router as account_router
 from habitus.auth.pages import CsrfChecked, Form, MaybePageUser
 from habitus.auth.schemas import RegisterIn
-from habitus.errors import (
-    AccountDisabled,
-    AppError,
-    FieldError,
-    TooManyRequests,
-    field_errors_from_pydantic,
-)
+from habitus.errors import AccountDisabled, AppError, TooManyRequests
 from habitus.http.dependencies import SESSION_COOKIE, Context, DbSession, client_address
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
+from habitus.kit.forms import form_errors
 from habitus.kit.templating import render
 from habitus.models import User
 
@@ -139,7 +134,7 @@ async def register_submit(
         for name in ("email", "display_name", "timezone", "invite_token")
     }
     invite = values.pop("invite_token") or None
-    errors: list[FieldError]
+    errors: dict[str, str]
     try:
         body = RegisterIn(
             email=values["email"],
@@ -159,7 +154,7 @@ async def register_submit(
             ip=client_address(request),
         )
     except ValidationError as error:
-        errors = field_errors_from_pydantic(error.errors())
+        errors = form_errors(error)
     except TooManyRequests as error:
         return render(
             request,
@@ -169,7 +164,7 @@ async def register_submit(
             headers=error.headers,
         )
     except AppError as error:
-        errors = error.errors or [FieldError("form", error.message)]
+        errors = form_errors(error)
     else:
         issued = await service.start_session(
             session,
@@ -184,11 +179,10 @@ async def register_submit(
         set_session_cookie(response, request, issued.cookie_token)
         flash.show(response, request, "Welcome to Habitus! Let's set up your day.", "success")
         return response
-    by_field = {error.field: error.message for error in errors}
     return render(
         request,
         "auth/register.html",
-        {"values": values, "invite": invite, "errors": by_field},
+        {"values": values, "invite": invite, "errors": errors},
         status_code=422,
     )
 
@@ -254,7 +248,7 @@ async def reset_submit(request: Request, form: Form, session: DbSession, ctx: Co
             session, ctx, token=token, new_password=form.get("new_password", "")
         )
     except AppError as error:
-        by_field = {e.field: e.message for e in error.errors}
+        by_field = form_errors(error.errors)
         if "token" in by_field:
             return render(
                 request, "auth/reset.html", {"link_invalid": True, "token": ""}, status_code=400

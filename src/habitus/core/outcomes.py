@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import compress
-from typing import Literal
+from typing import Final, Literal
 
-from habitus.core.habits import Break, EntryFact, HabitRules
+from habitus.core.habits import Break, EntryFact, HabitRules, Status
 from habitus.core.schedule import (
     Daily,
     Dates,
@@ -32,15 +32,36 @@ MISSED: Outcome = "missed"
 NOT_REQUIRED: Outcome = "not_required"
 FUTURE: Outcome = "future"
 
-# Entry status codes in the arrays.
-NO_ENTRY, S_DONE, S_SKIPPED, S_FAILED = 0, 1, 2, 3
-_STATUS_CODE = {"done": S_DONE, "skipped": S_SKIPPED, "failed": S_FAILED}
-# bytes.translate tables from status codes to "complete" flags (0/1).
-_DONE_ONLY = bytes([0, 1, 0, 0]) + bytes(252)
-_CLEAN = bytes([1, 1, 0, 0]) + bytes(252)  # a quit habit's day is clean unless slipped
+# The small integers of `Timeline`'s arrays, by name. Each array has codes of its own
+# (2 is a skip in `status` and a break in `blocked`): compare with these, never numbers.
+#
+# `status`: the day's entry (D4.1).
+NO_ENTRY: Final = 0
+S_DONE: Final = 1
+S_SKIPPED: Final = 2
+S_FAILED: Final = 3
+_STATUS_CODE: dict[Status, int] = {"done": S_DONE, "skipped": S_SKIPPED, "failed": S_FAILED}
+STATUS_OF_CODE: dict[int, Status] = {code: name for name, code in _STATUS_CODE.items()}
+# `blocked`: whether the day can be required at all.
+B_OPEN: Final = 0  # inside the active range, not in a break
+B_OUTSIDE: Final = 1  # before start_date or after end_date (D2.3)
+B_BREAK: Final = 2  # in a break (D3.2)
 
-_ZERO_ONLY = bytes([1]) + bytes(255)  # blocked == 0 -> 1
-_NOT_SKIPPED = bytes([1, 1, 0, 1]) + bytes(252)
+
+def code_table(codes: Iterable[int]) -> bytes:
+    """A bytes.translate table mapping each of `codes` to 1 and every other byte to 0."""
+    table = bytearray(256)
+    for code in codes:
+        table[code] = 1
+    return bytes(table)
+
+
+# bytes.translate tables from status codes to "complete" flags (0/1).
+_DONE_ONLY = code_table([S_DONE])
+_CLEAN = code_table([NO_ENTRY, S_DONE])  # a quit habit's day is clean unless slipped
+
+_OPEN_ONLY = code_table([B_OPEN])
+_NOT_SKIPPED = code_table([NO_ENTRY, S_DONE, S_FAILED])
 
 
 def _both(left: bytes, right: bytes) -> bytes:
@@ -50,12 +71,11 @@ def _both(left: bytes, right: bytes) -> bytes:
 
 
 # Unit outcome codes in raw units.
-U_DONE, U_PENDING, U_MISSED = 1, 2, 3
-UNIT_OUTCOME: dict[int, Outcome] = {}
+U_DONE: Final = 1
+U_PENDING: Final = 2
+U_MISSED: Final = 3
+UNIT_OUTCOME: dict[int, Outcome] = {U_DONE: DONE, U_PENDING: PENDING, U_MISSED: MISSED}
 RawUnit = tuple[int, int, int, int, int]
-
-
-UNIT_OUTCOME.update({U_DONE: DONE, U_PENDING: PENDING, U_MISSED: MISSED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,20 +143,20 @@ class Timeline:
                 self.status[index] = _STATUS_CODE[entry.status]
                 if entry.value is not None:
                     self.value[index] = entry.value
-        # blocked: 1 = outside the active range, 2 = in a break (D2.3, D3.2).
+        # blocked: B_OUTSIDE the active range, or in a B_BREAK (D2.3, D3.2).
         self.blocked = bytearray(n)
         lo = max(0, (rules.start_date - first).days)
-        self.blocked[:lo] = b"\x01" * min(lo, n)
+        self.blocked[:lo] = bytes([B_OUTSIDE]) * min(lo, n)
         if rules.end_date is not None:
             hi = max(0, (rules.end_date - first).days + 1)
             if hi < n:
-                self.blocked[hi:] = b"\x01" * (n - hi)
+                self.blocked[hi:] = bytes([B_OUTSIDE]) * (n - hi)
         for pause in breaks:
             a = max(0, (pause.start - first).days)
             b = min(n, (pause.end - first).days + 1)
             for index in range(a, b):
-                if not self.blocked[index]:
-                    self.blocked[index] = 2
+                if self.blocked[index] == B_OPEN:
+                    self.blocked[index] = B_BREAK
         # Version segments: (first index, last index + 1, version index).
         self.segments: list[tuple[int, int, int]] = []
         self.anchors: list[date] = []
@@ -164,6 +184,18 @@ class Timeline:
 
     def index_of(self, day: date) -> int:
         return day.toordinal() - self.first_ordinal
+
+    def entry_status(self, index: int) -> Status | None:
+        """The status of the day's entry (D4.1); None without one."""
+        return STATUS_OF_CODE.get(self.status[index])
+
+    def in_break(self, index: int) -> bool:
+        """The day is in one of the habit's breaks, inside its active range (D3.2)."""
+        return self.blocked[index] == B_BREAK
+
+    def active(self, index: int) -> bool:
+        """The day is inside the habit's active range (D2.3), in a break or not."""
+        return self.blocked[index] != B_OUTSIDE
 
     def complete(self, index: int) -> bool:
         """D4.2: the day counts as complete. For slip-counting habits (quit, at-most) a day
@@ -207,7 +239,7 @@ class Timeline:
 
     def available(self, index: int) -> bool:
         """Active, not in a break, not skipped (D6.1; for day schedules, add "scheduled")."""
-        return not self.blocked[index] and self.status[index] != S_SKIPPED
+        return self.blocked[index] == B_OPEN and self.status[index] != S_SKIPPED
 
     def day_outcome(self, index: int, version: int) -> Outcome:
         """D5 for a day of a day-based schedule."""
@@ -299,7 +331,7 @@ class Timeline:
     def available_mask(self, lo: int, hi: int) -> bytes:
         """1 for each day of [lo, hi) that is active, not in a break and not skipped."""
         return _both(
-            bytes(self.blocked[lo:hi]).translate(_ZERO_ONLY),
+            bytes(self.blocked[lo:hi]).translate(_OPEN_ONLY),
             bytes(self.status[lo:hi]).translate(_NOT_SKIPPED),
         )
 

@@ -14,8 +14,6 @@ from datetime import date
 from fractions import Fraction
 from typing import Literal
 
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PERIOD_DAYS = {"week": 7, "month": 30}  # "month" means 30 days in frequencies (Loop's rule)
 
 
@@ -109,35 +107,3 @@ def is_scheduled(schedule: Schedule, day: date, anchor: date) -> bool:
     if isinstance(schedule, Dates):
         return day in schedule.dates
     return False
-
-
-def _join(words: Sequence[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def describe(schedule: Schedule) -> str:
-    """The schedule in plain words: "Mon, Wed and Fri", "3 times a week"."""
-    if isinstance(schedule, Daily):
-        return "Every day"
-    if isinstance(schedule, Weekdays):
-        days = sorted(schedule.days)
-        if days == [0, 1, 2, 3, 4]:
-            return "Weekdays"
-        if days == [5, 6]:
-            return "Weekends"
-        if len(days) == 7:
-            return "Every day"
-        if len(days) == 1:
-            return f"Every {WEEKDAY_LONG[days[0]]}"
-        return _join([WEEKDAY_NAMES[day].capitalize() for day in days])
-    if isinstance(schedule, EveryNDays):
-        return "Every other day" if schedule.n == 2 else f"Every {schedule.n} days"
-    if isinstance(schedule, TimesPerPeriod):
-        count = {1: "Once", 2: "Twice"}.get(schedule.times, f"{schedule.times} times")
-        return f"{count} a {schedule.period}"
-    dates = sorted(schedule.dates)
-    if len(dates) == 1:
-        return f"On {dates[0].isoformat()}"
-    return f"On {len(dates)} dates"

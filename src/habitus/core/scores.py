@@ -15,9 +15,21 @@ from datetime import date, datetime
 from itertools import accumulate
 
 from habitus.core.habits import HabitRules
-from habitus.core.outcomes import DONE, MISSED, Timeline, Unit
+from habitus.core.outcomes import (
+    DONE,
+    MISSED,
+    NO_ENTRY,
+    S_DONE,
+    S_SKIPPED,
+    U_DONE,
+    U_MISSED,
+    RawUnit,
+    Timeline,
+    Unit,
+    code_table,
+)
 from habitus.core.schedule import frequency
-from habitus.core.time import zone
+from habitus.core.time import WEEKDAYS, Weekday, zone
 
 
 def multiplier(num: int, den: int) -> float:
@@ -66,8 +78,8 @@ def _contributions(timeline: Timeline) -> tuple[list[float] | bytes, bytes]:
     return contributions, stepped
 
 
-_DONE_ONLY = bytes([0, 1, 0, 0]) + bytes(252)
-_NOT_FAILED = bytes([1, 1, 1, 0]) + bytes(252)
+_DONE_ONLY = code_table([S_DONE])
+_NOT_FAILED = code_table([NO_ENTRY, S_DONE, S_SKIPPED])
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +193,13 @@ def score_series(
 # --- rates and best times (D8.1, D8.3) ----------------------------------------------
 
 
+def completion_ratio(done: int, missed: int) -> float | None:
+    """D8.1, the one formula every rate uses: done / (done + missed) units; None (not 0)
+    when no unit counted. Rounding for display is the presenter's business."""
+    total = done + missed
+    return done / total if total else None
+
+
 @dataclass(frozen=True, slots=True)
 class Rate:
     done: int
@@ -189,8 +208,7 @@ class Rate:
     @property
     def value(self) -> float | None:
         """D8.1: done / (done + missed); None when no unit counted."""
-        total = self.done + self.missed
-        return self.done / total if total else None
+        return completion_ratio(self.done, self.missed)
 
 
 def completion_rate(units: Iterable[Unit], first: date, last: date) -> Rate:
@@ -202,6 +220,19 @@ def completion_rate(units: Iterable[Unit], first: date, last: date) -> Rate:
             if unit.outcome == DONE:
                 done += 1
             elif unit.outcome == MISSED:
+                missed += 1
+    return Rate(done, missed)
+
+
+def raw_completion_rate(units: Iterable[RawUnit], first: date, last: date) -> Rate:
+    """`completion_rate` over `Timeline.raw_units` (no `Unit` built per unit)."""
+    lo, hi = first.toordinal(), last.toordinal()
+    done = missed = 0
+    for unit in units:
+        if lo <= unit[1] <= hi:
+            if unit[2] == U_DONE:
+                done += 1
+            elif unit[2] == U_MISSED:
                 missed += 1
     return Rate(done, missed)
 
@@ -240,7 +271,7 @@ class Logged:
     timezone: str
 
 
-def best_times(logs: Iterable[Logged]) -> tuple[str | None, int | None]:
+def best_times(logs: Iterable[Logged]) -> tuple[Weekday | None, int | None]:
     """D8.3: the weekday and the hour (local, in the zone at logging time) when complete
     days were most often logged. Ties go to the earlier weekday / hour."""
     weekdays = [0] * 7
@@ -253,7 +284,6 @@ def best_times(logs: Iterable[Logged]) -> tuple[str | None, int | None]:
         seen = True
     if not seen:
         return None, None
-    names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     best_day = max(range(7), key=lambda day: (weekdays[day], -day))
     best_hour = max(range(24), key=lambda hour: (hours[hour], -hour))
-    return names[best_day], best_hour
+    return WEEKDAYS[best_day], best_hour

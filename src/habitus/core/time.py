@@ -5,9 +5,12 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, get_args
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The one table of weekday names, Monday first (Python's `date.weekday()` order): the
+# names stored (`users.week_start`, reminder days) and sent (API.md schedules).
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 MAX_DAY_START_HOUR = 6
 
 

@@ -25,11 +25,11 @@ from habitus.core.schedule import (
     TimesPerPeriod,
     Weekdays,
 )
-from habitus.core.time import period_start
+from habitus.core.time import WEEKDAYS, period_start
 
 PRODID = f"-//Habitus//Habitus {__version__}//EN"
 UID_DOMAIN = "habitus"
-ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+ICAL_DAYS = tuple(day[:2].upper() for day in WEEKDAYS)  # RFC 5545 BYDAY: "MO" .. "SU"
 CHUNK_EVENTS = 200
 DONE_MARK = "\N{CHECK MARK} "
 

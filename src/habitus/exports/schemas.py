@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from habitus.auth.schemas import SessionOut, UserOut
+from habitus.core.habits import Direction, Kind, Polarity, Status
 from habitus.reminders.schemas import (
     ChannelOut,
     NotificationOut,
@@ -61,7 +62,7 @@ class CalendarFeedCreated(CalendarFeedOut):
 class ExportTarget(BaseModel):
     value: float
     unit: str | None
-    direction: Literal["at_least", "at_most"]
+    direction: Direction
 
 
 class ExportScheduleVersion(BaseModel):
@@ -75,8 +76,8 @@ class ExportHabit(BaseModel):
     id: uuid.UUID
     name: str
     description: str | None
-    kind: Literal["boolean", "measurable"]
-    polarity: Literal["build", "quit"]
+    kind: Kind
+    polarity: Polarity
     target: ExportTarget | None = Field(description="Measurable habits only.")
     schedules: list[ExportScheduleVersion] = Field(
         description="Every schedule version, oldest first (at least one)."
@@ -95,7 +96,7 @@ class ExportHabit(BaseModel):
 class ExportEntry(BaseModel):
     habit_id: uuid.UUID
     date: LocalDate
-    status: Literal["done", "skipped", "failed"]
+    status: Status
     value: float | None
     note: str | None
     logged_at: datetime

@@ -19,12 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from habitus.auth.tokens import token_digest
 from habitus.core.habits import EntryFact
 from habitus.core.outcomes import DONE, Timeline
-from habitus.core.schedule import anchor_of, describe, is_periodic, is_scheduled
+from habitus.core.schedule import anchor_of, is_periodic, is_scheduled
 from habitus.core.time import weekday_number
 from habitus.errors import FieldError, NotFound, ValidationFailed
 from habitus.exports import ical, repository, tabular
 from habitus.habits import queries as habit_queries
 from habitus.habits import repository as habits_repository
+from habitus.habits.describe import schedule_text
 from habitus.habits.evaluation import HabitContext, contexts_for, today_of
 from habitus.kit import clock
 from habitus.models import CalendarFeed, Habit, User
@@ -228,7 +229,7 @@ async def plans(session: AsyncSession, user: User, habit_id: uuid.UUID | None) -
                     last=last,
                     anchor=anchor_of(rules.versions, index, rules.start_date),
                     stamp=habit.updated_at,
-                    description=_plan_text(habit, describe(schedule), is_periodic(schedule)),
+                    description=_plan_text(habit, schedule_text(schedule), is_periodic(schedule)),
                     week_start=week_start,
                     days_off=days_off,
                 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -29,6 +28,7 @@ from habitus.habits.schemas import (
 )
 from habitus.http.dependencies import DbSession
 from habitus.http.routing import TransactionalRoute
+from habitus.kit import responses
 from habitus.kit.pagination import Page, Pagination
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, not_modified, problems
 from habitus.kit.validation import QueryDate, check_window
@@ -168,7 +168,7 @@ def _etag(user: User, habit: Habit, *parts: object) -> str:
     """API.md Conventions: heavy reads send an ETag. The answer depends on the habit (its
     version changes with every write to it, its breaks included), on the user's calendar
     and today, and on the request's own parameters."""
-    key = [
+    return responses.etag(
         habit.id,
         habit.version,
         user.timezone,
@@ -176,8 +176,7 @@ def _etag(user: User, habit: Habit, *parts: object) -> str:
         user.week_start,
         today_of(user),
         *parts,
-    ]
-    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    )
 
 
 @router.get(
@@ -237,7 +236,7 @@ async def habit_days(
                 date=view.day,
                 outcome=view.outcome,
                 value=view.value,
-                status=view.status,  # type: ignore[arg-type]
+                status=view.status,
                 in_break=view.in_break,
             )
             for view in views

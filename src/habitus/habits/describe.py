@@ -19,10 +19,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SHORT = {day: day.capitalize() for day in WEEKDAYS}  # "Mon"
-LONG = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                           "Saturday", "Sunday"), strict=True))  # fmt: skip
+from habitus.core.schedule import Daily, EveryNDays, Schedule, TimesPerPeriod, Weekdays
+from habitus.core.time import WEEKDAYS as WEEKDAYS  # re-exported: the names pages use
+from habitus.core.time import Weekday
+from habitus.kit.templating import WEEKDAY_WORDS
+
+LONG = WEEKDAY_WORDS  # "Monday"
+SHORT = {day: word[:3] for day, word in WEEKDAY_WORDS.items()}  # "Mon"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Dates listed one by one up to this many; more are summed up ("On 5 dates, 1 Dec to 9 Jan").
 LISTED_DATES = 3
@@ -35,7 +38,7 @@ def join(words: Sequence[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def week_order(week_start: str = "mon") -> list[str]:
+def week_order(week_start: str = "mon") -> list[Weekday]:
     """The weekday names from the user's first day of the week (D3.1): "sun" -> sun..sat."""
     first = WEEKDAYS.index(week_start) if week_start in WEEKDAYS else 0
     return [*WEEKDAYS[first:], *WEEKDAYS[:first]]
@@ -81,9 +84,9 @@ def schedule_in_words(
         chosen = set(schedule.get("days") or ())
         if chosen == set(WEEKDAYS):
             return "Every day"
-        if chosen == {"mon", "tue", "wed", "thu", "fri"}:
+        if chosen == set(WEEKDAYS[:5]):
             return "Weekdays"
-        if chosen == {"sat", "sun"}:
+        if chosen == set(WEEKDAYS[5:]):
             return "Weekends"
         ordered = [day for day in week_order(week_start) if day in chosen]
         if len(ordered) == 1:
@@ -105,6 +108,33 @@ def schedule_in_words(
         first, last = date_in_words(dates[0], today), date_in_words(dates[-1], today)
         return f"On {len(dates)} dates, {first} to {last}"
     return "On its own schedule"
+
+
+def schedule_text(schedule: Schedule) -> str:
+    """A `core` schedule in plain words, Monday first, dates as ISO: the API's
+    `schedule_text` and the calendar feed ("Mon, Wed and Fri", "3 times a week")."""
+    if isinstance(schedule, Daily):
+        return "Every day"
+    if isinstance(schedule, Weekdays):
+        days = sorted(schedule.days)
+        if days == [0, 1, 2, 3, 4]:
+            return "Weekdays"
+        if days == [5, 6]:
+            return "Weekends"
+        if len(days) == 7:
+            return "Every day"
+        if len(days) == 1:
+            return f"Every {LONG[WEEKDAYS[days[0]]]}"
+        return join([SHORT[WEEKDAYS[day]] for day in days])
+    if isinstance(schedule, EveryNDays):
+        return "Every other day" if schedule.n == 2 else f"Every {schedule.n} days"
+    if isinstance(schedule, TimesPerPeriod):
+        count = {1: "Once", 2: "Twice"}.get(schedule.times, f"{schedule.times} times")
+        return f"{count} a {schedule.period}"
+    dates = sorted(schedule.dates)
+    if len(dates) == 1:
+        return f"On {dates[0].isoformat()}"
+    return f"On {len(dates)} dates"
 
 
 def target_in_words(kind: str, polarity: str, target: Mapping[str, Any] | Any | None) -> str | None:

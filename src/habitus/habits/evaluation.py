@@ -44,10 +44,10 @@ def today_of(user: User) -> date:
 
 def rules_of(habit: Habit, versions: Sequence[HabitSchedule]) -> HabitRules:
     return HabitRules(
-        kind=habit.kind,  # type: ignore[arg-type]
-        polarity=habit.polarity,  # type: ignore[arg-type]
+        kind=habit.kind,
+        polarity=habit.polarity,
         target=habit.target_value,
-        direction=habit.direction,  # type: ignore[arg-type]
+        direction=habit.direction,
         start_date=habit.start_date,
         end_date=habit.end_date,
         versions=tuple(
@@ -175,7 +175,7 @@ async def facts_for(
     facts: dict[uuid.UUID, dict[date, EntryFact]] = defaultdict(dict)
     for group in (recent, older):
         for habit_id, day, status, value in await repository.entry_facts(session, group):
-            facts[habit_id][day] = EntryFact(status, value)  # type: ignore[arg-type]
+            facts[habit_id][day] = EntryFact(status, value)
     return facts
 
 

@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.core.evaluate import HabitNow
-from habitus.core.schedule import describe, version_index
+from habitus.core.schedule import version_index
 from habitus.events.kinds import DomainEvent
 from habitus.habits import repository, service
+from habitus.habits.describe import schedule_text
 from habitus.habits.evaluation import Evaluated
 from habitus.habits.repository import EntryRecord
 from habitus.habits.schemas import (
@@ -52,15 +53,15 @@ def habit_out(evaluated: Evaluated) -> HabitOut:
         id=habit.id,
         name=habit.name,
         description=habit.description,
-        kind=habit.kind,  # type: ignore[arg-type]
-        polarity=habit.polarity,  # type: ignore[arg-type]
+        kind=habit.kind,
+        polarity=habit.polarity,
         target=(
-            TargetOut(value=habit.target_value, unit=habit.unit, direction=habit.direction)  # type: ignore[arg-type]
+            TargetOut(value=habit.target_value, unit=habit.unit, direction=habit.direction)
             if habit.kind == "measurable" and habit.target_value is not None
             else None
         ),
         schedule=schedule_to_json(schedule),
-        schedule_text=describe(schedule),
+        schedule_text=schedule_text(schedule),
         start_date=habit.start_date,
         end_date=habit.end_date,
         backfill_days=habit.backfill_days,
@@ -127,7 +128,7 @@ def entry_out(entry: Entry | EntryRecord) -> EntryOut:
     return EntryOut(
         habit_id=entry.habit_id,
         date=entry.local_date,
-        status=entry.status,  # type: ignore[arg-type]
+        status=entry.status,
         value=entry.value,
         note=entry.note,
         logged_at=entry.logged_at,
@@ -164,7 +165,7 @@ def stats_out(result: service.Stats) -> StatsOut:
         total_completions=result.total_completions,
         done=result.done,
         missed=result.missed,
-        best_weekday=result.best_weekday,  # type: ignore[arg-type]
+        best_weekday=result.best_weekday,
         best_hour=result.best_hour,
         rate_7d=rounded_ratio(result.rate_7d),
         rate_30d=rounded_ratio(result.rate_30d),

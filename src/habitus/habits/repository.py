@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
+from habitus.core.habits import Status
 from habitus.models import Entry, Habit, HabitBreak, HabitSchedule, HabitStateRow
 
 
@@ -185,7 +186,7 @@ async def breaks_for(
 
 # --- entries -----------------------------------------------------------------------------
 
-EntryRow = tuple[uuid.UUID, date, str, float | None]
+EntryRow = tuple[uuid.UUID, date, Status, float | None]
 
 
 async def entry_facts(
@@ -241,7 +242,7 @@ class EntryRecord(Protocol):
 
     habit_id: uuid.UUID
     local_date: date
-    status: str
+    status: Status
     value: float | None
     note: str | None
     logged_at: datetime

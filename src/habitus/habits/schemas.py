@@ -20,7 +20,10 @@ from pydantic import (
 
 from habitus.auth.schemas import StrictBody
 from habitus.core import schedule as core
-from habitus.core.time import WEEKDAYS
+from habitus.core.evaluate import UnitName
+from habitus.core.habits import Direction, Kind, Polarity, Status
+from habitus.core.outcomes import Outcome
+from habitus.core.time import WEEKDAYS, Weekday
 from habitus.errors import register_union_tags
 from habitus.kit.validation import (
     EARLIEST_DATE as EARLIEST_DATE,  # re-exported: the importer clamps to them
@@ -30,8 +33,7 @@ from habitus.kit.validation import (
 )
 from habitus.kit.validation import NoNul, SupportedDate
 
-WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Outcome = Literal["done", "pending", "missed", "not_required", "future"]
+WeekdayName = Weekday  # core's names (core.time.WEEKDAYS)
 # Fields called `date` shadow the type inside their class: annotate with this name.
 LocalDate = date
 MAX_DATES = 366
@@ -163,7 +165,7 @@ class TargetIn(StrictBody):
     unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), NoNul] | None = (
         None
     )
-    direction: Literal["at_least", "at_most"] = "at_least"
+    direction: Direction = "at_least"
 
     @model_validator(mode="after")
     def _positive_goal(self) -> TargetIn:
@@ -175,7 +177,7 @@ class TargetIn(StrictBody):
 class TargetOut(BaseModel):
     value: float
     unit: str | None
-    direction: Literal["at_least", "at_most"]
+    direction: Direction
 
 
 class HabitFields(StrictBody):
@@ -208,15 +210,15 @@ class HabitCreate(HabitFields):
 
     name: Name
     schedule: ScheduleIn
-    kind: Literal["boolean", "measurable"] = "boolean"
-    polarity: Literal["build", "quit"] = "build"
+    kind: Kind = "boolean"
+    polarity: Polarity = "build"
     backfill_days: int | None = Field(default=2, ge=0, le=36500, strict=True)
 
 
 class HabitUpdate(HabitFields):
     archived: bool | None = Field(default=None, strict=True, description="true archives.")
-    kind: Literal["boolean", "measurable"] | None = None
-    polarity: Literal["build", "quit"] | None = None
+    kind: Kind | None = None
+    polarity: Polarity | None = None
 
     @field_validator(
         "name", "schedule", "start_date", "archived", "kind", "polarity", mode="before"
@@ -240,7 +242,7 @@ class TodayOut(BaseModel):
 class StreakOut(BaseModel):
     current: int
     longest: int
-    unit: Literal["day", "week", "month"]
+    unit: UnitName
     current_start: date | None
     current_end: date | None
     longest_start: date | None
@@ -253,8 +255,8 @@ class HabitOut(BaseModel):
     id: uuid.UUID
     name: str
     description: str | None
-    kind: Literal["boolean", "measurable"]
-    polarity: Literal["build", "quit"]
+    kind: Kind
+    polarity: Polarity
     target: TargetOut | None
     schedule: dict[str, Any]
     schedule_text: str = Field(description='The schedule in plain words ("3 times a week").')
@@ -285,7 +287,7 @@ class CheckinIn(StrictBody):
 
 
 class EntryIn(StrictBody):
-    status: Literal["done", "skipped", "failed"]
+    status: Status
     value: FiniteNumber | None = Field(default=None, ge=0)
     note: Note | None = None
 
@@ -293,7 +295,7 @@ class EntryIn(StrictBody):
 class EntryOut(BaseModel):
     habit_id: uuid.UUID
     date: LocalDate
-    status: Literal["done", "skipped", "failed"]
+    status: Status
     value: float | None
     note: str | None
     logged_at: datetime
@@ -320,7 +322,7 @@ class DayOut(BaseModel):
     date: LocalDate
     outcome: Outcome
     value: float | None
-    status: Literal["done", "skipped", "failed"] | None
+    status: Status | None
     in_break: bool
 
 
@@ -339,7 +341,7 @@ class StatsOut(BaseModel):
     to_date: date = Field(serialization_alias="to")
     current_streak: int
     longest_streak: int
-    unit: Literal["day", "week", "month"]
+    unit: UnitName
     streak_start: date | None
     longest_start: date | None
     longest_end: date | None

@@ -24,9 +24,10 @@ from habitus.core.evaluate import (
     initial_state,
     window_timeline,
 )
-from habitus.core.habits import EntryFact
+from habitus.core.habits import EntryFact, Status
 from habitus.core.outcomes import DONE, MISSED, Outcome, unit_start
 from habitus.core.scores import Logged, best_times, completion_rate, moving_rates
+from habitus.core.time import Weekday
 from habitus.errors import AppError, NotFound, ValidationFailed
 from habitus.events import kinds
 from habitus.events.kinds import DomainEvent
@@ -346,11 +347,7 @@ async def _load_for_write(
     # Entries from where the kept state continues, and the whole unit of the day.
     first = min(entries_needed_from(ctx.state, ctx.rules), unit_start(ctx.rules, day, week_start))
     rows = await repository.entry_facts(session, {habit.id: first})
-    return ctx, first, {row_day: _fact_of(status, value) for _, row_day, status, value in rows}
-
-
-def _fact_of(status: str, value: float | None) -> EntryFact:
-    return EntryFact(status, value)  # type: ignore[arg-type]
+    return ctx, first, {row_day: EntryFact(status, value) for _, row_day, status, value in rows}
 
 
 async def _change_day(
@@ -379,7 +376,7 @@ async def _change_day(
     if entry is None:
         after_facts.pop(day, None)
     else:
-        after_facts[day] = _fact_of(entry.status, entry.value)
+        after_facts[day] = EntryFact(entry.status, entry.value)
     after_unit = _unit_outcome(ctx, after_facts, day, today, week_start)
     kept_state, kept_from, kept_facts = ctx.state, facts_from, after_facts
     if day <= ctx.state.through or not ctx.state_is_kept:
@@ -598,7 +595,7 @@ class DayView:
     day: date
     outcome: Outcome
     value: float | None
-    status: str | None
+    status: Status | None
     in_break: bool
 
 
@@ -611,7 +608,7 @@ class Stats:
     missed: int
     rate: float | None
     total_completions: int
-    best_weekday: str | None
+    best_weekday: Weekday | None
     best_hour: int | None
     # D8.1 over the 7 and 30 days ending on each day of [first, min(last, today)].
     moving: list[MovingRate]
@@ -655,7 +652,7 @@ async def _window(
     lo = unit_start(ctx.rules, first, week_start)
     hi = last + timedelta(days=31)  # whole periods at the end
     entries = await repository.entries_between(session, habit.id, lo, hi)
-    facts = {entry.local_date: EntryFact(entry.status, entry.value) for entry in entries}  # type: ignore[arg-type]
+    facts = {entry.local_date: EntryFact(entry.status, entry.value) for entry in entries}
     timeline = window_timeline(ctx.rules, facts, ctx.breaks, first, last, today, week_start)
     return habit, ctx, entries, timeline, today
 
@@ -679,7 +676,7 @@ async def days(
                 outcome=outcomes[index],
                 value=entry.value if entry else None,
                 status=entry.status if entry else None,
-                in_break=timeline.blocked[index] == 2,
+                in_break=timeline.in_break(index),
             )
         )
     return views
@@ -717,7 +714,7 @@ async def stats(
         1
         for offset in range((min(last, today) - first).days + 1)
         if timeline.complete(timeline.index_of(first + timedelta(days=offset)))
-        and timeline.blocked[timeline.index_of(first + timedelta(days=offset))] != 1
+        and timeline.active(timeline.index_of(first + timedelta(days=offset)))
     )
     weekday, hour = best_times(Logged(entry.logged_at, entry.logged_tz) for entry in complete_days)
     return Stats(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -18,13 +18,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
 from habitus.auth.pages import CsrfChecked, Form, PageUser
-from habitus.errors import FieldError, ValidationFailed, field_errors_from_pydantic
+from habitus.errors import ValidationFailed
 from habitus.habits import describe, presenters, queries, service
 from habitus.habits.evaluation import today_of
 from habitus.habits.schemas import HabitCreate, HabitOut, HabitUpdate, ScheduleIn
 from habitus.http.dependencies import DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
+from habitus.kit.forms import form_errors
 from habitus.kit.templating import render
 from habitus.models import User
 
@@ -83,14 +84,6 @@ FIELD_OF = {
 # --- form <-> input models ------------------------------------------------------------------
 
 
-def _form_field(api_field: str) -> str:
-    """`schedule.dates.3` -> "dates", `tags.0` -> "tags"; unknown -> "form" (the top)."""
-    parts = api_field.split(".")
-    while parts and parts[-1].isdigit():
-        parts.pop()
-    return FIELD_OF.get(".".join(parts), "form")
-
-
 def _sentence(text: str) -> str:
     text = text.strip()
     text = text[:1].upper() + text[1:]
@@ -98,7 +91,8 @@ def _sentence(text: str) -> str:
 
 
 def _friendly(field: str, rule: str, message: str, ctx: Mapping[str, Any]) -> str:
-    """Plain words for a person, instead of the API's field-level wording."""
+    """This form's words for a person, instead of the API's field-level wording
+    (`kit.forms` has already put pydantic's own messages in plain words)."""
     if field == "name" and rule in {"string_too_short", "missing", "string_type"}:
         return "Give the habit a name."
     if field == "days" and rule == "too_short":
@@ -131,12 +125,6 @@ def _friendly(field: str, rule: str, message: str, ctx: Mapping[str, Any]) -> st
         return "The end date must not be before the start date."
     if "between 1900-01-01 and 2199-12-31" in message:
         return "Use a date between 1900 and 2199."
-    if rule == "string_too_long":
-        return f"Keep it to {ctx.get('max_length')} characters or fewer."
-    if rule == "greater_than_equal":
-        return f"Use {ctx.get('ge')} or more."
-    if rule == "less_than_equal":
-        return f"Use {ctx.get('le')} or less."
     return _sentence(message)
 
 
@@ -144,19 +132,11 @@ def _collect(errors: dict[str, str], field: str, message: str) -> None:
     errors.setdefault(field, message)
 
 
-def _pydantic_errors(error: ValidationError, errors: dict[str, str]) -> None:
-    # As FastAPI reports a request body: the location first, then the field's path.
-    raw = [{**item, "loc": ("body", *item["loc"])} for item in error.errors()]
-    for item, named in zip(raw, field_errors_from_pydantic(raw), strict=True):
-        field = _form_field(named.field)
-        ctx: Mapping[str, Any] = item.get("ctx") or {}  # type: ignore[assignment]
-        _collect(errors, field, _friendly(field, named.rule, named.message, ctx))
-
-
-def _service_errors(errors: Sequence[FieldError], into: dict[str, str]) -> None:
-    for item in errors:
-        field = _form_field(item.field)
-        _collect(into, field, _friendly(field, item.rule, item.message, {}))
+def _add_errors(errors: dict[str, str], error: ValidationError | ValidationFailed) -> None:
+    """The input model's or the service's errors, each next to its field; what the form
+    itself already found about a field stays."""
+    for field, message in form_errors(error, FIELD_OF, wording=_friendly).items():
+        _collect(errors, field, message)
 
 
 def _whole(form: Mapping[str, str], name: str, errors: dict[str, str], what: str) -> int | None:
@@ -442,12 +422,12 @@ async def create_habit(
     try:
         body = HabitCreate.model_validate(data)
     except ValidationError as error:
-        _pydantic_errors(error, errors)
+        _add_errors(errors, error)
     if body is not None and not errors:
         try:
             habit = await service.create_habit(session, user, body)
         except ValidationFailed as error:
-            _service_errors(error.errors, errors)
+            _add_errors(errors, error)
         else:
             words = describe.schedule_in_words(
                 data["schedule"], week_start=user.week_start, today=today_of(user)
@@ -480,12 +460,12 @@ async def update_habit(
     try:
         body = HabitUpdate.model_validate(data)
     except ValidationError as error:
-        _pydantic_errors(error, errors)
+        _add_errors(errors, error)
     if body is not None and not errors:
         try:
             updated = await service.update_habit(session, user, habit_id, body)
         except ValidationFailed as error:
-            _service_errors(error.errors, errors)
+            _add_errors(errors, error)
         else:
             return _redirect(request, "/habits", f"Saved {_quoted(updated.name)}.")
     values = {**form, "kind": shown.kind, "polarity": shown.polarity}

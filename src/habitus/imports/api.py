@@ -154,7 +154,7 @@ async def import_file(request: Request, user: CurrentUser, ctx: Context) -> Impo
     )
     await idempotency.claim_late(request)
     return ImportOut(
-        format=result.format,  # type: ignore[arg-type]
+        format=result.format,
         habits_created=result.habits_created,
         entries_created=result.entries_created,
         entries_skipped=result.entries_skipped,

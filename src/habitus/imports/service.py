@@ -28,11 +28,12 @@ from habitus.imports.budget import Deadline
 from habitus.imports.destination import Destination
 from habitus.imports.parsed import ImportRefused, Parsed
 from habitus.imports.rules import Plan
+from habitus.imports.schemas import ImportFormat
 from habitus.imports.writer import Progress, Written
 
 __all__ = ["FORMATS", "FORMAT_NAMES", "Destination", "ImportResult", "Progress", "import_file"]
 
-FORMATS: dict[str, Callable[[bytes, Deadline], Parsed]] = {
+FORMATS: dict[ImportFormat, Callable[[bytes, Deadline], Parsed]] = {
     "loop_db": loop_db.parse_loop_db,
     "loop_csv": loop_csv.parse_loop_csv,
     "habitus_json": habitus_json.parse_habitus_json,
@@ -47,7 +48,7 @@ _PARSERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="habitus-import"
 
 @dataclass(slots=True)
 class ImportResult:
-    format: str
+    format: ImportFormat
     sha256: str
     habits_created: int = 0
     entries_created: int = 0
@@ -56,7 +57,7 @@ class ImportResult:
     report: list[str] = field(default_factory=list)
 
 
-def sniff(data: bytes) -> str | None:
+def sniff(data: bytes) -> ImportFormat | None:
     """The format a file looks like, from its first bytes (None: no idea)."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf")
     if head.startswith(b"SQLite format 3\x00"):
@@ -70,7 +71,7 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def _format(data: bytes, fmt: str | None) -> str:
+def _format(data: bytes, fmt: str | None) -> ImportFormat:
     chosen = fmt or sniff(data)
     if chosen is None:
         raise ValidationFailed.field(
@@ -78,25 +79,24 @@ def _format(data: bytes, fmt: str | None) -> str:
             f"could not tell the file's format: name one of {', '.join(FORMAT_NAMES)}",
             "required",
         )
-    if chosen not in FORMATS:
-        raise ValidationFailed.field(
-            "format", f"must be one of {', '.join(FORMAT_NAMES)}", "one_of"
-        )
-    return chosen
+    for name in FORMAT_NAMES:
+        if name == chosen:
+            return name
+    raise ValidationFailed.field("format", f"must be one of {', '.join(FORMAT_NAMES)}", "one_of")
 
 
-def parse(data: bytes, fmt: str, deadline: Deadline) -> Parsed:
+def parse(data: bytes, fmt: ImportFormat, deadline: Deadline) -> Parsed:
     """Read the file (no database); `ImportRefused` when it is bad or foreign."""
     return FORMATS[fmt](data, deadline)
 
 
-def prepare(data: bytes, fmt: str, seconds: float) -> Plan:
+def prepare(data: bytes, fmt: ImportFormat, seconds: float) -> Plan:
     """Parse and check the file within `seconds` (run in an import thread)."""
     deadline = Deadline(seconds)
     return rules.check(parse(data, fmt, deadline), deadline)
 
 
-async def _prepared(data: bytes, fmt: str, seconds: float) -> Plan:
+async def _prepared(data: bytes, fmt: ImportFormat, seconds: float) -> Plan:
     running = asyncio.get_running_loop()
     try:
         return await running.run_in_executor(_PARSERS, prepare, data, fmt, seconds)
@@ -104,7 +104,7 @@ async def _prepared(data: bytes, fmt: str, seconds: float) -> Plan:
         raise ValidationFailed.field("file", refused.message, refused.rule) from refused
 
 
-def _already(fmt: str, digest: str, earlier: claims.Earlier) -> ImportResult:
+def _already(fmt: ImportFormat, digest: str, earlier: claims.Earlier) -> ImportResult:
     return ImportResult(
         format=fmt,
         sha256=digest,
@@ -151,7 +151,7 @@ async def import_file(
     return result
 
 
-def _result(fmt: str, digest: str, plan: Plan, written: Written) -> ImportResult:
+def _result(fmt: ImportFormat, digest: str, plan: Plan, written: Written) -> ImportResult:
     report = [*plan.report, *written.report]
     if plan.repeats:
         report.append(

@@ -13,9 +13,11 @@ from datetime import date, timedelta
 from typing import Literal
 
 from habitus.core.outcomes import DONE, FUTURE, MISSED, NOT_REQUIRED, PENDING, Outcome
+from habitus.kit.templating import WEEKDAY_WORDS
 
-WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-WEEKDAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The words of each weekday by Python weekday number (0 = Monday), from the one table.
+WEEKDAY_LONG = tuple(WEEKDAY_WORDS.values())  # "Monday"
+WEEKDAY_SHORT = tuple(word[:3] for word in WEEKDAY_LONG)  # "Mon"
 MONTH_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_LONG = (
     "January",

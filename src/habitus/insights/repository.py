@@ -8,9 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus.core.habits import Status
 from habitus.models import Entry
 
-DayRow = tuple[date, str, float | None, datetime | None, str | None]
+DayRow = tuple[date, Status, float | None, datetime | None, str | None]
 
 
 async def day_rows(

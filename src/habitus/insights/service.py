@@ -27,16 +27,24 @@ from habitus.core.outcomes import (
     DONE,
     MISSED,
     PENDING,
-    U_DONE,
-    U_MISSED,
+    S_DONE,
+    S_FAILED,
+    S_SKIPPED,
     Outcome,
-    RawUnit,
     Timeline,
     timeline_end,
     unit_start,
 )
 from habitus.core.schedule import TimesPerPeriod, version_index
-from habitus.core.scores import Logged, Rate, best_times, completion_rate, score_series, window_days
+from habitus.core.scores import (
+    Logged,
+    Rate,
+    best_times,
+    completion_rate,
+    raw_completion_rate,
+    score_series,
+    window_days,
+)
 from habitus.core.streaks import Run
 from habitus.habits import describe
 from habitus.habits import queries as habit_queries
@@ -70,15 +78,6 @@ CHART_DAYS = 365
 TREND_DAYS = 30
 RATE_DAYS = 30
 BEST_TIMES_DAYS = 365
-WEEKDAY_NAMES = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
 
 
 # --- shapes the pages show -------------------------------------------------------------------
@@ -170,10 +169,6 @@ class HabitInsights:
 # --- the habit page --------------------------------------------------------------------------
 
 
-def _fact(status: str, value: float | None) -> EntryFact:
-    return EntryFact(status, value)  # type: ignore[arg-type]
-
-
 def _header(habit: Habit, ctx: HabitContext, today: date, week_start: str) -> HabitHeader:
     versions = ctx.rules.versions
     schedule = versions[version_index(versions, today)].schedule
@@ -200,19 +195,6 @@ def _header(habit: Habit, ctx: HabitContext, today: date, week_start: str) -> Ha
     )
 
 
-def _rate(units: list[RawUnit], first: date, last: date) -> Rate:
-    """D8.1 over raw units (`completion_rate` without building a `Unit` per unit)."""
-    lo, hi = first.toordinal(), last.toordinal()
-    done = missed = 0
-    for unit in units:
-        if lo <= unit[1] <= hi:
-            if unit[2] == U_DONE:
-                done += 1
-            elif unit[2] == U_MISSED:
-                missed += 1
-    return Rate(done, missed)
-
-
 class _Days:
     """One habit's days over a timeline: the calendar state of each, and its value."""
 
@@ -233,12 +215,11 @@ class _Days:
                 return "future"
             return "before_start" if day < rules.start_date else "not_required"
         index = timeline.index_of(day)
-        status = timeline.status[index]
         return day_state(
             DayFacts(
                 outcome=self.outcomes[index],
-                status={1: "done", 2: "skipped", 3: "failed"}.get(status),
-                in_break=timeline.blocked[index] == 2,
+                status=timeline.entry_status(index),
+                in_break=timeline.in_break(index),
                 before_start=day < rules.start_date,
                 after_end=rules.end_date is not None and day > rules.end_date,
                 complete=index <= timeline.today_index and timeline.complete(index),
@@ -250,7 +231,11 @@ class _Days:
             return None
         index = self.timeline.index_of(day)
         # A skipped day has no amount to show (D3.3).
-        return self.timeline.value[index] if self.timeline.status[index] in (1, 3) else None
+        return (
+            self.timeline.value[index]
+            if self.timeline.status[index] in (S_DONE, S_FAILED)
+            else None
+        )
 
     def ratio(self, day: date) -> float | None:
         """A measurable at-least value's share of its target (heatmap intensity)."""
@@ -349,7 +334,7 @@ async def habit_insights(
     last = max(timeline_end(rules, today, week_start), month_end(this_month))
     best_from = today - timedelta(days=BEST_TIMES_DAYS - 1)
     rows = await repository.day_rows(session, user.id, habit.id, first, last, logged_from=best_from)
-    facts = {row[0]: _fact(row[1], row[2]) for row in rows}
+    facts = {row[0]: EntryFact(row[1], row[2]) for row in rows}
     # Streaks as the API has them: from the kept state, continued to today (D7).
     now: HabitNow = advance(ctx.state, rules, facts, ctx.breaks, today, week_start)
 
@@ -366,15 +351,15 @@ async def habit_insights(
     chart_from = max(rules.start_date, today - timedelta(days=CHART_DAYS - 1))
     chart = [ScorePoint(day, score) for day, score in series.items() if day >= chart_from]
     units = whole.raw_units()
-    rate_recent = _rate(units, today - timedelta(days=RATE_DAYS - 1), today)
-    rate_all = _rate(units, rules.start_date, today)
+    rate_recent = raw_completion_rate(units, today - timedelta(days=RATE_DAYS - 1), today)
+    rate_all = raw_completion_rate(units, rules.start_date, today)
     complete = [
         Logged(at, zone)
         for day, _, _, at, zone in rows
         if at is not None
         and zone is not None
         and rules.start_date <= day <= today
-        and whole.status[whole.index_of(day)] != 2
+        and whole.status[whole.index_of(day)] != S_SKIPPED
         and whole.complete(whole.index_of(day))
     ]
     best_weekday, best_hour = best_times(complete)
@@ -435,7 +420,7 @@ async def habit_insights(
         trend=_trend(series, now.score, today),
         rate_recent=rate_recent,
         rate_all=rate_all,
-        best_weekday=WEEKDAY_NAMES.get(best_weekday or ""),
+        best_weekday=describe.LONG[best_weekday] if best_weekday else None,
         best_hour=best_hour,
         chart=chart,
         calendar=calendar,
@@ -494,7 +479,7 @@ async def history_month(session: AsyncSession, user: User, month: date | None) -
     rows = await habits_repository.entry_facts(session, starts, last + timedelta(days=6))
     facts: dict[uuid.UUID, dict[date, EntryFact]] = {ctx.habit.id: {} for ctx in contexts}
     for habit_id, day, status, value in rows:
-        facts[habit_id][day] = _fact(status, value)
+        facts[habit_id][day] = EntryFact(status, value)
 
     length = last.day
     done = [0] * length

@@ -1,7 +1,8 @@
-"""OpenAPI descriptions of the problem answers every route may give."""
+"""OpenAPI descriptions of the problem answers every route may give; ETags and 304s."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from fastapi import Request, Response, status
@@ -65,13 +66,22 @@ COMMON_PROBLEMS = problems(422, 429)
 AUTHENTICATED_PROBLEMS = problems(401, 403, 422, 429)
 
 
+def etag(*parts: object, weak: bool = False) -> str:
+    """The one ETag recipe (API.md Conventions: heavy reads send one): a hash of the
+    `repr` of `parts`, so it changes exactly when one of them does. Pass everything the
+    answer depends on: versions of the rows read, the user's calendar and today, the
+    query. Strong (`"..."`) unless `weak` (`W/"..."`)."""
+    digest = hashlib.sha256(repr(list(parts)).encode()).hexdigest()[:32]
+    return f'W/"{digest}"' if weak else f'"{digest}"'
+
+
 def not_modified(request: Request, etag: str) -> Response | None:
     """A 304 when `If-None-Match` names the current ETag (weak comparison, RFC 9110)."""
     header = request.headers.get("if-none-match")
     if header is None:
         return None
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-    if "*" in tags or etag in tags:
+    if "*" in tags or etag.removeprefix("W/") in tags:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
     return None
 

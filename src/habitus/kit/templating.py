@@ -1,4 +1,5 @@
-"""Jinja2 pages: one environment, CSRF tokens, flash messages, cache-busted static URLs."""
+"""Jinja2 pages: one environment, CSRF tokens, flash messages, cache-busted static URLs,
+and the words pages use for weekdays."""
 
 from __future__ import annotations
 
@@ -13,12 +14,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from habitus import __version__
+from habitus.core.time import WEEKDAYS, Weekday
 from habitus.kit import csrf, flash
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+# How pages say the weekdays of `core.time.WEEKDAYS` (the names stored and sent): the one
+# table of their words. The short form is the first three letters ("Mon").
+WEEKDAY_WORDS: dict[Weekday, str] = dict(
+    zip(
+        WEEKDAYS,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
 
 
 @lru_cache(maxsize=256)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from habitus.kit import clock
 from habitus.models.base import Base, CreatedAtMixin, IdMixin
 
-CHANNEL_TYPES = ("email", "webpush", "apprise", "webhook")
+ChannelType = Literal["email", "webpush", "apprise", "webhook"]
+CHANNEL_TYPES: tuple[ChannelType, ...] = get_args(ChannelType)
 
 
 class Channel(IdMixin, CreatedAtMixin, Base):
@@ -26,7 +27,7 @@ class Channel(IdMixin, CreatedAtMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    type: Mapped[str] = mapped_column(String(8))
+    type: Mapped[ChannelType] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(80))
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # A webhook's HMAC secret: the signature needs it, so it is kept as is; it is shown

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitus.models.base import Base, CreatedAtMixin, IdMixin
 
-DELIVERY_STATES = ("pending", "sending", "sent", "failed", "dead")
+DeliveryState = Literal["pending", "sending", "sent", "failed", "dead"]
+DELIVERY_STATES: tuple[DeliveryState, ...] = get_args(DeliveryState)
 
 
 class Delivery(IdMixin, CreatedAtMixin, Base):
@@ -44,7 +46,7 @@ class Delivery(IdMixin, CreatedAtMixin, Base):
     habit_id: Mapped[uuid.UUID | None]
     habit_name: Mapped[str | None] = mapped_column(String(100))
     local_date: Mapped[date | None]
-    state: Mapped[str] = mapped_column(String(8), default="pending")
+    state: Mapped[DeliveryState] = mapped_column(String(8), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]

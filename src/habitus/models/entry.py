@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from habitus.core.habits import Status
 from habitus.kit import clock
 from habitus.models.base import Base, CreatedAtMixin, IdMixin
 
@@ -23,7 +24,7 @@ class Entry(IdMixin, CreatedAtMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # D1.4: keyed by the local date it counts for; a later zone change never moves it.
     local_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(8))  # done | skipped | failed
+    status: Mapped[Status] = mapped_column(String(8))
     value: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(String(1000))
     # D1.5 / D8.3: when it was logged, and in which zone the user was then.

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from habitus.core.habits import Direction, Kind, Polarity
 from habitus.kit import clock
 from habitus.models.base import Base, CreatedAtMixin, IdMixin
 
@@ -20,11 +21,11 @@ class Habit(IdMixin, CreatedAtMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(2000))
-    kind: Mapped[str] = mapped_column(String(16))  # boolean | measurable
-    polarity: Mapped[str] = mapped_column(String(8))  # build | quit
+    kind: Mapped[Kind] = mapped_column(String(16))
+    polarity: Mapped[Polarity] = mapped_column(String(8))
     target_value: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str | None] = mapped_column(String(40))
-    direction: Mapped[str] = mapped_column(String(8))  # at_least | at_most
+    direction: Mapped[Direction] = mapped_column(String(8))
     start_date: Mapped[date]
     end_date: Mapped[date | None]
     # None means unlimited (D4.3).

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from habitus.core.outcomes import Outcome
 from habitus.models.base import Base
 
 
@@ -41,7 +42,7 @@ class HabitDaySummary(Base):
     local_date: Mapped[date] = mapped_column(primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # D5 outcome of the day (periodic habits: done or not_required, D6).
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[Outcome] = mapped_column(String(16))
     done: Mapped[int]  # 1 when the outcome is done
     required: Mapped[int]  # 1 when the outcome is done or missed
     skipped: Mapped[int]  # D3.3

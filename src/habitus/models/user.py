@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import CheckConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from habitus.core.time import Weekday
 from habitus.kit import clock
 from habitus.models.base import Base, CreatedAtMixin, IdMixin
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-THEMES = ("light", "dark", "system")
-DAY_PARTS = ("morning", "evening")
+Theme = Literal["light", "dark", "system"]
+DayPart = Literal["morning", "evening"]
+THEMES: tuple[Theme, ...] = get_args(Theme)
+DAY_PARTS: tuple[DayPart, ...] = get_args(DayPart)
 
 
 class User(IdMixin, CreatedAtMixin, Base):
@@ -30,15 +33,15 @@ class User(IdMixin, CreatedAtMixin, Base):
     display_name: Mapped[str | None] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     day_start_hour: Mapped[int] = mapped_column(default=0)
-    week_start: Mapped[str] = mapped_column(String(3), default="mon")
+    week_start: Mapped[Weekday] = mapped_column(String(3), default="mon")
     is_admin: Mapped[bool] = mapped_column(default=False)
     disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
     last_login_at: Mapped[datetime | None]
     # Web preferences: the colour theme, and whether the user is a morning or an
     # evening person (onboarding suggests habits from it; None: not said).
-    theme: Mapped[str] = mapped_column(String(6), default="system", server_default="system")
-    day_part: Mapped[str | None] = mapped_column(String(7))
+    theme: Mapped[Theme] = mapped_column(String(6), default="system", server_default="system")
+    day_part: Mapped[DayPart | None] = mapped_column(String(7))
     # Quiet hours ("HH:MM" local, both or neither): between them only the inbox gets
     # notifications (a window may wrap midnight: 22:00 to 07:00).
     quiet_start: Mapped[str | None] = mapped_column(String(5))

@@ -1,5 +1,6 @@
 """Sending the ledger's deliveries (DESIGN "Background work"): claim due rows with a
-lease, send them with bounded concurrency through their channel's transport, record
+lease, send them with bounded concurrency through their channel's transport (its
+type's, `channel_types`, with the kept config parsed by the type's model), record
 every attempt, and end each claim: `sent`, `failed` with a retry instant (exponential
 backoff with jitter), or `dead` after the last attempt or a permanent error, which also
 turns the channel off and tells the user why."""
@@ -7,7 +8,6 @@ turns the channel off and tells the user why."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import random
 import time
 import uuid
@@ -22,34 +22,14 @@ from habitus.config import Settings
 from habitus.kit import clock, signing
 from habitus.models import Channel, Delivery
 from habitus.reminders import messages, metrics, repository
-from habitus.reminders.transports.base import (
-    Message,
-    PermanentFailure,
-    TemporaryFailure,
-    Transport,
-)
+from habitus.reminders.channel_types import CHANNEL_TYPES
+from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 
 log = structlog.get_logger(__name__)
 
-# Imported on first use: Apprise alone takes a second or two to import, which a worker
-# that only sends webhooks need not pay at start-up.
-TRANSPORT_CLASSES = {
-    "email": ("habitus.reminders.transports.email", "EmailTransport"),
-    "webpush": ("habitus.reminders.transports.webpush", "WebPushTransport"),
-    "apprise": ("habitus.reminders.transports.apprise", "AppriseTransport"),
-    "webhook": ("habitus.reminders.transports.webhook", "WebhookTransport"),
-}
-_transports: dict[str, Transport] = {}
 # Outcomes are recorded in chunks as sends finish, so a worker that dies mid-batch
 # leaves at most this many sent-but-unrecorded deliveries to be sent again.
 RECORD_EVERY = 16
-
-
-def transport_for(kind: str) -> Transport:
-    if kind not in _transports:
-        module, name = TRANSPORT_CLASSES[kind]
-        _transports[kind] = getattr(importlib.import_module(module), name)()
-    return _transports[kind]
 
 
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -100,7 +80,9 @@ def message_of(settings: Settings, delivery: Delivery, channel: Channel) -> Mess
         habit_name=delivery.habit_name,
         local_date=delivery.local_date,
         url=url or f"{settings.base_url}/today",
-        unsubscribe_url=unsubscribe_url(settings, channel.id) if channel.type == "email" else None,
+        unsubscribe_url=unsubscribe_url(settings, channel.id)
+        if CHANNEL_TYPES[channel.type].unsubscribe_link
+        else None,
     )
 
 
@@ -121,10 +103,11 @@ async def _send(
         try:
             if channel is None or not channel.enabled:
                 raise PermanentFailure("the channel was removed or turned off")
-            transport = transport_for(channel.type)
-            await transport.send(
-                message_of(settings, delivery, channel), channel_config(channel), settings
-            )
+            # Transports are imported on first use: Apprise alone takes a second or two
+            # to import, which a worker that only sends webhooks need not pay at start-up.
+            kind = CHANNEL_TYPES[channel.type]
+            config = kind.stored(channel_config(channel))
+            await kind.transport().send(message_of(settings, delivery, channel), config, settings)
         except PermanentFailure as failure:
             status, error = "permanent", failure.reason
         except TemporaryFailure as failure:

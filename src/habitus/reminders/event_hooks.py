@@ -16,6 +16,7 @@ from habitus.events.service import StoredEvent
 from habitus.kit import clock
 from habitus.models import Channel, Habit
 from habitus.reminders import repository
+from habitus.reminders.channel_types import event_channel_types
 
 CONSUMER = "webhooks"
 # What a webhook receiver hears about, and the words for it.
@@ -47,7 +48,7 @@ async def forward(session: AsyncSession, found: list[StoredEvent]) -> None:
     for channel in await session.scalars(
         select(Channel).where(
             Channel.user_id.in_(user_ids),
-            Channel.type == "webhook",
+            Channel.type.in_(event_channel_types()),
             Channel.events.is_(True),
             Channel.enabled.is_(True),
         )

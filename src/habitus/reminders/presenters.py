@@ -12,7 +12,7 @@ from habitus.reminders.schemas import ChannelOut, DeliveryOut, NotificationOut, 
 def channel_out(channel: Channel) -> ChannelOut:
     return ChannelOut(
         id=channel.id,
-        type=channel.type,  # type: ignore[arg-type]
+        type=channel.type,
         name=channel.name,
         config=channel.config,
         enabled=channel.enabled,
@@ -54,7 +54,7 @@ def delivery_out(row: Delivery) -> DeliveryOut:
         channel_id=row.channel_id,
         user_id=row.user_id,
         event=row.event,
-        state=row.state,  # type: ignore[arg-type]
+        state=row.state,
         attempts=row.attempts,
         last_error=row.last_error,
         due_at=row.due_at,

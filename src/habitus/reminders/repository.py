@@ -135,6 +135,7 @@ async def due_reminders(session: AsyncSession, now: datetime, limit: int) -> lis
 
 
 _ADVANCE = (
+    # Not a domain state: SQLAlchemy types `__table__` as a FromClause; it is a Table.
     update(Reminder.__table__)  # type: ignore[arg-type]
     .where(
         Reminder.__table__.c.id == bindparam("b_id"),
@@ -168,6 +169,7 @@ async def record_occurrences(session: AsyncSession, rows: list[dict[str, Any]]) 
 async def add_notifications(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Inbox rows in one INSERT (each row carries its id)."""
     if rows:
+        # `__table__` is typed as a FromClause (it is a Table): not a domain state.
         await session.execute(insert(Notification.__table__), rows)  # type: ignore[arg-type]
 
 
@@ -329,6 +331,7 @@ async def finish_delivery(
 
 
 _MARK_SENT = (
+    # Not a domain state: SQLAlchemy types `__table__` as a FromClause; it is a Table.
     update(Delivery.__table__)  # type: ignore[arg-type]
     .where(
         Delivery.__table__.c.id == bindparam("b_id"),

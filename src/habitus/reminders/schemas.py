@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    TypeAdapter,
+    create_model,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from habitus.core.time import WEEKDAYS
+from habitus.reminders.channel_types import CHANNEL_TYPES
 
 ChannelType = Literal["email", "webpush", "apprise", "webhook"]
 WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -35,6 +48,10 @@ Weekdays = Annotated[list[WeekdayName] | None, AfterValidator(_weekdays)]
 
 
 class ChannelCreate(BaseModel):
+    """A new channel. `config` is checked by the service with the type's model
+    (`channel_types`), so its 422s name `config` and the rule; the OpenAPI document shows
+    the same models as a union on `type`."""
+
     model_config = ConfigDict(extra="forbid")
 
     type: ChannelType
@@ -44,6 +61,46 @@ class ChannelCreate(BaseModel):
         "auth}}}; apprise {url} (a chat or push service: docs/NOTIFICATIONS.md lists "
         "them); webhook {url, secret?, events?}. Target URLs are at most 2048 characters "
         "and must lead to public addresses (SSRF), unless the server allows private ones."
+    )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(_channel_variants().core_schema)
+        schema["description"] = (
+            "A new channel: `type` picks the config. Target URLs are at most 2048 "
+            "characters and must lead to public addresses (SSRF), unless the server "
+            "allows private ones."
+        )
+        return schema
+
+
+def _variant(kind: str) -> type[BaseModel]:
+    """`ChannelCreate` for one type, for the OpenAPI document: `config` is its model."""
+    config = CHANNEL_TYPES[kind].config
+    return create_model(
+        f"{config.__name__.removesuffix('Config')}ChannelCreate",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=f"A new `{kind}` channel.",
+        type=(cast(Any, Literal[kind]), ...),  # a type made from the registry
+        name=(str | None, Field(default=None, min_length=1, max_length=80)),
+        config=(config, ...),
+    )
+
+
+@functools.cache
+def _channel_variants() -> TypeAdapter[Any]:
+    """The body as a union on `type`, for the OpenAPI document only (built when it is
+    first asked for): requests are validated by `ChannelCreate` and the service."""
+    return TypeAdapter(
+        cast(
+            Any,
+            Annotated[
+                Union[tuple(_variant(kind) for kind in CHANNEL_TYPES)],  # noqa: UP007 - built
+                Field(discriminator="type"),
+            ],
+        )
     )
 
 

@@ -3,13 +3,10 @@ flush; the boundary commits."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.config import Settings
@@ -18,6 +15,7 @@ from habitus.habits import queries as habit_queries
 from habitus.kit import clock
 from habitus.models import Channel, Delivery, Notification, Reminder, User
 from habitus.reminders import messages, repository
+from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.dispatcher import channel_of_unsubscribe
 from habitus.reminders.queries import notification_settings
 from habitus.reminders.schedule import contexts_by_habit, next_of
@@ -28,106 +26,24 @@ from habitus.reminders.schemas import (
     ReminderCreate,
     ReminderUpdate,
 )
-from habitus.reminders.subscriptions import check_push_endpoint, parse_subscription
-from habitus.reminders.targets import (
-    MAX_URL_LENGTH,
-    UnsafeTarget,
-    check_public_host,
-    check_public_url,
-)
 
-DEFAULT_NAMES = {
-    "email": "Email",
-    "webpush": "This browser",
-    "apprise": "Apprise",
-    "webhook": "Webhook",
-}
 NUDGE_KINDS = ("streak_at_risk", "digest", "weekly_summary")
-# The config fields that hold a channel's target URL, as a 422 names them.
-URL_FIELD = "config.url"
-PUSH_ENDPOINT_FIELD = "config.subscription.endpoint"
 
 
 # --- channels -------------------------------------------------------------------------------
-
-
-def _cap_length(field: str, url: object) -> None:
-    """Issue 11 item 12: a target URL longer than `MAX_URL_LENGTH` is refused (a 100 KB
-    one was accepted) before anything parses it."""
-    if isinstance(url, str) and len(url) > MAX_URL_LENGTH:
-        raise ValidationFailed.field(
-            field, f"must be at most {MAX_URL_LENGTH} characters", "string_too_long"
-        )
-
-
-def _endpoint_of(config: dict[str, Any]) -> object:
-    subscription = config.get("subscription")
-    return subscription.get("endpoint") if isinstance(subscription, dict) else None
+#
+# What each channel type's config holds and which rules it keeps (SSRF, the URL cap, the
+# Apprise allow-list, email needing SMTP) is `channel_types`: its models check a config
+# here, with the server's settings, and parse it again when it is sent.
 
 
 def _checked_config(
     kind: str, config: dict[str, Any], settings: Settings
 ) -> tuple[dict[str, Any], str | None, bool]:
-    """The config kept for a channel type, its webhook secret and events flag; 422 with
-    the field named when it cannot work."""
-    try:
-        if kind == "email":
-            if settings.smtp_host is None:
-                raise ValueError("email is not set up on this server (HABITUS_SMTP_HOST)")
-            address = config.get("address")
-            if not isinstance(address, str):
-                raise ValueError("an email address is required")
-            try:
-                normalized = validate_email(address, check_deliverability=False).normalized
-            except EmailNotValidError as error:
-                raise ValueError(f"not a valid email address: {error}") from error
-            return {"address": normalized}, None, False
-        if kind == "webpush":
-            _cap_length(PUSH_ENDPOINT_FIELD, _endpoint_of(config))
-            subscription = parse_subscription(config)
-            try:
-                check_push_endpoint(
-                    subscription["endpoint"], allow_private=settings.allow_private_targets
-                )
-            except UnsafeTarget as error:
-                raise ValidationFailed.field(
-                    PUSH_ENDPOINT_FIELD, str(error), "public_target"
-                ) from error
-            return {"subscription": subscription}, None, False
-        if kind == "apprise":
-            # Apprise takes a moment to import: only when an Apprise channel is made.
-            from habitus.reminders.transports.apprise import (
-                ServiceNotAllowed,
-                validate_apprise_url,
-            )
-
-            url = config.get("url")
-            _cap_length(URL_FIELD, url)
-            try:
-                validate_apprise_url(url)
-            except ServiceNotAllowed as error:
-                raise ValidationFailed.field(
-                    URL_FIELD, str(error), "allowed_apprise_service"
-                ) from error
-            assert isinstance(url, str)
-            host = urlsplit(url).hostname
-            if host:
-                check_public_host(host, allow_private=settings.allow_private_targets)
-            return {"url": url}, None, False
-        url = config.get("url")
-        if not isinstance(url, str):
-            raise ValueError("a webhook URL is required")
-        _cap_length(URL_FIELD, url)
-        check_public_url(url, allow_private=settings.allow_private_targets)
-        secret = config.get("secret")
-        if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
-            raise ValueError("a webhook secret must be a string of at least 16 characters")
-        events = config.get("events", False)
-        if not isinstance(events, bool):
-            raise ValueError("events must be true or false")
-        return {"url": url, "events": events}, secret or secrets.token_urlsafe(32), events
-    except (ValueError, UnsafeTarget) as error:
-        raise ValidationFailed.field("config", str(error), "channel_config") from error
+    """The config kept for a channel type, its signing secret (a webhook's, generated
+    when absent) and events flag; 422 with the field named when it cannot work."""
+    checked = CHANNEL_TYPES[kind].checked(config, settings)
+    return checked.kept(), checked.signing_secret(), checked.wants_events()
 
 
 async def create_channel(
@@ -137,7 +53,7 @@ async def create_channel(
     channel = Channel(
         user_id=user.id,
         type=body.type,
-        name=body.name or DEFAULT_NAMES[body.type],
+        name=body.name or CHANNEL_TYPES[body.type].default_name,
         config=config,
         secret=secret,
         events=events,
@@ -168,8 +84,9 @@ async def update_channel(
         merged = {**channel.config, **body.config}
         if channel.secret is not None and "secret" not in body.config:
             merged["secret"] = channel.secret
-        channel.config, secret, channel.events = _checked_config(channel.type, merged, settings)
-        channel.secret = secret if channel.type == "webhook" else None
+        channel.config, channel.secret, channel.events = _checked_config(
+            channel.type, merged, settings
+        )
     if body.enabled is not None:
         channel.enabled = body.enabled
         if body.enabled:

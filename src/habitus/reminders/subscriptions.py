@@ -1,12 +1,13 @@
-"""A browser's Web Push subscription as a channel keeps it, checked: cheap to import
-(no push library), so the API can validate a new channel without loading pywebpush."""
+"""The checks of a browser's Web Push subscription (`PushSubscription.toJSON()`), as the
+`webpush` channel's config model (`channel_types.WebPushConfig`) runs them: cheap to
+import (no push library), so the API can validate a new channel without loading
+pywebpush. Each raises ValueError (`UnsafeTarget` for the address rule) with a plain
+message, shown to the user when a channel is made and as the reason a kept one fails."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -14,24 +15,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from habitus.reminders.targets import UnsafeTarget, check_public_host
 
 
-def parse_subscription(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The browser's `PushSubscription.toJSON()` as kept in the channel's config, checked:
-    an https endpoint URL, a P-256 public key (`p256dh`) and a 16-byte `auth` secret.
-    Raises ValueError with a plain message (also usable when the channel is created)."""
-    subscription = config.get("subscription")
-    if not isinstance(subscription, Mapping):
-        raise ValueError("the channel has no browser push subscription")
-    endpoint = subscription.get("endpoint")
-    keys = subscription.get("keys")
-    if not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in {"https", "http"}:
+def check_endpoint_url(endpoint: str) -> None:
+    """An http(s) URL with a host (whether it must be https is `check_push_endpoint`)."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
         raise ValueError("the push subscription's endpoint is not a URL")
-    if not urlsplit(endpoint).hostname:
-        raise ValueError("the push subscription's endpoint is not a URL")
-    if not isinstance(keys, Mapping):
-        raise ValueError("the push subscription has no keys")
-    p256dh, auth = keys.get("p256dh"), keys.get("auth")
-    if not isinstance(p256dh, str) or not isinstance(auth, str):
-        raise ValueError("the push subscription's keys are missing")
+
+
+def check_p256dh(p256dh: str) -> None:
+    """The browser's public key: an uncompressed P-256 point, base64url."""
     try:
         point = _b64url_decode(p256dh)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
@@ -39,13 +31,16 @@ def parse_subscription(config: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError("the push subscription's p256dh key is not a P-256 key") from error
     if len(point) != 65:
         raise ValueError("the push subscription's p256dh key is not a P-256 key")
+
+
+def check_auth_secret(auth: str) -> None:
+    """The browser's auth secret: 16 bytes, base64url (RFC 8291 section 3.2)."""
     try:
         secret = _b64url_decode(auth)
     except ValueError as error:
         raise ValueError("the push subscription's auth secret is not base64url") from error
     if len(secret) != 16:
         raise ValueError("the push subscription's auth secret must be 16 bytes")
-    return {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
 
 
 def check_push_endpoint(endpoint: str, *, allow_private: bool) -> None:

@@ -11,15 +11,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from habitus.auth.pages import CsrfChecked, Form, PageAdmin, PageUser
-from habitus.core.time import WEEKDAYS
+from habitus.core.time import WEEKDAYS, Weekday
 from habitus.errors import ValidationFailed
 from habitus.habits import queries as habit_queries
 from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
-from habitus.kit.templating import render
+from habitus.kit.forms import form_errors
+from habitus.kit.templating import WEEKDAY_WORDS, render
 from habitus.models import Channel, User
 from habitus.reminders import queries, repository, service
+from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.schemas import (
     ChannelCreate,
     ChannelUpdate,
@@ -33,31 +35,31 @@ INBOX_SIZE = 100
 DEAD_LETTERS_SHOWN = 50
 NONE_YET = "\N{EN DASH}"
 NOTIFICATIONS_PAGE = "/settings/notifications"
-DAY_NAMES = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
+DAY_NAMES = WEEKDAY_WORDS
+# The channel types the page offers, in order, with the label of each and the config key
+# the one typed "target" goes to (`channel_types`; web push is added from the browser
+# itself, not typed).
+FORM_CHANNEL_TYPES = {
+    name: (kind.form.label, kind.form.key)
+    for name, kind in CHANNEL_TYPES.items()
+    if kind.form.key is not None
 }
-# What the person types into the one "target" field, per channel type the page offers
-# (web push is added from the browser itself, not typed).
-CHANNEL_TYPES = {
-    "webhook": ("Webhook URL", "url"),
-    "apprise": ("Apprise URL", "url"),
-    "email": ("Email address", "address"),
+# Where each form's errors go, by the API's field names (`kit.forms`).
+_CHANNEL_FIELDS = {
+    "type": "channel_type",
+    "name": "channel_name",
+    "config": "channel_target",
+    "config.": "channel_target",
 }
-# The nudges form's fields, by where pydantic puts their errors.
 _NUDGE_FIELDS = {
-    ("streak_at_risk", "time"): "streak_time",
-    ("daily_digest", "time"): "digest_time",
-    ("weekly_summary", "time"): "weekly_time",
-    ("weekly_summary", "day"): "weekly_day",
-    ("quiet_start",): "quiet_start",
-    ("quiet_end",): "quiet_end",
+    "streak_at_risk.time": "streak_time",
+    "daily_digest.time": "digest_time",
+    "weekly_summary.time": "weekly_time",
+    "weekly_summary.day": "weekly_day",
+    "quiet_start": "quiet_start",
+    "quiet_end": "quiet_end",
 }
+_REMINDER_FIELDS = {"time": "time", "days": "days"}
 
 
 def _redirect(request: Request, to: str, text: str, kind: flash.Kind = "success") -> Response:
@@ -66,17 +68,7 @@ def _redirect(request: Request, to: str, text: str, kind: flash.Kind = "success"
     return response
 
 
-def _pydantic_by_field(error: ValidationError, names: dict[tuple[str, ...], str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for item in error.errors():
-        loc = tuple(str(part) for part in item["loc"])
-        field = names.get(loc) or names.get(loc[:1]) or "form"
-        message = str(item["msg"]).removeprefix("Value error, ")
-        found.setdefault(field, message)
-    return found
-
-
-def _days_in_words(days: list[str] | None) -> str:
+def _days_in_words(days: list[Weekday] | None) -> str:
     if days is None:
         return "the habit's days"
     if len(days) == len(WEEKDAYS):
@@ -119,11 +111,14 @@ async def mark_read(notification_id: uuid.UUID, user: PageUser, session: DbSessi
 
 def _channel_item(channel: Channel) -> dict[str, Any]:
     config = channel.config or {}
+    kind = CHANNEL_TYPES.get(channel.type)
+    # The target as typed (a URL, an address); a browser's push endpoint is not shown.
+    key = kind.form.key if kind is not None else None
     return {
         "id": channel.id,
         "name": channel.name,
         "type": channel.type,
-        "target": config.get("address") or config.get("url") or "",
+        "target": (config.get(key) if key else None) or "",
         "enabled": channel.enabled,
         "disabled_reason": channel.disabled_reason,
     }
@@ -158,7 +153,7 @@ async def _notifications_page(
         nudge_values = _settings_values(await queries.notification_settings(session, user))
     context = {
         "channels": [_channel_item(channel) for channel in channels],
-        "channel_types": CHANNEL_TYPES,
+        "channel_types": FORM_CHANNEL_TYPES,
         "channel_values": channel_values or {"type": "webhook", "name": "", "target": ""},
         "nudges": nudge_values,
         "day_names": DAY_NAMES,
@@ -179,23 +174,20 @@ async def add_channel(
     values = {name: form.get(name, "").strip() for name in ("type", "name", "target")}
     errors: dict[str, str] = {}
     kind = values["type"]
-    if kind not in CHANNEL_TYPES:
+    if kind not in FORM_CHANNEL_TYPES:
         errors["channel_type"] = "choose a webhook, an Apprise URL or an email address"
     else:
         try:
-            body = ChannelCreate(
-                type=kind,  # type: ignore[arg-type]  # checked against CHANNEL_TYPES above
-                name=values["name"] or None,
-                config={CHANNEL_TYPES[kind][1]: values["target"]},
+            body = ChannelCreate.model_validate(
+                {
+                    "type": kind,
+                    "name": values["name"] or None,
+                    "config": {FORM_CHANNEL_TYPES[kind][1]: values["target"]},
+                }
             )
             channel = await service.create_channel(session, user, body, ctx.settings)
-        except ValidationError as error:
-            errors = _pydantic_by_field(error, {("name",): "channel_name"})
-        except ValidationFailed as error:
-            for problem in error.errors:
-                about_target = problem.field == "config" or problem.field.startswith("config.")
-                field = "channel_target" if about_target else "form"
-                errors.setdefault(field, problem.message)
+        except (ValidationError, ValidationFailed) as error:
+            errors = form_errors(error, _CHANNEL_FIELDS)
         else:
             response = RedirectResponse(NOTIFICATIONS_PAGE, status_code=303)
             if channel.secret is not None:
@@ -288,11 +280,8 @@ async def save_nudges(request: Request, user: PageUser, form: Form, session: DbS
             }
         )
         await service.set_notification_settings(session, user, body)
-    except ValidationError as error:
-        errors = _pydantic_by_field(error, _NUDGE_FIELDS)
-    except ValidationFailed as error:
-        for problem in error.errors:
-            errors.setdefault(problem.field, problem.message)
+    except (ValidationError, ValidationFailed) as error:
+        errors = form_errors(error, _NUDGE_FIELDS)
     else:
         return _redirect(request, NOTIFICATIONS_PAGE, "Notification settings saved.")
     return await _notifications_page(
@@ -356,15 +345,12 @@ async def add_habit_reminder(
     try:
         body = ReminderCreate(
             time=values["time"],  # type: ignore[arg-type]  # a str, pydantic checks it
-            days=days or None,  # type: ignore[arg-type]  # weekday names from WEEKDAYS
+            days=days or None,
             only_if_pending=bool(values["only_if_pending"]),
         )
         reminder = await service.create_reminder(session, user, habit_id, body)
-    except ValidationError as error:
-        errors = _pydantic_by_field(error, {("time",): "time", ("days",): "days"})
-    except ValidationFailed as error:
-        for problem in error.errors:
-            errors.setdefault(problem.field, problem.message)
+    except (ValidationError, ValidationFailed) as error:
+        errors = form_errors(error, _REMINDER_FIELDS)
     else:
         return _redirect(
             request,

@@ -16,6 +16,7 @@ from typing import Any
 import apprise
 
 from habitus.config import Settings
+from habitus.reminders.channel_types import AppriseConfig
 from habitus.reminders.outbound import Guard
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 
@@ -71,10 +72,9 @@ class ServiceNotAllowed(ValueError):
 class AppriseTransport:
     kind = "apprise"
 
-    async def send(self, message: Message, config: dict[str, Any], settings: Settings) -> None:
-        url = config.get("url")
+    async def send(self, message: Message, config: AppriseConfig, settings: Settings) -> None:
         notifier = apprise.Apprise()
-        if not isinstance(url, str) or not notifier.add(url):
+        if not notifier.add(config.url):
             raise PermanentFailure("Apprise does not understand this URL")
         refusal = _refusal(notifier)
         if refusal is not None:  # a channel made before the allow-list: never sent

@@ -1,6 +1,7 @@
 """What every transport takes and how it fails.
 
-A transport sends one `Message` to one channel's `config` and returns, or raises:
+A transport sends one `Message` to one channel's config, parsed with its type's model
+(`reminders.channel_types`), and returns, or raises:
 `TemporaryFailure` (the dispatcher retries later with backoff) or `PermanentFailure`
 (the channel cannot work as configured: the dispatcher marks the delivery dead,
 disables the channel and tells the user `reason`). Anything else it raises counts as
@@ -12,9 +13,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from habitus.config import Settings
+
+# The config model a transport takes (`channel_types.EmailConfig`, ...).
+Config = TypeVar("Config", bound=BaseModel, contravariant=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +56,9 @@ class PermanentFailure(Exception):
         self.reason = reason
 
 
-class Transport(Protocol):
+class Transport(Protocol[Config]):
     kind: str
 
-    async def send(self, message: Message, config: dict[str, Any], settings: Settings) -> None:
+    async def send(self, message: Message, config: Config, settings: Settings) -> None:
         """Deliver `message` or raise TemporaryFailure / PermanentFailure."""
         ...

@@ -12,12 +12,12 @@ import html
 import re
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
 
 import aiosmtplib
 
 from habitus import mailer
 from habitus.config import Settings
+from habitus.reminders.channel_types import EmailConfig
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 
 # RCPT answers that say the address itself is wrong (RFC 5321 4.2.2): no such mailbox,
@@ -51,8 +51,8 @@ def build_email(message: Message, address: str, settings: Settings) -> EmailMess
 class EmailTransport:
     kind = "email"
 
-    async def send(self, message: Message, config: dict[str, Any], settings: Settings) -> None:
-        address = str(config.get("address") or "").strip()
+    async def send(self, message: Message, config: EmailConfig, settings: Settings) -> None:
+        address = config.address.strip()
         if not address:
             raise PermanentFailure("the email channel has no address")
         if settings.smtp_host is None:

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from habitus.config import Settings
+from habitus.reminders.channel_types import WebhookConfig
 from habitus.reminders.outbound import Guard
 from habitus.reminders.targets import IPAddress, UnsafeTarget, resolve_and_check
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
@@ -89,10 +90,9 @@ def payload(message: Message) -> dict[str, Any]:
 class WebhookTransport:
     kind = "webhook"
 
-    async def send(self, message: Message, config: dict[str, Any], settings: Settings) -> None:
-        url = str(config.get("url") or "")
-        secret = config.get("secret")
-        if not isinstance(secret, str) or not secret:
+    async def send(self, message: Message, config: WebhookConfig, settings: Settings) -> None:
+        url, secret = config.url, config.secret
+        if not secret:
             raise PermanentFailure("the webhook has no signing secret")
         try:
             addresses = await resolve_and_check(url, allow_private=settings.allow_private_targets)

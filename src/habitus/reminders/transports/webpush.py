@@ -25,8 +25,9 @@ from py_vapid import Vapid  # type: ignore[import-untyped]
 from pywebpush import WebPushException, webpush  # type: ignore[import-untyped]
 
 from habitus.config import Settings
+from habitus.reminders.channel_types import WebPushConfig
 from habitus.reminders.outbound import Guard
-from habitus.reminders.subscriptions import check_push_endpoint, parse_subscription
+from habitus.reminders.subscriptions import check_push_endpoint
 from habitus.reminders.targets import UnsafeTarget
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 from habitus.reminders.vapid import load_or_create_vapid
@@ -51,12 +52,10 @@ UNREACHABLE = "the push service could not be reached"
 class WebPushTransport:
     kind = "webpush"
 
-    async def send(self, message: Message, config: dict[str, Any], settings: Settings) -> None:
-        try:
-            subscription = parse_subscription(config)
-        except ValueError as error:
-            raise PermanentFailure(str(error)) from error
-        check_endpoint(subscription["endpoint"], settings)
+    async def send(self, message: Message, config: WebPushConfig, settings: Settings) -> None:
+        # pywebpush takes the subscription as the browser gave it: {endpoint, keys}.
+        subscription = config.subscription.model_dump()
+        check_endpoint(config.subscription.endpoint, settings)
         data = push_payload(message)
         headers = {"Urgency": "high" if message.event in URGENT_EVENTS else "normal"}
         guard = Guard(allow_private=settings.allow_private_targets)
