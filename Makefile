@@ -48,7 +48,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(VENDOR_STAMP): node_modules/.installed scripts/build-assets.mjs $(wildcard src/habitus/static/css/*.css)
+$(VENDOR_STAMP): node_modules/.installed scripts/build-assets.mjs $(wildcard src/habitus/static/css/*.css) $(wildcard src/habitus/static/js/*.js)
 	node scripts/build-assets.mjs
 	@touch $@
 

@@ -3,6 +3,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const vendor = join(root, "src", "habitus", "static", "vendor");
@@ -39,3 +40,35 @@ const css = parts.map((name) => `/* ${name} */\n${readFileSync(join(cssSource, n
 writeFileSync(join(dist, "app.css"), css.join("\n"));
 writeFileSync(join(dist, "README.txt"), "Built by scripts/build-assets.mjs from static/css/; not in git.\n");
 console.log(`joined ${parts.length} stylesheets into ${join(dist, "app.css")}`);
+
+// Compressed copies, made once here instead of on every request: next to each served
+// script and stylesheet, `<file>.br` (brotli, best) and `<file>.gz` (gzip, best). The app's
+// static handler (habitus.http.static) picks the one the browser accepts, and only
+// while it is at least as new as the file itself, so a stale copy is never served.
+const staticRoot = join(root, "src", "habitus", "static");
+const compressible = /\.(js|css|html|svg|json|map|txt)$/;
+const brotliOptions = {
+  params: {
+    [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+    [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+  },
+};
+
+function servedFiles(folder) {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return servedFiles(path);
+    return compressible.test(entry.name) && entry.name !== "README.txt" ? [path] : [];
+  });
+}
+
+let compressed = 0;
+for (const folder of ["vendor", "dist", "js"]) {
+  for (const path of servedFiles(join(staticRoot, folder))) {
+    const body = readFileSync(path);
+    writeFileSync(`${path}.br`, brotliCompressSync(body, brotliOptions));
+    writeFileSync(`${path}.gz`, gzipSync(body, { level: constants.Z_BEST_COMPRESSION }));
+    compressed += 1;
+  }
+}
+console.log(`wrote .br and .gz copies of ${compressed} files`);

@@ -56,8 +56,8 @@ def uses_redis() -> bool:
 
 @pytest.fixture(scope="session")
 def loop_fixtures() -> Path:
-    """The real Loop Habit Tracker files of ../shared/fixtures/loop/: a skip on a laptop
-    without them, a failure in CI."""
+    """The real Loop Habit Tracker files (tests/fixtures/files.py says where they are
+    looked for), or a skip naming the path."""
     return required(LOOP_FIXTURES, "the real Loop files (../shared/fixtures/loop/)")
 
 

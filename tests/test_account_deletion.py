@@ -77,6 +77,13 @@ USER_ROWS.update(
         )
     }
 )
+# Issue 14: achievements earned, the rewards ledger and the claim's state.
+USER_ROWS.update(
+    {
+        name: (lambda t, who: t.c.user_id == who.id)
+        for name in ("achievements_earned", "reward_ledger", "reward_states")
+    }
+)
 # Bookkeeping of the whole server, with no user's data in it.
 USER_ROWS["event_cursors"] = lambda _t, _who: false()
 GLOBAL_TABLES = frozenset({"event_cursors"})
@@ -224,6 +231,9 @@ async def give_habits(server: httpx.AsyncClient, persona: Persona, key: str) -> 
         headers=persona.headers,
     )
     assert imported.status_code == 200, imported.text
+    # Issue 14: the check-in earned a coin and an achievement; a claim makes the state row.
+    claimed = await server.post("/api/v1/rewards/claim", headers=persona.headers)
+    assert claimed.status_code == 200, claimed.text
 
 
 async def give_reminders(

@@ -14,7 +14,6 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
-from fastapi.staticfiles import StaticFiles
 
 from habitus import __version__, db, worker
 from habitus.admin import api as admin_api
@@ -27,6 +26,8 @@ from habitus.breaks import web as breaks_web
 from habitus.config import Settings
 from habitus.context import AppContext
 from habitus.exports import api as exports_api
+from habitus.gamification import api as gamification_api
+from habitus.gamification import web as gamification_web
 from habitus.habits import api as habits_api
 from habitus.habits import today_web
 from habitus.habits import web as habits_web
@@ -35,9 +36,12 @@ from habitus.http.errors import install_handlers
 from habitus.http.middleware import (
     BodyLimitMiddleware,
     IPRateLimitMiddleware,
+    PageCompressionMiddleware,
     RequestContextMiddleware,
 )
+from habitus.http.static import CompressedStaticFiles
 from habitus.imports import api as imports_api
+from habitus.imports import web as imports_web
 from habitus.insights import web as insights_web
 from habitus.kit.logging import configure_logging
 from habitus.kit.ratelimit import build_limiter
@@ -52,6 +56,8 @@ from habitus.wiring import register_all
 
 log = structlog.get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
+# Below about a kilobyte, gzip's header and the CPU cost outweigh what it saves.
+COMPRESS_MINIMUM_BYTES = 1024
 
 DESCRIPTION = """
 Habitus is a self-hostable habit tracker. Every path below lives under `/api/v1`.
@@ -123,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "reports", "description": "Heatmap, weekly and monthly reports."},
             {"name": "export", "description": "Your entries as CSV and iCalendar."},
             {"name": "import", "description": "Bring data in from Habitus, Loop and HabitBull."},
+            {"name": "rewards", "description": "Achievements, coins, gems and streak freezes."},
             {"name": "admin", "description": "Users and invites (administrators only)."},
             {"name": "health", "description": "Liveness, readiness and metrics."},
         ],
@@ -140,11 +147,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(exports_api.router)
     api.include_router(imports_api.router)
     api.include_router(reminders_api.router)
+    api.include_router(gamification_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(auth_web.router)
+    app.include_router(imports_web.router)
     app.include_router(admin_web.router)
     app.include_router(today_web.router)
+    app.include_router(gamification_web.router)
     # /habits/new and the other fixed paths before /habits/{id} (the habit page).
     app.include_router(habits_web.router)
     app.include_router(insights_web.router)
@@ -153,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pwa.router)
     app.include_router(pages.router)
     app.include_router(unsubscribe_web.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the request context wraps everything else.
     if settings.rate_limit_enabled:
@@ -174,7 +184,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=settings.max_body_bytes,
-        limits={"/api/v1/import": imports_api.body_limit(settings.import_max_bytes)},
+        limits={
+            "/api/v1/import": imports_api.body_limit(settings.import_max_bytes),
+            # Settings → Your data → Import: the same upload, from the web form.
+            "/settings/import": imports_api.body_limit(settings.import_max_bytes),
+        },
+    )
+    # Pages and API answers are compressed on the way out (static files come compressed
+    # already, and event streams and zips are left alone): docs/OPERATIONS.md and, for
+    # why the CSRF token in a compressed page is safe, docs/SECURITY.md.
+    app.add_middleware(
+        PageCompressionMiddleware, minimum_size=COMPRESS_MINIMUM_BYTES, compresslevel=6
     )
     app.add_middleware(RequestContextMiddleware, hsts=settings.https)
     return app

@@ -16,20 +16,36 @@ from __future__ import annotations
 
 from habitus import housekeeping
 from habitus.analytics import reactions as analytics
+from habitus.auth.settings_port import IMPORT_FORM
+from habitus.breaks import service as breaks_service
 from habitus.events import consumers
 from habitus.events.kinds import (
     BreakChanged,
+    DayCompleted,
     DayWritten,
     HabitChanged,
+    HabitCreated,
+    HabitUnarchived,
+    HabitUpdated,
     HistoryRewritten,
     OnboardingFinished,
+    StreakExtended,
     UserSettingsChanged,
 )
+from habitus.gamification import consumers as achievements
+from habitus.gamification import freezes
+from habitus.gamification import reactions as rewards
+from habitus.gamification import web as rewards_web
+from habitus.gamification.ports import BREAK_MAKER
 from habitus.habits import reactions as habits
 from habitus.habits import service as habits_service
+from habitus.habits.day_port import DAY_WRITER
+from habitus.habits.ports import HABIT_REMINDERS
+from habitus.habits.today_rewards_port import TODAY_REWARDS
+from habitus.imports import web as imports_web
 from habitus.imports.ports import HABIT_WRITER
 from habitus.registry import Registry, registry
-from habitus.reminders import event_hooks, jobs
+from habitus.reminders import event_hooks, habit_port, jobs, reward_notices
 from habitus.reminders import queries as reminder_queries
 from habitus.reminders import reactions as reminders
 
@@ -62,18 +78,32 @@ def _register(target: Registry) -> None:
     target.on(HistoryRewritten, analytics.history_rewritten)
     target.on(HabitChanged, reminders.habit_changed)
     target.on(HistoryRewritten, reminders.history_rewritten)
+    # Rewards (D10, D11): coins, milestones and badges, announced in the write's answer.
+    target.on(DayCompleted, rewards.day_completed)
+    target.on(StreakExtended, rewards.streak_extended)
+    target.on(HabitCreated, rewards.habits_changed)
+    target.on(HabitUnarchived, rewards.habits_changed)
+    target.on(HabitUpdated, rewards.habits_changed)
 
     # After the commit, in the worker, from the log.
     target.consume(event_hooks.CONSUMER, event_hooks.forward, kinds=event_hooks.KINDS)
+    target.consume(achievements.CONSUMER, achievements.decide, kinds=achievements.KINDS)
+    target.consume(reward_notices.CONSUMER, reward_notices.notify, kinds=reward_notices.KINDS)
 
     # The worker's steps, each in a loop of its own.
     target.job("reminders.fire", jobs.fire)
     target.job("events.consumers", consumers.run_all)
     target.job("reminders.deliver", jobs.deliver)
+    target.job("rewards.freezes", freezes.run, every_seconds=freezes.INTERVAL_SECONDS)
     target.job("housekeeping", housekeeping.run, every_seconds=housekeeping.INTERVAL_SECONDS)
 
     # Commands one feature offers another.
     target.provide(HABIT_WRITER, habits_service)
+    target.provide(HABIT_REMINDERS, habit_port)
+    target.provide(BREAK_MAKER, breaks_service)
+    target.provide(DAY_WRITER, habits_service)
+    target.provide(IMPORT_FORM, imports_web.form_context)
+    target.provide(TODAY_REWARDS, rewards_web)
 
     # What every signed-in page shows besides its content.
     target.page_extra("unread_count", reminder_queries.unread_count_extra)

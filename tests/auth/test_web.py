@@ -45,9 +45,9 @@ async def signed_in_as(client: httpx.AsyncClient) -> str | None:
     """Who the home page greets, or None when it shows the signed-out page."""
     page = await client.get("/", follow_redirects=True)  # signed in: on to /today
     assert page.status_code == 200, page.text
-    if "Hello, " not in page.text:
+    if ">Hello, " not in page.text:  # the heading's text, not its title attribute
         return None
-    start = page.text.index("Hello, ") + len("Hello, ")
+    start = page.text.index(">Hello, ") + len(">Hello, ")
     return html.unescape(page.text[start : page.text.index("</h1>", start)])
 
 

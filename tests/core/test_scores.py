@@ -300,7 +300,7 @@ def test_schedule_change_steps_each_day_with_its_version() -> None:
 
 
 def loop_export() -> Path:
-    """A skip on a laptop without the shared fixtures, a failure in CI."""
+    """A skip where the shared fixtures are not found (tests/fixtures/files.py)."""
     return required(LOOP_EXPORT, "Loop's CSV export")
 
 

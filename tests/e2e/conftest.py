@@ -43,6 +43,9 @@ PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 860}
 
 pytestmark = pytest.mark.e2e
+# The environment and folder each live server runs with (for `run_cli` in tests).
+SERVER_ENV: dict[str, tuple[dict[str, str], Path]] = {}
+AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -95,6 +98,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     assert created.returncode == 0, created.stdout + created.stderr
     try:
         with live_server(env, workdir) as server:
+            SERVER_ENV[server.base_url] = (env, workdir)
             yield server
     finally:
         if name is not None:
@@ -285,3 +289,76 @@ def api(server: LiveServer, account: Account) -> httpx.Client:
         base_url=f"{server.base_url}/api/v1",
         headers={"Authorization": f"Bearer {api_token(server, account)}"},
     )
+
+
+def cli(server: LiveServer, *args: str) -> None:
+    """Runs `habitus <args>` against the live server's database."""
+    env, workdir = SERVER_ENV[server.base_url]
+    done = run_cli(*args, env=env, cwd=workdir)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _axe_source() -> str:
+    if not AXE_SOURCE.exists():
+        pytest.fail(f"{AXE_SOURCE} is missing: run `npm ci` (package.json devDependencies)")
+    return AXE_SOURCE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's violations of these impacts on the page as it is now, one line each.
+    axe comes from node_modules (never a CDN) and runs through the DevTools protocol, so
+    the page's CSP (script-src 'self') stays as it is."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+    found: list[dict[str, Any]] = page.evaluate(
+        """async (impacts) => {
+            const result = await axe.run(document, { resultTypes: ["violations"] });
+            return result.violations
+                .filter((v) => impacts.includes(v.impact))
+                .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                               targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+        }""",
+        list(impacts),
+    )
+    return [f"{v['impact']} {v['id']} ({v['help']}): {', '.join(v['targets'])}" for v in found]
+
+
+# The widest culprits: elements past the right edge whose parent is not.
+OVERFLOW_SCRIPT = r"""() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= root.clientWidth) return null;
+    const limit = root.clientWidth + 1;
+    const past = (el) => el && el.getBoundingClientRect().right > limit;
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+        (typeof el.className === "string" && el.className.trim()
+            ? "." + el.className.trim().split(/\s+/).join(".") : "");
+    const wide = [...document.querySelectorAll("body *")]
+        .filter((el) => past(el) && !past(el.parentElement)).slice(0, 3).map(name);
+    return { scroll: root.scrollWidth, client: root.clientWidth, wide };
+}"""
+
+
+def horizontal_overflow(page: Page) -> str | None:
+    """None, or how far the page is wider than the window and what sticks out."""
+    result: dict[str, Any] = page.evaluate(OVERFLOW_SCRIPT)
+    if result is None:
+        return None
+    return f"{result['scroll']} px wide in {result['client']} px: {', '.join(result['wide'])}"
+
+
+def page_problems(page: Page, *, axe: bool = True) -> list[str]:
+    """What check_page refuses on the page as it is now (empty when it passes)."""
+    problems = []
+    if (overflow := horizontal_overflow(page)) is not None:
+        problems.append("horizontal overflow: " + overflow)
+    if axe:
+        problems.extend(axe_violations(page))
+    return problems
+
+
+def check_page(page: Page, *, axe: bool = True) -> None:
+    """Issue 13, on every page: nothing wider than the window
+    (`scrollWidth <= clientWidth`) and no serious or critical axe-core violation.
+    `axe=False` for third-party pages (Swagger UI, ReDoc) that are not ours to fix."""
+    problems = page_problems(page, axe=axe)
+    assert problems == [], f"{page.url}: " + "; ".join(problems)

@@ -5,11 +5,12 @@ a validation error next to its field with the typed value kept, on a desktop and
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import PHONE, Account, api, screenshot
+from tests.e2e.conftest import PHONE, Account, api, check_page, screenshot, sign_in
 from tests.fixtures.live import LiveServer
 
 
@@ -175,3 +176,168 @@ def test_validation_error_next_to_the_field_at_phone_size(page: Page, signed_in:
     page.get_by_role("button", name="Create habit").click()
     expect(page).to_have_url(re.compile(r"/habits$"))
     expect(page.locator("#habit-list .hl-words")).to_have_text(["Every other day"])
+
+
+# --- issue 13 ------------------------------------------------------------------------------
+
+LONG_NAME = "Practise" + "x" * 54  # 62 characters, no space to break at
+SHOTS = Path("/tmp/shots/C1")
+
+
+def _create(e2e_server: LiveServer, account: Account, *bodies: dict[str, Any]) -> list[Any]:
+    with api(e2e_server, account) as client:
+        made = []
+        for body in bodies:
+            answer = client.post("/habits", json={"schedule": {"type": "daily"}, **body})
+            assert answer.status_code == 201, answer.text
+            made.append(answer.json())
+        return made
+
+
+def test_drag_a_habit_to_a_new_place(
+    page: Page, signed_in: Account, e2e_server: LiveServer
+) -> None:
+    """Issue 13: drag a habit by its handle (pointer events: mouse, finger or pen) to a
+    new place; the order is saved (POST /habits/{id}/move) and kept after a reload. The
+    keyboard's Move buttons stay."""
+    _create(e2e_server, signed_in, {"name": "Read"}, {"name": "Stretch"}, {"name": "Walk"})
+    page.goto("/habits")
+    rows = page.locator("#habit-list > li")
+    expect(rows.locator(".hl-name")).to_have_text(["Read", "Stretch", "Walk"])
+    # Walk to the top: dropped on the upper part of Read's row.
+    rows.nth(2).locator(".hl-drag").drag_to(rows.nth(0), target_position={"x": 40, "y": 4})
+    expect(page.locator("#order-status")).to_have_text("Moved \u2018Walk\u2019 to place 1 of 3.")
+    expect(rows.locator(".hl-name")).to_have_text(["Walk", "Read", "Stretch"])
+    page.reload()
+    expect(rows.locator(".hl-name")).to_have_text(["Walk", "Read", "Stretch"])
+    # Read to the bottom, at phone size.
+    page.set_viewport_size(PHONE)
+    box = rows.nth(2).bounding_box()
+    assert box is not None
+    rows.nth(1).locator(".hl-drag").drag_to(
+        rows.nth(2), target_position={"x": 40, "y": box["height"] - 4}
+    )
+    expect(page.locator("#order-status")).to_have_text("Moved \u2018Read\u2019 to place 3 of 3.")
+    page.reload()
+    expect(rows.locator(".hl-name")).to_have_text(["Walk", "Stretch", "Read"])
+    assert [h["name"] for h in server_habits(e2e_server, signed_in)] == ["Walk", "Stretch", "Read"]
+    expect(page.get_by_role("button", name="Move Read up")).to_be_enabled()
+
+
+def test_icon_and_reminder_set_while_creating(
+    page: Page, signed_in: Account, e2e_server: LiveServer
+) -> None:
+    """Issue 13: pick a suggested icon and a "Remind me at" time on the new-habit form:
+    the habit shows its icon on the list and has its reminder; a bad time is a field
+    error and nothing is created."""
+    page.goto("/habits/new")
+    page.get_by_label("Name", exact=True).fill("Water")
+    page.get_by_role("button", name="Use 💧 as the icon").click()
+    expect(page.get_by_role("textbox", name="Icon")).to_have_value("💧")
+    expect(page.get_by_role("button", name="Use 💧 as the icon")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.get_by_label("Remind me at").fill("07:30")
+    page.get_by_role("checkbox", name="Remind on Monday").check()
+    page.get_by_role("button", name="Create habit").click()
+    expect(page).to_have_url(re.compile(r"/habits$"))
+    expect(page.get_by_role("status").filter(has_text="Reminder at 07:30.")).to_be_visible()
+    expect(page.locator("#habit-list .hl-name")).to_have_text(["💧Water"])
+    habit = server_habits(e2e_server, signed_in)[0]
+    assert habit["icon"] == "💧"
+    with api(e2e_server, signed_in) as client:
+        reminders = client.get(f"/habits/{habit['id']}/reminders").json()
+    items = reminders["items"] if isinstance(reminders, dict) else reminders
+    assert [(r["time"], r["days"]) for r in items] == [("07:30", ["mon"])]
+
+    # Two bad fields at once, at phone size: each shows by its field; nothing is created.
+    page.set_viewport_size(PHONE)
+    page.goto("/habits/new")
+    page.get_by_role("textbox", name="Icon").fill("💧💧")
+    page.get_by_role("checkbox", name="Remind on Friday").check()
+    page.get_by_role("button", name="Create habit").click()
+    expect(page.locator("#name-error")).to_have_text("Give the habit a name.")
+    expect(page.locator("#icon-error")).to_contain_text("one emoji")
+    expect(page.locator("#reminder_time-error")).to_contain_text("Choose a time")
+    expect(page.get_by_role("alert")).to_contain_text("Please fix the 3 fields marked below.")
+    assert len(server_habits(e2e_server, signed_in)) == 1
+    check_page(page)
+
+
+def test_long_names_wrap_on_edit_and_delete_at_phone_size(
+    page: Page, signed_in: Account, e2e_server: LiveServer
+) -> None:
+    """Issue 13 item 3: a 62-character unbroken name wraps on Edit, Delete and the list
+    at 360 px (scrollWidth <= clientWidth), and the delete page counts what is lost."""
+    (habit,) = _create(e2e_server, signed_in, {"name": LONG_NAME, "icon": "📚"})
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in ("/habits", f"/habits/{habit['id']}/edit", f"/habits/{habit['id']}/delete"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        scroll, client = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, (path, scroll, client)
+        check_page(page)
+    expect(page.locator(".delete-confirm li").first).to_have_text(
+        "its history (nothing is logged yet),"
+    )
+
+
+def test_malformed_habit_address_is_the_404_page(page: Page, signed_in: Account) -> None:
+    """Issue 13 item 5: /habits/not-a-uuid shows the 404 page, no pydantic words."""
+    response = page.goto("/habits/not-a-uuid")
+    assert response is not None
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("UUID")
+
+
+def test_habit_pages_light_and_dark(
+    browser: Browser, signed_in: Account, e2e_server: LiveServer
+) -> None:
+    """Issue 13 "Done means": the Habits list, the form (with an icon and errors) and
+    the delete page at 360 and 1280 px, light and dark: no overflow, no serious axe
+    violation (contrast in both themes). Screenshots go to /tmp/shots/C1."""
+    (habit,) = _create(
+        e2e_server,
+        signed_in,
+        {"name": LONG_NAME, "icon": "📚", "category": "Mind", "tags": ["morning"]},
+    )
+    _create(e2e_server, signed_in, {"name": "Water", "icon": "💧"}, {"name": "Walk"})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pages = {
+        "list": "/habits",
+        "new": "/habits/new",
+        "edit": f"/habits/{habit['id']}/edit",
+        "delete": f"/habits/{habit['id']}/delete",
+    }
+    for scheme in ("light", "dark"):
+        context = browser.new_context(
+            base_url=e2e_server.base_url, color_scheme=scheme, locale="en-GB"
+        )
+        try:
+            shown = context.new_page()
+            sign_in(shown, signed_in)
+            for size in ({"width": 360, "height": 740}, {"width": 1280, "height": 800}):
+                shown.set_viewport_size(size)
+                for name, path in pages.items():
+                    shown.goto(path)
+                    if name == "new":
+                        shown.get_by_role("textbox", name="Icon").fill("💧💧")
+                        shown.get_by_role("button", name="Create habit").click()
+                        expect(shown.locator("#icon-error")).to_be_visible()
+                    check_page(shown)
+                    shot = SHOTS / f"{name}-{size['width']}-{scheme}"
+                    shown.screenshot(path=f"{shot}.png", full_page=True)
+                    if name == "new":  # the new parts, close up
+                        for part, where in (
+                            ("what", "#what-heading"),
+                            ("remind", "#reminders-heading"),
+                        ):
+                            section = shown.locator("section.form-section").filter(
+                                has=shown.locator(where)
+                            )
+                            section.screenshot(path=f"{shot}-{part}.png")
+        finally:
+            context.close()

@@ -40,7 +40,7 @@ def queued(page: Page) -> list[dict[str, Any]]:
 
 
 def tap_plus(page: Page, habit_id: str) -> None:
-    page.locator(f"#habit-{habit_id}").get_by_role("button", name="Add 0.5 L").click()
+    page.locator(f"#habit-{habit_id}").get_by_role("button", name="Add 0.5 (L)").click()
 
 
 def test_offline_check_in_is_sent_once_when_back_online(

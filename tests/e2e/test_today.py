@@ -53,7 +53,7 @@ def test_check_in_streak_reload_and_undo(
     expect(page.get_by_role("heading", name=f"Hello, {signed_in.display_name}")).to_be_visible()
     expect(ring(page)).to_have_attribute("aria-label", "0 of 2 habits done today")
     read_card = card(page, read["id"])
-    read_card.get_by_role("button", name="Done").click()
+    read_card.get_by_role("button", name=re.compile(r"^Done")).click()
     expect(read_card).to_contain_text("Done today")
     expect(read_card).to_contain_text("1 day")
     expect(ring(page)).to_have_attribute("aria-label", "1 of 2 habits done today")
@@ -65,7 +65,7 @@ def test_check_in_streak_reload_and_undo(
 
     card(page, read["id"]).get_by_role("button", name="Undo").click()
     expect(card(page, read["id"])).to_contain_text("No streak yet")
-    expect(card(page, read["id"]).get_by_role("button", name="Done")).to_be_visible()
+    expect(card(page, read["id"]).get_by_role("button", name=re.compile(r"^Done"))).to_be_visible()
     expect(ring(page)).to_have_attribute("aria-label", "0 of 2 habits done today")
     assert entries(client, read["id"]) == []
 
@@ -78,11 +78,11 @@ def test_measurable_plus_and_minus(page: Page, signed_in: Account, e2e_server: L
     page.goto("/today")
     water_card = card(page, water["id"])
     expect(water_card).to_contain_text("0 / 2 L")
-    plus = water_card.get_by_role("button", name=re.compile(r"^Add 0\.5 L"))
+    plus = water_card.get_by_role("button", name=re.compile(r"^Add 0\.5 \(L\)"))
     for _ in range(3):
         plus.click()
     expect(water_card).to_contain_text("1.5 / 2 L")
-    water_card.get_by_role("button", name=re.compile(r"^Take away 0\.5 L")).click()
+    water_card.get_by_role("button", name=re.compile(r"^Take away 0\.5 \(L\)")).click()
     expect(water_card).to_contain_text("1 / 2 L")
     expect(water_card.locator("progress")).to_have_attribute("value", "1.0")
     values = [entry["value"] for entry in entries(client, water["id"])]
@@ -95,10 +95,15 @@ def test_skip_and_quit_slip(page: Page, signed_in: Account, e2e_server: LiveServ
     gym = habit(client, "Gym")
     smoke = habit(client, "No smoking", polarity="quit")
     page.goto("/today")
-    expect(ring(page)).to_have_attribute("aria-label", "0 of 2 habits done today")
+    # Issue 13 bug 5 (D2.2): the quit habit, clean so far, is on track.
+    expect(ring(page)).to_have_attribute(
+        "aria-label", "1 of 2 habits on track today · 1 clean so far"
+    )
     card(page, gym["id"]).get_by_role("button", name="Skip").click()
     expect(card(page, gym["id"])).to_contain_text("Skipped today")
-    expect(ring(page)).to_have_attribute("aria-label", "0 of 1 habits done today")
+    expect(ring(page)).to_have_attribute(
+        "aria-label", "1 of 1 habits on track today · 1 clean so far"
+    )
     assert [entry["status"] for entry in entries(client, gym["id"])] == ["skipped"]
 
     smoke_card = card(page, smoke["id"])
@@ -131,7 +136,7 @@ def test_milestone_is_celebrated_with_confetti(
     read = _six_day_streak(client, "Read")
     page.goto("/today")
     expect(card(page, read["id"])).to_contain_text("6 days")
-    card(page, read["id"]).get_by_role("button", name="Done").click()
+    card(page, read["id"]).get_by_role("button", name=re.compile(r"^Done")).click()
     expect(page.locator("#toasts")).to_contain_text("Read: 7-day streak!")
     expect(card(page, read["id"])).to_contain_text("7 days")
     expect(page.locator("body")).to_have_attribute("data-celebration", "confetti")
@@ -146,7 +151,7 @@ def test_milestone_without_motion_shows_only_the_message(
     read = _six_day_streak(client, "Read")
     page.emulate_media(reduced_motion="reduce")
     page.goto("/today")
-    card(page, read["id"]).get_by_role("button", name="Done").click()
+    card(page, read["id"]).get_by_role("button", name=re.compile(r"^Done")).click()
     expect(page.locator("#toasts")).to_contain_text("Read: 7-day streak!")
     expect(page.locator("body")).to_have_attribute("data-celebration", "message")
     expect(page.locator("#confetti-canvas.is-firing")).to_have_count(0)
@@ -159,7 +164,7 @@ def test_keyboard_check_in_keeps_focus_on_the_card(
     client = api(e2e_server, signed_in)
     read = habit(client, "Read")
     page.goto("/today")
-    done = card(page, read["id"]).get_by_role("button", name="Done")
+    done = card(page, read["id"]).get_by_role("button", name=re.compile(r"^Done"))
     done.focus()
     page.keyboard.press("Enter")
     expect(card(page, read["id"])).to_contain_text("Done today")
@@ -199,7 +204,9 @@ def test_phone_width_and_screenshots(
         headers={"Idempotency-Key": "shot-2"},
     ).raise_for_status()
     page.goto("/today")
-    expect(ring(page)).to_have_attribute("aria-label", "1 of 4 habits done today")
+    expect(ring(page)).to_have_attribute(
+        "aria-label", "2 of 4 habits on track today · 1 clean so far"
+    )
     later = page.locator("details.today-later")
     expect(later.locator(f"#habit-{folded['id']}")).to_be_hidden()
     later.locator("summary").click()

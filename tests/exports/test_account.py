@@ -128,6 +128,8 @@ def in_document(document: dict[str, Any], place: str) -> int:
         return 1
     if place == "habits[].schedules":
         return sum(len(habit["schedules"]) for habit in document["habits"])
+    if place == "rewards.ledger":
+        return len(document["rewards"]["ledger"])
     return len(document[place])
 
 

@@ -190,7 +190,7 @@ async def test_long_histories_stream_in_chunks(
     async with client.stream("GET", URL, headers=alice.headers) as response:
         assert response.status_code == 200
         assert "content-length" not in response.headers  # streamed, not buffered
-        body = b"".join([chunk async for chunk in response.aiter_raw()])
+        body = b"".join([chunk async for chunk in response.aiter_bytes()])
     rows = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
     assert len(rows) == count
     assert [row["date"] for row in rows] == [

@@ -216,6 +216,9 @@ async def test_periodic_target_shrinks_for_a_week_cut_by_the_start(client, alice
         "habit_logged",
         "day_completed",
         "streak_extended",
+        # D11.1 and D10.1: the week's unit done pays a coin; the first one ever, an award.
+        "coins_awarded",
+        "achievement_unlocked",
     ]
     habit = await get_habit(client, alice, habit["id"])
     assert habit["today"]["status"] == "done"

@@ -66,7 +66,14 @@ async def test_boolean_check_in_marks_today_done(client, alice, db_session):
     assert answer["streak"]["current"] == 1
     assert answer["streak"]["longest"] == 1
     assert answer["streak"]["unit"] == "day"
-    assert kinds(answer) == ["habit_logged", "day_completed", "streak_extended"]
+    # D11.1 a coin for the day, D10.1 the first completed day ever (tests/gamification).
+    assert kinds(answer) == [
+        "habit_logged",
+        "day_completed",
+        "streak_extended",
+        "coins_awarded",
+        "achievement_unlocked",
+    ]
     extended = answer["events"][2]
     assert extended["date"] == "2026-11-21"
     assert extended["payload"]["current"] == 1
@@ -154,7 +161,13 @@ async def test_measurable_check_in_adds_to_the_day(client, alice):
     assert (await get_habit(client, alice, habit["id"]))["today"]["status"] == "pending"
     third = await checked_in(client, alice, habit["id"], value=0.5)
     assert third["entry"]["value"] == 3.0
-    assert kinds(third) == ["habit_logged", "day_completed", "streak_extended"]
+    assert kinds(third) == [
+        "habit_logged",
+        "day_completed",
+        "streak_extended",
+        "coins_awarded",  # D11.1
+        "achievement_unlocked",  # D10.1 first_checkin
+    ]
     assert third["streak"]["current"] == 1
     today = await get_habit(client, alice, habit["id"])
     assert today["today"]["status"] == "done"

@@ -51,6 +51,8 @@ async def test_every_change_records_its_events(client, alice, db_session):
         "habit_logged",
         "day_completed",
         "streak_extended",
+        "coins_awarded",  # D11.1
+        "achievement_unlocked",  # D10.1 first_checkin
         "habit_logged",
         "entry_removed",
         "break_created",
@@ -106,9 +108,13 @@ async def test_event_ids_strictly_increase(client, alice, bob, db_session):
         (alice.id, "habit_logged"),
         (alice.id, "day_completed"),
         (alice.id, "streak_extended"),
+        (alice.id, "coins_awarded"),  # D11.1
+        (alice.id, "achievement_unlocked"),  # D10.1 first_checkin
         (bob.id, "habit_logged"),
         (bob.id, "day_completed"),
         (bob.id, "streak_extended"),
+        (bob.id, "coins_awarded"),
+        (bob.id, "achievement_unlocked"),
         (alice.id, "habit_updated"),
     ]
 

@@ -363,7 +363,9 @@ async def test_form_offers_weekdays_from_the_users_week_start(client, alice):
     days = re.findall(r'name="day_(\w{3})"', html)
     assert days == ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
     assert "Reminders" in html
-    assert "add reminders from its edit page" in html  # issue 6 replaced the placeholder
+    # Issue 13: a reminder can be set while creating; more from the edit page.
+    assert 'name="reminder_time"' in html
+    assert re.findall(r'name="reminder_day_(\w{3})"', html) == days
 
 
 async def test_schedule_preview_in_words(client, alice):

@@ -19,7 +19,7 @@ from tests.fixtures.personas import Persona
 
 API = "/api/v1"
 FIXTURES = LOOP_FIXTURES
-# A skip on a laptop without ../shared/fixtures/loop/, a failure in CI (tests/conftest.py).
+# A skip where the real Loop files are not found (tests/fixtures/files.py).
 needs_fixtures = pytest.mark.usefixtures("loop_fixtures")
 
 

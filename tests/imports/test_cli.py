@@ -62,7 +62,7 @@ def test_cli_refusals_exit_1(fresh_database_url: str, tmp_path: Path):
     result = run_cli("import", str(backup), "--user", "nobody@example.org", env=env)
     assert result.returncode == 1
     assert "no account with the address nobody@example.org" in result.stderr
-    # The real schema-12 backup: left out on a laptop without it, a failure in CI.
+    # The real schema-12 backup: left out where the shared fixtures are not found.
     if present(FIXTURES, "the real Loop files (../shared/fixtures/loop/)"):
         old = run_cli("import", str(FIXTURES / "loop.db"), "--user", "dana@example.org", env=env)
         assert old.returncode == 1

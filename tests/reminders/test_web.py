@@ -358,7 +358,7 @@ async def test_admin_sees_dead_letters_and_replays_them(
 
     replayed = await post_on(client, "/admin/deliveries", f"/admin/deliveries/{dead.id}/replay")
     page = (await follow(client, replayed)).text
-    assert "No dead letters" in page
+    assert "No failed or dead deliveries" in page
     assert '<dd id="state-pending">1</dd>' in page
     await db_session.refresh(dead)
     assert dead.state == "pending"

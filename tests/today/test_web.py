@@ -406,11 +406,12 @@ async def test_page_queries_are_bounded_for_30_habits(client, alice, web):
             {"kind": "measurable", "target": {"value": 3, "unit": "km"}} if n % 3 == 0 else {}
         )
         await create_habit(client, alice, name=f"Habit {n}", **extra)
+    await web.page()  # the "Three at once" toast, shown (and marked seen) once
     with counting(web.client._transport.app) as many:  # type: ignore[attr-defined]
         page = await web.page()
     assert page.count('class="habit-card') == 30
     assert len(many) == len(few)
-    assert len(many) <= 8, many
+    assert len(many) <= 9, many  # 8, and the rewards strip's one (issue 14)
 
 
 # --- the installable app -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
 from habitus.kit.pagination import decode_cursor, encode_cursor, time_id_key
-from habitus.kit.templating import render
+from habitus.kit.templating import in_zone, render
 
 router = APIRouter(prefix="/admin", route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 25
@@ -136,7 +136,7 @@ async def create_invite(
     # Redirect, then show the link once: it rides in the signed flash cookie (never
     # stored in clear), so a reload neither repeats the POST nor shows it again.
     response = RedirectResponse("/admin", status_code=303)
-    expires = created.invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    expires = in_zone(created.invite.expires_at, admin.timezone, "%Y-%m-%d %H:%M")
     flash.show(
         response,
         request,

@@ -13,6 +13,7 @@ from habitus import db
 from habitus.auth import onboarding, service
 from habitus.auth.pages import Form, MaybePageUser, PageUser
 from habitus.auth.schemas import UserPatch
+from habitus.auth.settings_port import IMPORT_FORM
 from habitus.core.time import MAX_DAY_START_HOUR
 from habitus.errors import AppError, FieldError
 from habitus.http.dependencies import SESSION_COOKIE, Context, DbSession, client_address
@@ -22,8 +23,10 @@ from habitus.kit.forms import form_errors
 from habitus.kit.templating import WEEKDAY_WORDS, render
 from habitus.kit.zones import selectable_zones
 from habitus.models import User
+from habitus.registry import registry
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+# Settings → Your data → Import (its own module: the upload's limits and checks).
 
 WEEK_STARTS = list(WEEKDAY_WORDS.items())
 THEMES = [
@@ -180,6 +183,7 @@ def _settings_page(
         "day_starts": day_start_choices(),
         "week_starts": WEEK_STARTS,
         "themes": THEMES,
+        **registry.port(IMPORT_FORM)(request.app.state.settings.import_max_bytes),
     }
     return render(request, "account/settings.html", context, status_code=status_code)
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from habitus import db
-from habitus.auth import service
+from habitus.auth import form_words, service
 from habitus.auth.account_web import router as account_router
 from habitus.auth.pages import CsrfChecked, Form, MaybePageUser
 from habitus.auth.schemas import RegisterIn
@@ -73,7 +73,19 @@ async def login_page(request: Request, principal: MaybePageUser, next: str = "/"
 async def login_submit(request: Request, form: Form, session: DbSession, ctx: Context) -> Response:
     email = form.get("email", "").strip()
     target = safe_next(form.get("next"))
-    context: dict[str, object] = {"next": target, "email": email}
+    context: dict[str, object] = {"next": target, "email": email, "errors": {}}
+    # Every empty field says so at once; nothing is looked up (or counted as a failed
+    # sign-in) until both are filled in.
+    missing = {
+        name: message
+        for name, message in (
+            ("email", form_words.NO_EMAIL if not email else None),
+            ("password", form_words.NO_PASSWORD if not form.get("password") else None),
+        )
+        if message
+    }
+    if missing:
+        return render(request, "auth/login.html", {**context, "errors": missing}, status_code=422)
     try:
         user = await service.authenticate(
             session, ctx, email=email, password=form.get("password", ""), ip=client_address(request)
@@ -134,15 +146,34 @@ async def register_submit(
         for name in ("email", "display_name", "timezone", "invite_token")
     }
     invite = values.pop("invite_token") or None
-    errors: dict[str, str]
+    password = form.get("password", "")
+    # Every field's problem at once (issue 13): the form's own checks, the input model's
+    # and the password rules, before the service (which stops at its first).
+    errors: dict[str, str] = {}
+    if not values["email"]:
+        errors["email"] = form_words.NO_EMAIL
+    body: RegisterIn | None = None
     try:
         body = RegisterIn(
             email=values["email"],
-            password=form.get("password", ""),
+            password=password,
             display_name=values["display_name"] or None,
             timezone=values["timezone"] or "UTC",
             invite_token=invite,
         )
+    except ValidationError as error:
+        for name, message in form_errors(error, wording=form_words.wording).items():
+            errors.setdefault(name, message)
+    if weak := form_words.password_error(password, values["email"] or None):
+        errors.setdefault("password", weak)
+    if errors or body is None:
+        return render(
+            request,
+            "auth/register.html",
+            {"values": values, "invite": invite, "errors": errors},
+            status_code=422,
+        )
+    try:
         user = await service.register(
             session,
             ctx,
@@ -153,8 +184,6 @@ async def register_submit(
             invite_token=body.invite_token,
             ip=client_address(request),
         )
-    except ValidationError as error:
-        errors = form_errors(error)
     except TooManyRequests as error:
         return render(
             request,
@@ -164,7 +193,7 @@ async def register_submit(
             headers=error.headers,
         )
     except AppError as error:
-        errors = form_errors(error)
+        errors = form_errors(error, wording=form_words.wording)
     else:
         issued = await service.start_session(
             session,
@@ -208,8 +237,8 @@ async def forgot_page(request: Request) -> Response:
 @router.post("/forgot", response_class=HTMLResponse)
 async def forgot_submit(request: Request, form: Form, session: DbSession, ctx: Context) -> Response:
     email = form.get("email", "").strip()
-    if not email or "@" not in email or len(email) > 320 or "\x00" in email:
-        errors = {"email": "enter the email address you signed up with"}
+    if problem := form_words.email_words(email):
+        errors = {"email": problem}
         return render(
             request, "auth/forgot.html", {"email": email, "errors": errors}, status_code=422
         )
@@ -248,7 +277,7 @@ async def reset_submit(request: Request, form: Form, session: DbSession, ctx: Co
             session, ctx, token=token, new_password=form.get("new_password", "")
         )
     except AppError as error:
-        by_field = form_errors(error.errors)
+        by_field = form_errors(error.errors, wording=form_words.wording)
         if "token" in by_field:
             return render(
                 request, "auth/reset.html", {"link_invalid": True, "token": ""}, status_code=400

@@ -214,6 +214,58 @@ class HistoryRewritten(DomainEvent):
     habit_ids: tuple[uuid.UUID, ...] | None = None
 
 
+# --- rewards (D10, D11) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AchievementUnlocked(DomainEvent):
+    """D10: an achievement earned (once per user, D10.1); `habit_id`/`local_date`: the
+    write that earned it, when there was one."""
+
+    kind: ClassVar[str] = "achievement_unlocked"
+    achievement: str
+    title: str
+    category: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoinsAwarded(DomainEvent):
+    """D11.1: coins paid for a cause (a habit's date, a coach task)."""
+
+    kind: ClassVar[str] = "coins_awarded"
+    amount: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GemsClaimed(DomainEvent):
+    """D11.2: the day's claim; `amount_tenths` in tenths of a gem."""
+
+    kind: ClassVar[str] = "gems_claimed"
+    amount_tenths: int
+    cycle_day: int
+    daily_streak: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FreezeBought(DomainEvent):
+    """D11.3: a streak freeze bought; `freezes`: how many are held now."""
+
+    kind: ClassVar[str] = "freeze_bought"
+    freezes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FreezeSpent(DomainEvent):
+    """D11.3: a held freeze made `local_date` a one-day break for `habit_id`, whose streak
+    of `streak` units survives."""
+
+    kind: ClassVar[str] = "freeze_spent"
+    streak: int
+    habit_name: str
+    unit: str
+
+
 def all_kinds() -> dict[str, type[DomainEvent]]:
     """Every stored kind and its class (the codec's table)."""
     found: dict[str, type[DomainEvent]] = {}

@@ -17,14 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from habitus.auth import repository as auth_repository
 from habitus.auth.dependencies import Principal
 from habitus.auth.schemas import SessionOut, UserOut
+from habitus.core.rewards import tenths_to_gems
 from habitus.exports import repository
 from habitus.exports.schemas import (
     AccountExportHead,
     CalendarFeedOut,
+    ExportAchievement,
     ExportBreak,
     ExportEntry,
     ExportHabit,
+    ExportRewards,
 )
+from habitus.gamification import repository as rewards_repository
+from habitus.gamification.presenters import ledger_row_out
 from habitus.habits import repository as habits_repository
 from habitus.habits.export import export_habits
 from habitus.kit import clock
@@ -44,6 +49,8 @@ EXPORTED: dict[str, str] = {
     "channels": "channels",
     "reminders": "reminders",
     "notifications": "notifications",
+    "achievements_earned": "achievements",
+    "reward_ledger": "rewards.ledger",
 }
 
 # table -> why its rows are not in the document
@@ -67,6 +74,8 @@ NOT_EXPORTED: dict[str, str] = {
     "delivery_attempts": "the delivery ledger's record of each try (status, latency, error)",
     "reminder_occurrences": "the ledger of reminders fired (one per reminder and date); "
     "what they said is in `notifications`",
+    "reward_states": "derived bookkeeping of the daily claim (last claim, streak, cycle "
+    "day) and freezes held; `rewards` in the document says the same",
     "import_records": "this server's bookkeeping of imported files (so a file is not "
     "imported twice); what they created is in habits and entries",
 }
@@ -98,8 +107,31 @@ async def export_head(session: AsyncSession, principal: Principal) -> bytes:
         reminders=[reminder_out(reminder) for reminder in reminders],
         notification_settings=await reminder_queries.notification_settings(session, user),
         notifications=[notification_out(row) for row in inbox],
+        achievements=[
+            ExportAchievement(
+                id=row.achievement_id, earned_at=row.earned_at, local_date=row.local_date
+            )
+            for row in await rewards_repository.achievements_of(session, user.id)
+        ],
+        rewards=await _rewards(session, user.id),
     )
     return head.model_dump_json().encode()
+
+
+async def _rewards(session: AsyncSession, user_id: uuid.UUID) -> ExportRewards:
+    balances = await rewards_repository.balances(session, user_id)
+    state = await rewards_repository.state_of(session, user_id)
+    return ExportRewards(
+        coins=balances["coins"],
+        gems=tenths_to_gems(balances["gems"]),
+        daily_streak=state.daily_streak if state else 0,
+        cycle_day=state.cycle_day if state else 0,
+        last_claim=state.last_claim if state else None,
+        freezes=state.freezes if state else 0,
+        ledger=[
+            ledger_row_out(row) for row in await rewards_repository.ledger_of(session, user_id)
+        ],
+    )
 
 
 async def document(

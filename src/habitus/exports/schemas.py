@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from habitus.auth.schemas import SessionOut, UserOut
 from habitus.core.habits import Direction, Kind, Polarity, Status
+from habitus.gamification.schemas import LedgerRowOut
 from habitus.reminders.schemas import (
     ChannelOut,
     NotificationOut,
@@ -88,6 +89,7 @@ class ExportHabit(BaseModel):
     category: str | None
     tags: list[str]
     color: str | None
+    icon: str | None = Field(default=None, description="One emoji; null: none.")
     position: int
     archived_at: datetime | None
     created_at: datetime
@@ -110,6 +112,22 @@ class ExportBreak(BaseModel):
     start_date: LocalDate
     end_date: LocalDate
     reason: str | None
+
+
+class ExportAchievement(BaseModel):
+    id: str
+    earned_at: datetime
+    local_date: date | None
+
+
+class ExportRewards(BaseModel):
+    coins: int
+    gems: float
+    daily_streak: int
+    cycle_day: int
+    last_claim: date | None
+    freezes: int
+    ledger: list[LedgerRowOut] = Field(description="Every coin and gem, oldest first.")
 
 
 class AccountExportHead(BaseModel):
@@ -148,6 +166,12 @@ class AccountExportHead(BaseModel):
     )
     notifications: list[NotificationOut] = Field(
         default_factory=list, description="The in-app inbox."
+    )
+    achievements: list[ExportAchievement] = Field(
+        default_factory=list, description="Achievements earned (DOMAIN D10)."
+    )
+    rewards: ExportRewards | None = Field(
+        default=None, description="Coins, gems, the daily claim and freezes, with the ledger."
     )
 
 

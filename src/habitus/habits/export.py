@@ -41,6 +41,7 @@ async def export_habits(session: AsyncSession, user: User) -> tuple[Rows, Rows]:
                 "category": habit.category,
                 "tags": list(habit.tags or []),
                 "color": habit.color,
+                "icon": habit.icon,
                 "position": habit.position,
                 "archived_at": habit.archived_at.isoformat() if habit.archived_at else None,
                 "created_at": habit.created_at.isoformat(),

@@ -68,6 +68,7 @@ def habit_out(evaluated: Evaluated) -> HabitOut:
         category=habit.category,
         tags=list(habit.tags or []),
         color=habit.color,
+        icon=habit.icon,
         position=habit.position,
         archived=habit.archived_at is not None,
         created_at=habit.created_at,

@@ -456,3 +456,13 @@ async def entry_count(session: AsyncSession, habit_id: uuid.UUID) -> int:
         select(func.count()).select_from(Entry).where(Entry.habit_id == habit_id)
     )
     return int(found or 0)
+
+
+async def note_count(session: AsyncSession, habit_id: uuid.UUID) -> int:
+    """How many of the habit's days have a note (the delete page says what it loses)."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Entry)
+        .where(Entry.habit_id == habit_id, Entry.note.is_not(None), Entry.note != "")
+    )
+    return int(found or 0)

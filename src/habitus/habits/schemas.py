@@ -25,6 +25,7 @@ from habitus.core.habits import Direction, Kind, Polarity, Status
 from habitus.core.outcomes import Outcome
 from habitus.core.time import WEEKDAYS, Weekday
 from habitus.errors import register_union_tags
+from habitus.habits.icon import check_icon
 from habitus.kit.validation import (
     EARLIEST_DATE as EARLIEST_DATE,  # re-exported: the importer clamps to them
 )
@@ -57,6 +58,7 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=6
 Note = Annotated[str, StringConstraints(max_length=1000), NoNul]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), NoNul]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Icon = Annotated[str, AfterValidator(check_icon)]
 
 
 # --- schedules (D3) -------------------------------------------------------------------
@@ -195,6 +197,9 @@ class HabitFields(StrictBody):
     category: ShortText | None = None
     tags: list[Tag] | None = Field(default=None, max_length=MAX_TAGS)
     color: Color | None = None
+    icon: Icon | None = Field(
+        default=None, description='One emoji shown before the name; null or "": none.'
+    )
 
     @field_validator("tags")
     @classmethod
@@ -266,6 +271,7 @@ class HabitOut(BaseModel):
     category: str | None
     tags: list[str]
     color: str | None
+    icon: str | None
     position: int
     archived: bool
     created_at: datetime

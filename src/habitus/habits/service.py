@@ -87,6 +87,7 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
         category=body.category or None,
         tags=body.tags or [],
         color=body.color,
+        icon=body.icon or None,
         position=await repository.next_position(session, user.id),
     )
     session.add(habit)
@@ -142,12 +143,12 @@ async def update_habit(
         kind=habit.kind, polarity=habit.polarity, target=target, start_date=start, end_date=end
     )
     changed: dict[str, Any] = {}
-    for name in ("name", "description", "backfill_days", "category", "tags", "color"):
+    for name in ("name", "description", "backfill_days", "category", "tags", "color", "icon"):
         if name in sent:
             value = getattr(body, name)
             if name == "tags":
                 value = value or []
-            if name == "category":
+            if name in {"category", "icon"}:
                 value = value or None
             if getattr(habit, name) != value:
                 changed[name] = value

@@ -17,12 +17,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.core.outcomes import DONE, MISSED, PENDING
+from habitus.core.schedule import TimesPerPeriod, version_index
 from habitus.events.kinds import DomainEvent, StreakExtended
 from habitus.habits import presenters, repository, service
+from habitus.habits.today_prefs import DEFAULT_PREFS, ViewPrefs
+from habitus.habits.today_week import DayCell, weeks_of
+from habitus.kit.templating import DEFAULT_HABIT_COLOR
 from habitus.models import User
 
 # A colour a user picked is shown as a dot; without one, the accent colour.
-DEFAULT_COLOR = "#0f766e"
+DEFAULT_COLOR = DEFAULT_HABIT_COLOR  # one default for every page (kit.templating)
 UNIT_WORDS = {"day": ("day", "days"), "week": ("week", "weeks"), "month": ("month", "months")}
 PERIOD_WORDS = {"week": "this week", "month": "this month"}
 
@@ -99,6 +103,12 @@ class Card:
     period_needed: int | None
     period: str | None
     day: date
+    week: tuple[DayCell, ...] = ()
+    note: str | None = None
+    counts_slips: bool = False  # D2.2: quit and at-most habits (no entry: a good day)
+    times: int | None = None  # times_per_period: the schedule's `times`
+    period_last: date | None = None  # the current week's or month's last day
+    position: int = 0
 
     @property
     def done(self) -> bool:
@@ -181,7 +191,9 @@ class Card:
         if self.measurable:
             if self.entry_status == "skipped":
                 return [Action("undo", "Undo skip", f"Undo skip: {name}", "secondary")]
-            step, unit = self.step_text, f" {self.unit}" if self.unit else ""
+            # The unit as the habit names it, in brackets: "Add 1 (glasses)" reads right
+            # for any unit word and any amount, where "Add 1 glasses" does not.
+            step, unit = self.step_text, f" ({self.unit})" if self.unit else ""
             buttons = [
                 Action(
                     "add",
@@ -193,7 +205,9 @@ class Card:
                 ),
                 Action("add", f"+{step}", f"Add {step}{unit}: {name}", "step plus", amount=step),
             ]
-            if self.entry_status is None:
+            if not self.done and self.entry_status != "failed":
+                # Skipping stays possible after some amount is logged, until the day is
+                # complete (D3.3: the skip replaces the amount).
                 buttons.append(Action("skip", "Skip", f"Skip today: {name}", "secondary small"))
             return buttons
         if self.entry_status is not None:
@@ -211,12 +225,16 @@ class Card:
         if self.quit and not self.measurable:
             if self.entry_status == "failed":
                 return "Slipped today"
+            if self.entry_status == "done":
+                return "Clean today"
             return "Clean so far today" if self.required else "Not due today"
         if self.measurable:
             if self.over_limit:
                 return "Over the limit today"
             if self.done:
                 return "Target reached"
+            if self.clean_so_far:
+                return "Clean so far today"
         if self.entry_status == "failed":
             return "Missed today"
         if self.entry_status == "done" and not self.measurable:
@@ -227,15 +245,93 @@ class Card:
             return "Not due today"
         return "To do"
 
+    @property
+    def slips_text(self) -> str | None:
+        """A quit habit's slips of today: a yes/no one has at most one (one entry a day,
+        D4.1); a measurable one counts them in its value when it has no unit word."""
+        if not self.quit:
+            return None
+        if not self.measurable:
+            return "1 slip today" if self.entry_status == "failed" else None
+        if self.unit or not self.value or self.entry_status == "skipped":
+            return None
+        count = number(self.value)
+        return f"{count} slip today" if count == "1" else f"{count} slips today"
+
+    @property
+    def clean_so_far(self) -> bool:
+        """D2.2: a quit (or at-most) habit due today with no slip yet: on track, though
+        the day only counts as done once it has ended."""
+        return self.counts_slips and self.required and self.pending
+
+    @property
+    def on_track(self) -> bool:
+        return self.done or self.clean_so_far
+
+    @property
+    def can_note(self) -> bool:
+        """A note goes on today's entry: offered once the day has one (after Done)."""
+        return self.entry_status is not None
+
+    @property
+    def period_help(self) -> str | None:
+        """Why a weekly/monthly target reads the way it does (D6.1): pro-rated to the
+        days the habit can count this period, or no longer reachable."""
+        if self.period is None or self.period_needed is None or self.times is None:
+            return None
+        words = PERIOD_WORDS[self.period]
+        progress, needed = self.period_progress or 0, self.period_needed
+        if progress >= needed:
+            return None
+        if self.period_last is not None:
+            today_counts = 0 if self.entry_status is not None else 1
+            left = (self.period_last - self.day).days + today_counts
+            if progress + left < needed:
+                days = "day" if left == 1 else "days"
+                return (
+                    f"No longer reachable {words}: {left} {days} left for {needed - progress} more"
+                )
+        if needed < self.times:
+            return (
+                f"Pro-rated: {needed} {words} instead of {self.times}, "
+                "as it counts only part of the period (a late start, a break or skips)"
+            )
+        return None
+
+    @property
+    def primary(self) -> Action | None:
+        """The one-tap action of a compact row."""
+        actions = self.actions
+        if self.measurable:
+            # "+step" rather than "-step": the tap that moves the day forward.
+            adds = [
+                action
+                for action in actions
+                if action.name == "add" and action.amount and not action.amount.startswith("-")
+            ]
+            if adds:
+                return adds[0]
+        return actions[0] if actions else None
+
+    @property
+    def measurable_amount(self) -> str:
+        return number(self.value) if self.value else ""
+
 
 @dataclass(frozen=True, slots=True)
 class Ring:
-    """The day's progress: N of M habits required today are complete."""
+    """The day's progress: N of M habits required today are done, or on track (a quit
+    habit clean so far counts: it is complete unless a slip comes, D2.2)."""
 
     done: int
     total: int
+    clean: int = 0
 
     RADIUS = 52
+
+    @property
+    def on_track(self) -> int:
+        return self.done + self.clean
 
     @property
     def circumference(self) -> float:
@@ -243,7 +339,7 @@ class Ring:
 
     @property
     def filled(self) -> float:
-        share = self.done / self.total if self.total else 0.0
+        share = self.on_track / self.total if self.total else 0.0
         return round(self.circumference * share, 2)
 
     @property
@@ -252,12 +348,18 @@ class Ring:
 
     @property
     def perfect(self) -> bool:
-        return self.total > 0 and self.done == self.total
+        return self.total > 0 and self.on_track == self.total
+
+    @property
+    def clean_text(self) -> str:
+        return f"{self.clean} clean so far" if self.clean else ""
 
     @property
     def label(self) -> str:
         if self.total == 0:
             return "Nothing due today"
+        if self.clean:
+            return f"{self.on_track} of {self.total} habits on track today · {self.clean_text}"
         return f"{self.done} of {self.total} habits done today"
 
 
@@ -265,34 +367,54 @@ class Ring:
 class TodayView:
     day: date
     cards: list[Card]
+    prefs: ViewPrefs = DEFAULT_PREFS
 
     @property
     def due(self) -> list[Card]:
-        return [card for card in self.cards if card.shown_today]
+        shown = [card for card in self.cards if card.shown_today]
+        if self.prefs.completed == "hide":
+            shown = [card for card in shown if not card.done]
+        return self.prefs.arrange(shown)
+
+    @property
+    def hidden_done(self) -> int:
+        if self.prefs.completed != "hide":
+            return 0
+        return sum(1 for card in self.cards if card.shown_today and card.done)
 
     @property
     def later(self) -> list[Card]:
-        return [card for card in self.cards if not card.shown_today]
+        return self.prefs.arrange([card for card in self.cards if not card.shown_today])
 
     @property
     def ring(self) -> Ring:
         required = [card for card in self.cards if card.required]
-        return Ring(done=sum(card.done for card in required), total=len(required))
+        return Ring(
+            done=sum(card.done for card in required),
+            total=len(required),
+            clean=sum(card.clean_so_far for card in required),
+        )
 
     def card(self, habit_id: uuid.UUID) -> Card | None:
         return next((card for card in self.cards if card.id == habit_id), None)
 
 
-async def load(session: AsyncSession, user: User) -> TodayView:
-    """Every active habit as of the user's today (D1.3), in the user's order."""
+async def load(session: AsyncSession, user: User, prefs: ViewPrefs | None = None) -> TodayView:
+    """Every active habit as of the user's today (D1.3), in the user's order (or the
+    order the user picked for this page), with its last 7 days."""
     habits = await repository.habits_of(session, user.id, archived=False)
     today, evaluated = await service.evaluate_habits(session, user, habits)
+    weeks = await weeks_of(session, user, evaluated, today)
     cards = []
-    for item in evaluated:
+    for position, item in enumerate(evaluated):
         shown = presenters.habit_out(item)
         entry = item.now.today_entry
         target = shown.target
         periodic = shown.streak.unit != "day"
+        versions = item.ctx.rules.versions
+        schedule = versions[version_index(versions, today)].schedule
+        unit = item.now.current_unit
+        week = weeks.get(shown.id)
         cards.append(
             Card(
                 id=shown.id,
@@ -316,9 +438,15 @@ async def load(session: AsyncSession, user: User) -> TodayView:
                 period_needed=shown.today.needed,
                 period=shown.streak.unit if periodic else None,
                 day=today,
+                week=week.cells if week else (),
+                note=week.note if week else None,
+                counts_slips=item.ctx.rules.counts_slips,
+                times=schedule.times if isinstance(schedule, TimesPerPeriod) else None,
+                period_last=unit.last if periodic and unit else None,
+                position=position,
             )
         )
-    return TodayView(day=today, cards=cards)
+    return TodayView(day=today, cards=cards, prefs=prefs or DEFAULT_PREFS)
 
 
 def milestone_of(caused: list[DomainEvent]) -> dict[str, Any] | None:

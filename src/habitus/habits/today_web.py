@@ -20,16 +20,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from habitus.auth.dependencies import IdempotencyKeyHeader, OptionalPrincipal
 from habitus.auth.pages import PageUser
 from habitus.errors import NotFound, ValidationFailed
-from habitus.habits import service
+from habitus.events.kinds import DomainEvent
+from habitus.habits import queries, repository, service, today_prefs
 from habitus.habits import today_views as views
 from habitus.habits.evaluation import today_of
 from habitus.habits.schemas import MAX_VALUE
+from habitus.habits.today_rewards_port import TODAY_REWARDS
+from habitus.habits.today_week import CHOICES
 from habitus.http import idempotency
 from habitus.http.dependencies import DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import csrf, flash
 from habitus.kit.templating import render
 from habitus.models import User
+from habitus.registry import registry
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -83,10 +87,43 @@ def _amount(form: dict[str, str]) -> float:
     return amount
 
 
+# D4.1: a note is at most this long (the API's `Note`).
+NOTE_MAX = 1000
+PREFS_MAX_AGE = 365 * 24 * 3600
+
+
+def _prefs(request: Request) -> today_prefs.ViewPrefs:
+    return today_prefs.from_cookie(request.cookies.get(today_prefs.COOKIE))
+
+
 @router.get("/today", response_class=HTMLResponse)
 async def today_page(request: Request, user: PageUser, session: DbSession) -> Response:
-    view = await views.load(session, user)
-    return render(request, "today/page.html", {"view": view, "ring": view.ring})
+    """The page; `?layout=&sort=&completed=` (the view toolbar, a GET form that works
+    without script) changes the view and keeps the choice in a cookie."""
+    current = _prefs(request)
+    chosen = today_prefs.from_query(request.query_params, current)
+    view = await views.load(session, user, chosen or current)
+    response = render(
+        request,
+        "today/page.html",
+        {
+            "view": view,
+            "ring": view.ring,
+            "choices": today_prefs.CHOICES,
+            # The rewards strip and achievement toasts (issue 14).
+            "rewards": await registry.port(TODAY_REWARDS).today_extras(request, session, user),
+        },
+    )
+    if chosen is not None:
+        response.set_cookie(
+            today_prefs.COOKIE,
+            chosen.cookie_value,
+            max_age=PREFS_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.settings.https,
+        )
+    return response
 
 
 async def _answer(
@@ -96,9 +133,10 @@ async def _answer(
     habit_id: uuid.UUID,
     said: str,
     celebrate: dict[str, Any] | None = None,
+    events: list[DomainEvent] | None = None,
 ) -> Response:
     """The card re-rendered (with the ring and an announcement), or back to the page."""
-    view = await views.load(session, user)
+    view = await views.load(session, user, _prefs(request))
     card = view.card(habit_id)
     if card is None:  # archived or deleted in between
         raise NotFound("No such habit.")
@@ -121,6 +159,11 @@ async def _answer(
             "announcement": announcement,
             "celebrate": celebrate,
             "in_later": not card.shown_today,
+            "compact": view.prefs.compact,
+            # The strip's coins and a toast per achievement earned (issue 14).
+            "rewards": await registry.port(TODAY_REWARDS).checkin_extras(
+                session, user, events or []
+            ),
         },
     )
 
@@ -134,7 +177,7 @@ async def done(
         session, user, habit_id, day=_day(form), value=None, note=None, source="web"
     )
     return await _answer(
-        request, session, user, habit_id, "done", views.milestone_of(written.events)
+        request, session, user, habit_id, "done", views.milestone_of(written.events), written.events
     )
 
 
@@ -149,7 +192,9 @@ async def add(
     )
     value = written.entry.value if written.entry else None
     said = f"now {views.number(value)}"
-    return await _answer(request, session, user, habit_id, said, views.milestone_of(written.events))
+    return await _answer(
+        request, session, user, habit_id, said, views.milestone_of(written.events), written.events
+    )
 
 
 async def _set_status(
@@ -192,3 +237,114 @@ async def undo(
     day = _day(form) or today_of(user)
     await service.remove_entry(session, user, habit_id, day=day)
     return await _answer(request, session, user, habit_id, "undone")
+
+
+@router.post("/today/{habit_id}/amount", response_class=HTMLResponse, dependencies=Guarded)
+async def set_amount(
+    request: Request, habit_id: uuid.UUID, user: PageUser, form: CheckinForm, session: DbSession
+) -> Response:
+    """A measurable habit's day is set to the typed amount: what the API's
+    `PUT .../entries/{date}` stores for `{"status": "done", "value": amount}` (D5 then
+    reads it against the target: 5 of 8 is still to do)."""
+    text = form.get("amount", "").strip().replace(",", ".")
+    try:
+        amount = float(text)
+    except ValueError:
+        amount = math.nan
+    if not math.isfinite(amount) or amount < 0 or amount > MAX_VALUE:
+        raise ValidationFailed.field(
+            "amount", "must be a number, 0 or more, like 5 or 1.5", "number"
+        )
+    day = _day(form) or today_of(user)
+    habit = await queries.get_habit(session, user, habit_id)  # 404 for another user's
+    kept = await repository.entry_on(session, habit.id, day)  # its note stays
+    written = await service.set_entry(
+        session,
+        user,
+        habit_id,
+        day=day,
+        status="done",
+        value=amount,
+        note=kept.note if kept else None,
+        source="web",
+    )
+    said = f"set to {views.number(amount)}"
+    return await _answer(request, session, user, habit_id, said, events=written.events)
+
+
+@router.post("/today/{habit_id}/note", response_class=HTMLResponse, dependencies=Guarded)
+async def save_note(
+    request: Request, habit_id: uuid.UUID, user: PageUser, form: CheckinForm, session: DbSession
+) -> Response:
+    """The note of today's entry (D4.1: at most 1000 characters; empty removes it). The
+    entry keeps its status and amount: the same write as the API's PUT with a note."""
+    note = form.get("note", "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed.field(
+            "note", f"is too long: at most {NOTE_MAX} characters (it has {len(note)})", "too_long"
+        )
+    if "\x00" in note:
+        raise ValidationFailed.field("note", "must not contain a NUL character", "invalid")
+    day = _day(form) or today_of(user)
+    habit = await queries.get_habit(session, user, habit_id)  # 404 for another user's
+    entry = await repository.entry_on(session, habit.id, day)
+    if entry is None:
+        raise ValidationFailed.field(
+            "note", "can be added once the day is checked in (tap Done first)", "no_entry"
+        )
+    await service.set_entry(
+        session,
+        user,
+        habit_id,
+        day=day,
+        status=entry.status,
+        value=entry.value,
+        note=note or None,
+        source="web",
+    )
+    return await _answer(request, session, user, habit_id, "note saved" if note else "note removed")
+
+
+@router.post("/today/{habit_id}/days/{day}", response_class=HTMLResponse, dependencies=Guarded)
+async def change_day(
+    request: Request,
+    habit_id: uuid.UUID,
+    day: date,
+    user: PageUser,
+    form: CheckinForm,
+    session: DbSession,
+) -> Response:
+    """The week strip: a tap on a day sets what the button said (`status`: done,
+    skipped, failed, or clear to remove the entry), through the same service as the
+    API's PUT/DELETE `.../entries/{date}`; outside the backfill window the service
+    answers with the D4.3 message and nothing is written."""
+    status = form.get("status", "")
+    if status not in CHOICES:
+        raise ValidationFailed.field(
+            "status", "must be one of: done, skipped, failed, clear", "choice"
+        )
+    habit = await queries.get_habit(session, user, habit_id)  # 404 for another user's
+    events: list[DomainEvent] = []
+    if status == "clear":
+        await service.remove_entry(session, user, habit_id, day=day)
+        said = "cleared"
+    else:
+        # A measurable day marked done from the strip gets its target amount.
+        measurable_done = habit.kind == "measurable" and status == "done"
+        value = (habit.target_value or 1.0) if measurable_done else None
+        kept = await repository.entry_on(session, habit.id, day)  # its note stays
+        written = await service.set_entry(
+            session,
+            user,
+            habit_id,
+            day=day,
+            status=status,
+            value=value,
+            note=kept.note if kept else None,
+            source="web",
+        )
+        events = written.events
+        slip = "slip recorded" if habit.polarity == "quit" else "missed"
+        said = {"done": "done", "skipped": "skipped", "failed": slip}[status]
+    when = f"{day:%A} {day.day} {day:%B}"
+    return await _answer(request, session, user, habit_id, f"{when} {said}", events=events)

@@ -19,8 +19,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from habitus.auth.pages import CsrfChecked, Form, PageUser
 from habitus.errors import ValidationFailed
-from habitus.habits import describe, presenters, queries, service
+from habitus.habits import describe, presenters, queries, repository, service
 from habitus.habits.evaluation import today_of
+from habitus.habits.icon import SUGGESTED as SUGGESTED_ICONS
+from habitus.habits.ports import HABIT_REMINDERS
 from habitus.habits.schemas import HabitCreate, HabitOut, HabitUpdate, ScheduleIn
 from habitus.http.dependencies import DbSession
 from habitus.http.routing import TransactionalRoute
@@ -28,6 +30,7 @@ from habitus.kit import flash
 from habitus.kit.forms import form_errors
 from habitus.kit.templating import render
 from habitus.models import User
+from habitus.registry import registry
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -78,7 +81,10 @@ FIELD_OF = {
     "category": "category",
     "tags": "tags",
     "color": "color",
+    "icon": "icon",
 }
+# Where an error of the reminder set while creating goes.
+REMINDER_FIELD_OF = {"time": "reminder_time", "days": "reminder_days"}
 
 
 # --- form <-> input models ------------------------------------------------------------------
@@ -119,6 +125,10 @@ def _friendly(field: str, rule: str, message: str, ctx: Mapping[str, Any]) -> st
         return f"Keep each tag to {ctx.get('max_length', 30)} characters or fewer."
     if field == "color":
         return "Pick a colour like #0f766e."
+    if field == "icon":
+        return "Use one emoji for the icon, like 💧 (or leave it empty)."
+    if field == "reminder_time":
+        return "Write the reminder time like 07:30 (00:00 to 23:59)."
     if field in {"start_date", "end_date"} and rule.startswith("date"):
         return "Write the date like 2026-12-24."
     if field == "end_date" and rule == "after_start":
@@ -220,6 +230,7 @@ def habit_fields_from_form(
         "category": form.get("category", "").strip() or None,
         "tags": _tags(form.get("tags", "")),
         "color": _color(form),
+        "icon": form.get("icon", "").strip() or None,
     }
     if start := form.get("start_date", "").strip():
         data["start_date"] = start
@@ -240,6 +251,29 @@ def habit_fields_from_form(
     return data
 
 
+def reminder_from_form(
+    form: Mapping[str, str], errors: dict[str, str]
+) -> tuple[str, list[str] | None] | None:
+    """The "Remind me at" time and days of the new-habit form, checked by the reminders
+    feature's own rules (None: no reminder wanted). No day ticked: the habit's days."""
+    time = form.get("reminder_time", "").strip()
+    days: list[str] | None = [
+        str(day) for day in describe.WEEKDAYS if form.get(f"reminder_day_{day}")
+    ] or None
+    if not time:
+        if days:
+            _collect(errors, "reminder_time", "Choose a time for the reminder, or untick its days.")
+        return None
+    try:
+        registry.port(HABIT_REMINDERS).check(time, days)
+    except ValidationFailed as error:
+        found = form_errors(error, REMINDER_FIELD_OF, wording=_friendly)
+        for field, message in found.items():
+            _collect(errors, "reminder_time" if field == "form" else field, message)
+        return None
+    return time, days
+
+
 def form_values(habit: HabitOut) -> dict[str, str]:
     """An existing habit as the form's fields (the edit page)."""
     schedule = habit.schedule
@@ -255,6 +289,7 @@ def form_values(habit: HabitOut) -> dict[str, str]:
         "tags": ", ".join(habit.tags),
         "backfill_days": str(habit.backfill_days if habit.backfill_days is not None else ""),
         "backfill_unlimited": "on" if habit.backfill_days is None else "",
+        "icon": habit.icon or "",
         "every_n": str(schedule.get("n", "")),
         "times": str(schedule.get("times", "")),
         "period": schedule.get("period", "week"),
@@ -319,6 +354,7 @@ async def _form_page(
             "categories": categories,
             "preview": preview,
             "today": today,
+            "suggested_icons": SUGGESTED_ICONS,
         },
         status_code=status_code,
     )
@@ -418,6 +454,7 @@ async def create_habit(
 ) -> Response:
     errors: dict[str, str] = {}
     data = habit_fields_from_form(form, errors, creating=True)
+    reminder = reminder_from_form(form, errors)
     body: HabitCreate | None = None
     try:
         body = HabitCreate.model_validate(data)
@@ -426,13 +463,21 @@ async def create_habit(
     if body is not None and not errors:
         try:
             habit = await service.create_habit(session, user, body)
+            if reminder is not None:
+                # The same transaction: a 422 below rolls the habit back too.
+                await registry.port(HABIT_REMINDERS).add(
+                    session, user, habit.id, time=reminder[0], days=reminder[1]
+                )
         except ValidationFailed as error:
             _add_errors(errors, error)
         else:
             words = describe.schedule_in_words(
                 data["schedule"], week_start=user.week_start, today=today_of(user)
             )
-            return _redirect(request, "/habits", f"Created {_quoted(habit.name)}: {words}.")
+            reminded = f" Reminder at {reminder[0]}." if reminder else ""
+            return _redirect(
+                request, "/habits", f"Created {_quoted(habit.name)}: {words}.{reminded}"
+            )
     return await _form_page(request, session, user, values=form, errors=errors, status_code=422)
 
 
@@ -536,10 +581,16 @@ async def delete_habit_page(
 ) -> Response:
     habit = await queries.get_habit(session, user, habit_id)
     entries = await service.entry_count(session, user, habit_id)
+    notes = await repository.note_count(session, habit.id)
     return render(
         request,
         "habits/delete.html",
-        {"habit": habit, "entries": entries, "archived": habit.archived_at is not None},
+        {
+            "habit": habit,
+            "entries": entries,
+            "notes": notes,
+            "archived": habit.archived_at is not None,
+        },
     )
 
 

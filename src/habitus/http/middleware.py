@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from habitus.errors import PROBLEM_JSON, PayloadTooLarge, TooManyRequests, problem_body
@@ -272,3 +273,15 @@ async def _send_problem(send: Send, error: PayloadTooLarge | TooManyRequests) ->
     headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+class PageCompressionMiddleware(GZipMiddleware):
+    """Gzips pages and API answers (Starlette's middleware: it leaves alone what is
+    small, already encoded, an event stream or an image). Static files are not its
+    business: http.static serves their pre-compressed copies and its own `Vary`."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

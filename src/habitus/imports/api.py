@@ -111,7 +111,8 @@ async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
             data.extend(chunk)
             if len(data) > limit:
                 raise _too_large(limit)
-        fmt = form.get("format")
+        # An empty format (the web form's "Tell from the file") is no format named.
+        fmt = form.get("format") or None
         if fmt is not None and not isinstance(fmt, str):
             raise ValidationFailed.field("format", "must be text", "type")
         if fmt is not None and fmt not in service.FORMAT_NAMES:

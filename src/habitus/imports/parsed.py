@@ -48,6 +48,7 @@ class ParsedHabit:
     category: str | None = None
     tags: list[str] = field(default_factory=list)
     color: str | None = None
+    icon: str | None = None
     archived: bool = False
     archived_at: datetime | None = None
     created_at: datetime | None = None

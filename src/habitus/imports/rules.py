@@ -130,6 +130,7 @@ def _habit(parsed: ParsedHabit) -> PlannedHabit:
         "category": parsed.category,
         "tags": parsed.tags,
         "color": parsed.color,
+        "icon": parsed.icon,
     }
     try:
         body = HabitCreate.model_validate(fields)

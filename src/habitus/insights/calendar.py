@@ -207,9 +207,13 @@ def day_state(facts: DayFacts) -> DayState:
     return "not_required"
 
 
-def day_title(day: date, state: str, value_text: str | None = None) -> str:
-    """ "Sat 21 Nov: done" (and ", 5 km" for a measurable habit's value)."""
-    text = f"{short_date(day)}: {STATE_LABELS[state]}"
+def day_title(
+    day: date, state: str, value_text: str | None = None, today: date | None = None
+) -> str:
+    """ "Sat 21 Nov: done" (and ", 5 km" for a measurable habit's value); with the year
+    when `today` is given and is in another year (an older year's heatmap)."""
+    when = short_date(day) if today is None else date_with_year(day, today)
+    text = f"{when}: {STATE_LABELS[state]}"
     return f"{text}, {value_text}" if value_text else text
 
 

@@ -64,3 +64,13 @@ async def latest_entries(
     if before is not None:
         query = query.where(Entry.local_date < before)
     return list(await session.scalars(query))
+
+
+async def notes_on(session: AsyncSession, user_id: uuid.UUID, day: date) -> dict[uuid.UUID, str]:
+    """{habit id: note} of the user's entries with a note on `day`."""
+    rows = await session.execute(
+        select(Entry.habit_id, Entry.note).where(
+            Entry.user_id == user_id, Entry.local_date == day, Entry.note.is_not(None)
+        )
+    )
+    return {row[0]: row[1] for row in rows if row[1]}

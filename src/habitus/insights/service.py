@@ -46,6 +46,7 @@ from habitus.core.scores import (
     window_days,
 )
 from habitus.core.streaks import Run
+from habitus.errors import NotFound
 from habitus.habits import describe
 from habitus.habits import queries as habit_queries
 from habitus.habits import repository as habits_repository
@@ -55,6 +56,7 @@ from habitus.insights import heatmap as heatmap_module
 from habitus.insights import repository
 from habitus.insights.calendar import (
     MONTH_SHORT,
+    STATE_LABELS,
     STATE_MARKS,
     DayFacts,
     add_months,
@@ -71,7 +73,7 @@ from habitus.insights.calendar import (
     short_date,
     weekday_headers,
 )
-from habitus.models import Habit, User
+from habitus.models import Entry, Habit, User
 
 HISTORY_PAGE = 10
 CHART_DAYS = 365
@@ -91,6 +93,9 @@ class CalendarDay:
     label: str  # "Sat 21 Nov: done" (title and screen-reader text)
     is_today: bool
     short: str = ""  # a short visible figure ("3/4" on History)
+    amount: str = ""  # a measurable day's amount ("5/8"), shown in the cell
+    link: str = ""  # the page that opens the day (the day editor), "" when none
+    on_break: bool = False  # History: some habit is on a break that day (D3.2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +119,33 @@ class ScorePoint:
 
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
+    """One entry of the habit page's list, told by the day's D5 outcome (the same state
+    as the calendar's), not by the entry's stored status alone."""
+
     day: date
     when: str
     status: str
-    value: str | None
+    value: str | None  # "5 / 8 glasses", "2 cigarettes (limit 3)"
     note: str | None
+    state: str = "done"  # calendar.DayState
+    mark: str = ""
+    words: str = ""  # "Done", "Not met", "Slipped"
+
+
+@dataclass(frozen=True, slots=True)
+class AmountPoint:
+    day: date
+    value: float | None  # None: nothing logged (or skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class YearRange:
+    """The range the strength chart and the heatmap show: the last year (None), or a
+    calendar year between the habit's first year and this one."""
+
+    year: int | None
+    years: list[int]  # newest first
+    label: str  # "the last 12 months" / "2016"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +162,8 @@ class HabitHeader:
     target_text: str | None
     start_date: date
     end_date: date | None
+    target_value: float | None = None
+    direction: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +193,9 @@ class HabitInsights:
     history: list[HistoryRow]
     history_more: date | None  # pass as `before` for the next page of history
     history_before: date | None
+    range: YearRange = field(default_factory=lambda: YearRange(None, [], "the last 12 months"))
+    amounts: list[AmountPoint] = field(default_factory=list)  # measurable habits
+    month_slips: str | None = None  # quit habits: "2 slips in November 2026"
 
 
 # --- the habit page --------------------------------------------------------------------------
@@ -192,6 +224,8 @@ def _header(habit: Habit, ctx: HabitContext, today: date, week_start: str) -> Ha
         target_text=describe.target_in_words(habit.kind, habit.polarity, target),
         start_date=habit.start_date,
         end_date=habit.end_date,
+        target_value=habit.target_value if habit.kind == "measurable" else None,
+        direction=habit.direction if habit.kind == "measurable" else None,
     )
 
 
@@ -246,11 +280,27 @@ class _Days:
         return value / self.target
 
     def title(self, day: date, state: str) -> str:
-        return day_title(day, state, format_value(self.value(day), self.unit))
+        return day_title(day, state, format_value(self.value(day), self.unit), self.timeline.today)
+
+    def amount(self, day: date) -> str:
+        """The cell's figure of a measurable day: "5/8" (at least), "2" (at most)."""
+        value = self.value(day)
+        if value is None:
+            return ""
+        number = format_value(value, None) or ""
+        rules = self.timeline.rules
+        if rules.direction == "at_least" and self.target:
+            return f"{number}/{format_value(self.target, None)}"
+        return number
 
 
 def _month_view(
-    days: _Days, month: date, today: date, week_start: int, earliest: date
+    days: _Days,
+    month: date,
+    today: date,
+    week_start: int,
+    earliest: date,
+    link: str = "",
 ) -> MonthView:
     weeks: list[list[CalendarDay | None]] = []
     for week in month_grid(month, week_start):
@@ -260,6 +310,7 @@ def _month_view(
                 row.append(None)
                 continue
             state = days.state(day)
+            openable = link and state not in ("future", "before_start")
             row.append(
                 CalendarDay(
                     day=day,
@@ -267,6 +318,8 @@ def _month_view(
                     mark=STATE_MARKS[state],
                     label=days.title(day, state),
                     is_today=day == today,
+                    amount=days.amount(day),
+                    link=f"{link}/days/{day.isoformat()}" if openable else "",
                 )
             )
         weeks.append(row)
@@ -312,6 +365,7 @@ async def habit_insights(
     *,
     month: date | None,
     history_before: date | None,
+    year: int | None = None,
 ) -> HabitInsights:
     """Everything the habit page shows, as of the user's today (D1.3): streaks with
     their dates (D7), score and its trend over 30 days (D8.2), completion rates over 30
@@ -348,8 +402,16 @@ async def habit_insights(
             whole, start=start_index, stop=whole.today_index, initial=initial_state(rules).score
         )
         series = {whole.date_of(start_index + offset): score for offset, score in enumerate(scores)}
-    chart_from = max(rules.start_date, today - timedelta(days=CHART_DAYS - 1))
-    chart = [ScorePoint(day, score) for day, score in series.items() if day >= chart_from]
+    shown = _year_range(year, rules.start_date, today)
+    if shown.year is None:
+        chart_from = max(rules.start_date, today - timedelta(days=CHART_DAYS - 1))
+        chart_to = today
+    else:
+        chart_from = max(rules.start_date, date(shown.year, 1, 1))
+        chart_to = min(today, date(shown.year, 12, 31))
+    chart = [
+        ScorePoint(day, score) for day, score in series.items() if chart_from <= day <= chart_to
+    ]
     units = whole.raw_units()
     rate_recent = raw_completion_rate(units, today - timedelta(days=RATE_DAYS - 1), today)
     rate_all = raw_completion_rate(units, rules.start_date, today)
@@ -387,28 +449,29 @@ async def habit_insights(
             habit.target_value,
         )
     earliest = min(rules.start_date, today)
-    calendar = _month_view(month_days, month, today, week_start, earliest)
+    calendar = _month_view(
+        month_days, month, today, week_start, earliest, link=f"/habits/{habit.id}"
+    )
+    # The whole history's day states: an older year's heatmap and the list's rows.
+    all_days = _Days(whole, habit.unit, habit.target_value)
+    heat_days = days if shown.year is None else all_days
 
     def cell(day: date) -> tuple[str, float | None, str]:
-        state = days.state(day)
-        return state, days.ratio(day), days.title(day, state)
+        state = heat_days.state(day)
+        return state, heat_days.ratio(day), heat_days.title(day, state)
 
-    heat = heatmap_module.build(today, week_start, cell)
+    heat = heatmap_module.build(chart_to, week_start, cell)
     done_last_year = sum(1 for item in heat.cells if "hm-done" in item.css)
+    amounts = (
+        [AmountPoint(point.day, all_days.value(point.day)) for point in chart]
+        if habit.kind == "measurable"
+        else []
+    )
 
     entries = await repository.latest_entries(
         session, user.id, habit.id, before=history_before, limit=HISTORY_PAGE + 1
     )
-    history = [
-        HistoryRow(
-            day=entry.local_date,
-            when=date_with_year(entry.local_date, today),
-            status=entry.status,
-            value=format_value(entry.value, habit.unit),
-            note=entry.note,
-        )
-        for entry in entries[:HISTORY_PAGE]
-    ]
+    history = [_history_row(entry, all_days, habit, today) for entry in entries[:HISTORY_PAGE]]
     more = entries[HISTORY_PAGE - 1].local_date if len(entries) > HISTORY_PAGE else None
     return HabitInsights(
         header=_header(habit, ctx, today, user.week_start),
@@ -429,7 +492,92 @@ async def habit_insights(
         history=history,
         history_more=more,
         history_before=history_before,
+        range=shown,
+        amounts=amounts,
+        month_slips=_month_slips(habit, calendar, month_days),
     )
+
+
+def _year_range(year: int | None, start: date, today: date) -> YearRange:
+    """The years a habit page can show: from the habit's first (an imported habit's can
+    be years back, issue 13) to this one; a year outside them shows the last year."""
+    years = list(range(today.year, min(start.year, today.year) - 1, -1))
+    if year is None or year not in years:
+        return YearRange(None, years, "the last 12 months")
+    return YearRange(year, years, str(year))
+
+
+def _amount_words(value: float | None, habit: Habit) -> str | None:
+    """ "5 / 8 glasses" (at least), "2 cigarettes (limit 3)" (at most)."""
+    if value is None:
+        return None
+    if habit.kind != "measurable" or habit.target_value is None:
+        return format_value(value, habit.unit)
+    if habit.direction == "at_most":
+        limit = format_value(habit.target_value, None)
+        return f"{format_value(value, habit.unit)} (limit {limit})"
+    target = format_value(habit.target_value, habit.unit)
+    return f"{format_value(value, None)} / {target}"
+
+
+# The list's words for a day's outcome (D5), by the kind of habit.
+_AT_LEAST_WORDS = {
+    "done": "Target met",
+    "extra": "Target met (not required)",
+    "missed": "Not met",
+    "pending": "Not met yet",
+}
+_AT_MOST_WORDS = {
+    "done": "Within the limit",
+    "extra": "Within the limit (not required)",
+    "missed": "Over the limit",
+    "pending": "Within the limit so far",
+}
+
+
+def _outcome_words(state: str, status: str, habit: Habit) -> str:
+    if habit.kind == "measurable" and status != "skipped":
+        table = _AT_MOST_WORDS if habit.direction == "at_most" else _AT_LEAST_WORDS
+        if state in table:
+            return table[state]
+    if habit.polarity == "quit" and status == "failed":
+        return "Slipped"
+    if habit.polarity == "quit" and state == "done":
+        return "Clean"
+    return STATE_LABELS[state][:1].upper() + STATE_LABELS[state][1:]
+
+
+def _history_row(entry: Entry, days: _Days, habit: Habit, today: date) -> HistoryRow:
+    state = days.state(entry.local_date)
+    value = entry.value if entry.status != "skipped" else None
+    return HistoryRow(
+        day=entry.local_date,
+        when=date_with_year(entry.local_date, today),
+        status=entry.status,
+        value=_amount_words(value, habit),
+        note=entry.note,
+        state=state,
+        mark=STATE_MARKS[state] or "·",
+        words=_outcome_words(state, entry.status, habit),
+    )
+
+
+def _month_slips(habit: Habit, view: MonthView, days: _Days) -> str | None:
+    """A quit habit's slips in the shown month: days with a slip, or the amount of a
+    counted (at most) habit."""
+    if habit.polarity != "quit":
+        return None
+    shown = [cell.day for week in view.weeks for cell in week if cell is not None]
+    if habit.kind == "measurable":
+        total = sum(days.value(day) or 0.0 for day in shown)
+        amount = format_value(total, habit.unit) or "0"
+        return f"{amount} in {view.title}"
+    slipped = sum(
+        1
+        for day in shown
+        if days.covers(day) and days.timeline.entry_status(days.timeline.index_of(day)) == "failed"
+    )
+    return f"{slipped} slip{'' if slipped == 1 else 's'} in {view.title}"
 
 
 # --- the History page ------------------------------------------------------------------------
@@ -458,6 +606,12 @@ class HistoryMonth:
     has_periodic: bool
 
 
+def _break_words(resting: int, habits: int) -> str:
+    if resting >= habits:
+        return "a break for every habit"
+    return f"a break for {resting} habit{'' if resting == 1 else 's'}"
+
+
 def _is_periodic(ctx: HabitContext, day: date) -> bool:
     versions = ctx.rules.versions
     return isinstance(versions[version_index(versions, day)].schedule, TimesPerPeriod)
@@ -484,6 +638,7 @@ async def history_month(session: AsyncSession, user: User, month: date | None) -
     length = last.day
     done = [0] * length
     required = [0] * length
+    resting = [0] * length  # habits on a break (D3.2) each day
     table: list[HabitMonth] = []
     has_periodic = False
     for ctx in contexts:
@@ -493,6 +648,7 @@ async def history_month(session: AsyncSession, user: User, month: date | None) -
         outcomes = timeline.day_outcomes()
         for offset in range(length):
             day = month + timedelta(days=offset)
+            resting[offset] += timeline.in_break(timeline.index_of(day))
             if _is_periodic(ctx, day):
                 has_periodic = True
                 continue
@@ -530,13 +686,18 @@ async def history_month(session: AsyncSession, user: User, month: date | None) -
             words = "Upcoming" if future else share_text(done[offset], required[offset])
             if level == "perfect":
                 words += ", a perfect day"
+            on_break = resting[offset] > 0
+            if on_break:
+                words += ", " + _break_words(resting[offset], len(contexts))
             cells.append(
                 CalendarDay(
                     day=slot,
                     state=level,
-                    mark="★" if level == "perfect" else "",
+                    mark="★" if level == "perfect" else "‖" if on_break else "",
                     label=f"{short_date(slot)}: {words}",
                     is_today=slot == today,
+                    link="" if future else f"/history/days/{slot.isoformat()}",
+                    on_break=on_break,
                     short=(
                         f"{done[offset]}/{required[offset]}"
                         if required[offset] and not future
@@ -553,4 +714,76 @@ async def history_month(session: AsyncSession, user: User, month: date | None) -
         habits=table,
         perfect_days=perfect,
         has_periodic=has_periodic,
+    )
+
+
+# --- one day across habits (History's day) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HabitDay:
+    id: uuid.UUID
+    name: str
+    color: str | None
+    state: str  # calendar.DayState
+    mark: str
+    label: str  # "done, 5 glasses"
+    note: str | None
+    link: str  # the day editor
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryDay:
+    day: date
+    title: str
+    today: date
+    habits: list[HabitDay]
+    month: str  # "2026-11", back to History
+
+
+async def history_day(session: AsyncSession, user: User, day: date) -> HistoryDay:
+    """What each active habit's day was (the calendar's states, D5), with its note and
+    the link to its day editor. Days to come are a page that does not exist."""
+    today = today_of(user)
+    if day > today:
+        raise NotFound("That day has not happened yet.")
+    week_start = core_time.weekday_number(user.week_start)
+    habits: Sequence[Habit] = await habits_repository.habits_of(session, user.id)
+    contexts = await contexts_for(session, user, habits, today)
+    starts = {ctx.habit.id: unit_start(ctx.rules, day, week_start) for ctx in contexts}
+    rows = await habits_repository.entry_facts(session, starts, day + timedelta(days=40))
+    facts: dict[uuid.UUID, dict[date, EntryFact]] = {ctx.habit.id: {} for ctx in contexts}
+    for habit_id, when, status, value in rows:
+        facts[habit_id][when] = EntryFact(status, value)
+    notes = await repository.notes_on(session, user.id, day)
+    items: list[HabitDay] = []
+    for ctx in contexts:
+        habit = ctx.habit
+        timeline = window_timeline(
+            ctx.rules, facts[habit.id], ctx.breaks, day, day, today, week_start
+        )
+        days = _Days(timeline, habit.unit, habit.target_value)
+        state = days.state(day)
+        amount = _amount_words(days.value(day), habit)
+        logged: str = timeline.entry_status(timeline.index_of(day)) or ""
+        # The words of the habit page's list ("Not met", "Slipped", "Clean").
+        label = _outcome_words(state, logged, habit) + (f", {amount}" if amount else "")
+        items.append(
+            HabitDay(
+                id=habit.id,
+                name=habit.name,
+                color=habit.color,
+                state=state,
+                mark=STATE_MARKS[state] or "·",
+                label=label,
+                note=notes.get(habit.id),
+                link=f"/habits/{habit.id}/days/{day.isoformat()}?origin=history",
+            )
+        )
+    return HistoryDay(
+        day=day,
+        title=date_with_year(day, today),
+        today=today,
+        habits=items,
+        month=month_key(day),
     )

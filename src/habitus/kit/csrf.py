@@ -3,10 +3,16 @@
 Signed-in: the token is an HMAC of the session ID (nothing stored, nothing to leak to
 another session). Signed-out forms (sign-in, sign-up): a random cookie and an HMAC of
 it (signed double submit). Unsafe requests also must not come from another origin.
+
+Pages are compressed (BREACH): the token a page carries is masked with fresh random
+bytes on every response, so no two pages carry the same string to guess at by length
+(docs/SECURITY.md). Any masking of the right token, or the bare token, is accepted.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from urllib.parse import urlsplit
 
@@ -28,7 +34,43 @@ def _key(request: Request) -> str:
 
 
 def token_for(request: Request) -> str:
-    """The token to put in this page's forms (and its meta tag, for HTMX)."""
+    """The token to put in this page's forms (and its meta tag, for HTMX), masked."""
+    return mask(_bare_token(request))
+
+
+def mask(token: str) -> str:
+    """`token` XOR a random pad, with the pad in front: a new string every time."""
+    raw = _decode(token)
+    if raw is None:
+        return token
+    pad = secrets.token_bytes(len(raw))
+    return _encode(pad + bytes(a ^ b for a, b in zip(pad, raw, strict=True)))
+
+
+def unmask(submitted: str) -> str:
+    """The bare token inside a masked one; anything else is returned unchanged."""
+    raw = _decode(submitted)
+    if raw is None or len(raw) != 2 * _TOKEN_BYTES:
+        return submitted
+    pad, masked = raw[:_TOKEN_BYTES], raw[_TOKEN_BYTES:]
+    return _encode(bytes(a ^ b for a, b in zip(pad, masked, strict=True)))
+
+
+_TOKEN_BYTES = 32  # an HMAC-SHA256 (kit.signing.sign)
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(text: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _bare_token(request: Request) -> str:
     session_id = getattr(request.state, "web_session_id", None)
     if session_id is not None:
         return signing.sign(_key(request), "csrf-session", str(session_id))
@@ -52,6 +94,7 @@ def verify(request: Request, submitted: str | None) -> None:
     _check_origin(request)
     if not submitted:
         raise Forbidden("This form has expired; reload the page and try again.", code="csrf")
+    submitted = unmask(submitted)
     key = _key(request)
     session_id = getattr(request.state, "web_session_id", None)
     if session_id is not None and signing.matches(key, "csrf-session", str(session_id), submitted):

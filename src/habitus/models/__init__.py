@@ -19,10 +19,12 @@ from habitus.models.password_reset import PasswordResetToken
 from habitus.models.password_reset_notice import PasswordResetNotice
 from habitus.models.refresh_token import RefreshToken
 from habitus.models.reminder import Reminder
+from habitus.models.reward import AchievementEarned, RewardLedgerRow, RewardState
 from habitus.models.summary import HabitDaySummary, HabitMonthSummary
 from habitus.models.user import User
 
 __all__ = [
+    "AchievementEarned",
     "AuthSession",
     "Base",
     "CalendarFeed",
@@ -47,5 +49,7 @@ __all__ = [
     "RefreshToken",
     "Reminder",
     "ReminderOccurrence",
+    "RewardLedgerRow",
+    "RewardState",
     "User",
 ]

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitus.kit import clock
@@ -35,6 +35,9 @@ class Channel(IdMixin, CreatedAtMixin, Base):
     secret: Mapped[str | None] = mapped_column(String(128))
     # Webhooks only: also POST the user's domain events (check-ins, streaks).
     events: Mapped[bool] = mapped_column(default=False)
+    # Also "Achievement unlocked" and streak-freeze notices (D10.3, D11.3); a new channel
+    # takes its type's default (`channel_types`), the column's is for rows made elsewhere.
+    achievements: Mapped[bool] = mapped_column(default=False, server_default=false())
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -33,6 +33,8 @@ class Habit(IdMixin, CreatedAtMixin, Base):
     category: Mapped[str | None] = mapped_column(String(60))
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     color: Mapped[str | None] = mapped_column(String(7))
+    # One emoji shown before the name (habits.icon checks it); None: no icon.
+    icon: Mapped[str | None] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None]
     # Changes with every write that touches the habit's days: a cache and ETag key.

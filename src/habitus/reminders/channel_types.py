@@ -308,6 +308,10 @@ class ChannelKind(Generic[C]):
     unsubscribe_link: bool = False
     # The channel may also get the user's events (check-ins, streaks): `event_hooks`.
     forwards_events: bool = False
+    # A new channel also gets "Achievement unlocked" and streak-freeze notices unless the
+    # user says otherwise (`reward_notices`): yes for a person's own device or chat, no
+    # for a mailbox or a machine.
+    achievements_by_default: bool = False
 
     def checked(self, raw: Mapping[str, Any], settings: Settings) -> C:
         """`raw` as a new or changed channel keeps it, every rule checked; a 422 naming
@@ -360,6 +364,7 @@ CHANNEL_TYPES: Mapping[str, ChannelKind[Any]] = {
             default_name="Apprise",
             form=FormField("Apprise URL", "url"),
             unusable="Apprise does not understand this URL",
+            achievements_by_default=True,
         ),
         ChannelKind(
             name="email",
@@ -377,6 +382,7 @@ CHANNEL_TYPES: Mapping[str, ChannelKind[Any]] = {
             transport_path="habitus.reminders.transports.webpush:WebPushTransport",
             default_name="This browser",
             form=FormField("This browser", None),
+            achievements_by_default=True,
         ),
     )
 }

@@ -34,6 +34,11 @@ BATCH = 200
 STALE_AFTER = timedelta(hours=1)
 
 
+def _kept_by_restraint(habit: Habit) -> bool:
+    """D2.2: a day of this habit is complete unless something is done (a slip, too much)."""
+    return habit.polarity == "quit" or habit.direction == "at_most"
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     outcome: str  # sent, suppressed, quiet, skipped, expired
@@ -292,7 +297,9 @@ class Decider:
             if reminder.only_if_pending and now.outcome != "pending":
                 return Decision("suppressed")  # D9.3: done already, or not required
             return Decision(
-                "sent", messages.habit_reminder(habit.name, now.current.length, now.unit), habit
+                "sent",
+                messages.habit_reminder(habit.name, now.current.length, now.unit, habit.polarity),
+                habit,
             )
         if reminder.kind == "weekly_summary":
             return await self._weekly(user, day)
@@ -301,18 +308,23 @@ class Decider:
         pending = [
             (habit, states[habit.id]) for habit in active if states[habit.id].outcome == "pending"
         ]
+        # D2.2: a quit habit (or an "at most" amount) is kept by not doing it: doing
+        # nothing never ends its streak and is nothing "to do", so it is only named as
+        # one to stay on track with.
+        to_do = [(habit, now) for habit, now in pending if not _kept_by_restraint(habit)]
         if reminder.kind == "streak_at_risk":
             lines = [
                 messages.HabitLine(habit.name, now.current.length, now.unit)
-                for habit, now in pending
+                for habit, now in to_do
                 if now.current.length > 0
             ]
             if not lines:
                 return Decision("suppressed")
             return Decision("sent", messages.streak_at_risk(lines, user.day_start_hour))
-        if not pending:
+        if not to_do:
             return Decision("suppressed")  # the digest: nothing left today
-        return Decision("sent", messages.digest([habit.name for habit, _ in pending], day))
+        quits = [habit.name for habit, _ in pending if _kept_by_restraint(habit)]
+        return Decision("sent", messages.digest([habit.name for habit, _ in to_do], day, quits))
 
     async def _weekly(self, user: User, day: date) -> Decision:
         """Last week's rates and streaks (the week before the one holding `day`)."""

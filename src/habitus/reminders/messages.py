@@ -27,7 +27,15 @@ def _streak(streak: int, unit: str) -> str:
     return f"{streak}-{unit} streak"
 
 
-def habit_reminder(name: str, streak: int, unit: str) -> Text:
+def habit_reminder(name: str, streak: int, unit: str, polarity: str = "build") -> Text:
+    """A habit's reminder, worded by its polarity: "Time for Read." asks to do something;
+    a quit habit ("No alcohol") asks to keep not doing it, so it is never "Time for"."""
+    if polarity == "quit":
+        title = f"Stay on track: {name}"
+        body = f"Check in: {name} \N{EN DASH} still clean today?"
+        if streak > 0:
+            body += f" Keep your {_streak(streak, unit)} going."
+        return Text(title=title, body=body)
     body = f"Time for {name}."
     if streak > 0:
         body += f" Keep your {_streak(streak, unit)} going."
@@ -49,10 +57,13 @@ def streak_at_risk(lines: Sequence[HabitLine], day_start_hour: int) -> Text:
     return Text(title=f"{len(lines)} streaks at risk", body=body)
 
 
-def digest(names: Sequence[str], day: date) -> Text:
+def digest(names: Sequence[str], day: date, staying_clean: Sequence[str] = ()) -> Text:
+    """What is left to do today; habits to quit are not "to do" and are named apart."""
     count = len(names)
     title = f"{count} habit left today" if count == 1 else f"{count} habits left today"
     body = f"Still to do on {day:%A %d %B}:\n" + "\n".join(f"• {name}" for name in names)
+    if staying_clean:
+        body += "\n\nStay on track:\n" + "\n".join(f"• {name}" for name in staying_clean)
     return Text(title=title, body=body)
 
 
@@ -82,4 +93,20 @@ def channel_disabled(channel_name: str, reason: str) -> Text:
     return Text(
         title=f"Channel \u201c{channel_name}\u201d was turned off",
         body=f"Habitus stopped sending to it: {reason}. Fix it in Settings and turn it on again.",
+    )
+
+
+def achievement_unlocked(title: str, description: str) -> Text:
+    """D10.3: "Achievement unlocked: First step", saying what it was for."""
+    return Text(
+        title=f"Achievement unlocked: {title}",
+        body=f"You earned \u201c{title}\u201d. {description}",
+    )
+
+
+def freeze_spent(habit_name: str, streak: int, unit: str) -> Text:
+    """D11.3: "Your freeze kept your 12-day Reading streak"."""
+    return Text(
+        title=f"Streak freeze used: {habit_name}",
+        body=f"Your freeze kept your {streak}-{unit} {habit_name} streak.",
     )

@@ -16,6 +16,7 @@ def channel_out(channel: Channel) -> ChannelOut:
         name=channel.name,
         config=channel.config,
         enabled=channel.enabled,
+        achievements=channel.achievements,
         disabled_reason=channel.disabled_reason,
         created_at=channel.created_at,
     )

@@ -357,12 +357,15 @@ async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 
 async def deliveries(
     session: AsyncSession,
-    state: str | None,
+    state: str | tuple[str, ...] | None,
     after: list[Any] | None,
     limit: int,
 ) -> list[Delivery]:
+    """Newest first; `state` one state or several (the admin page's "failed or dead")."""
     query = select(Delivery)
-    if state is not None:
+    if isinstance(state, tuple):
+        query = query.where(Delivery.state.in_(state))
+    elif state is not None:
         query = query.where(Delivery.state == state)
     if (later := after_time_id(Delivery, after)) is not None:
         query = query.where(later)

@@ -47,6 +47,12 @@ WallTime = Annotated[str, AfterValidator(_wall_time)]
 Weekdays = Annotated[list[WeekdayName] | None, AfterValidator(_weekdays)]
 
 
+ACHIEVEMENTS_FIELD = (
+    'Also send "Achievement unlocked" and streak-freeze notices (D10.3, D11.3). Absent: '
+    "the type's default, on for webpush and apprise, off for email and webhook."
+)
+
+
 class ChannelCreate(BaseModel):
     """A new channel. `config` is checked by the service with the type's model
     (`channel_types`), so its 422s name `config` and the rule; the OpenAPI document shows
@@ -62,6 +68,7 @@ class ChannelCreate(BaseModel):
         "them); webhook {url, secret?, events?}. Target URLs are at most 2048 characters "
         "and must lead to public addresses (SSRF), unless the server allows private ones."
     )
+    achievements: StrictBool | None = Field(default=None, description=ACHIEVEMENTS_FIELD)
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -86,6 +93,7 @@ def _variant(kind: str) -> type[BaseModel]:
         type=(cast(Any, Literal[kind]), ...),  # a type made from the registry
         name=(str | None, Field(default=None, min_length=1, max_length=80)),
         config=(config, ...),
+        achievements=(StrictBool | None, Field(default=None, description=ACHIEVEMENTS_FIELD)),
     )
 
 
@@ -110,6 +118,9 @@ class ChannelUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=80)
     config: dict[str, Any] | None = None
     enabled: StrictBool | None = None
+    achievements: StrictBool | None = Field(
+        default=None, description='Send "Achievement unlocked" and streak-freeze notices.'
+    )
 
 
 class ChannelOut(BaseModel):
@@ -118,6 +129,9 @@ class ChannelOut(BaseModel):
     name: str
     config: dict[str, Any]
     enabled: bool
+    achievements: bool = Field(
+        description='Gets "Achievement unlocked" and streak-freeze notices (D10.3, D11.3).'
+    )
     disabled_reason: str | None
     created_at: datetime
 

@@ -57,6 +57,9 @@ async def create_channel(
         config=config,
         secret=secret,
         events=events,
+        achievements=CHANNEL_TYPES[body.type].achievements_by_default
+        if body.achievements is None
+        else body.achievements,
     )
     session.add(channel)
     await session.flush()
@@ -87,6 +90,8 @@ async def update_channel(
         channel.config, channel.secret, channel.events = _checked_config(
             channel.type, merged, settings
         )
+    if body.achievements is not None:
+        channel.achievements = body.achievements
     if body.enabled is not None:
         channel.enabled = body.enabled
         if body.enabled:
@@ -306,7 +311,7 @@ async def mark_all_read(session: AsyncSession, user: User) -> int:
 
 async def deliveries(
     session: AsyncSession,
-    state: str | None,
+    state: str | tuple[str, ...] | None,
     after: list[Any] | None,
     limit: int,
 ) -> list[Delivery]:

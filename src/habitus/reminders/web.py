@@ -20,7 +20,7 @@ from habitus.kit import flash
 from habitus.kit.forms import form_errors
 from habitus.kit.templating import WEEKDAY_WORDS, render
 from habitus.models import Channel, User
-from habitus.reminders import queries, repository, service
+from habitus.reminders import inbox, queries, repository, service
 from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.schemas import (
     ChannelCreate,
@@ -32,7 +32,7 @@ from habitus.reminders.schemas import (
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 INBOX_SIZE = 100
-DEAD_LETTERS_SHOWN = 50
+DELIVERIES_SHOWN = 50
 NONE_YET = "\N{EN DASH}"
 NOTIFICATIONS_PAGE = "/settings/notifications"
 DAY_NAMES = WEEKDAY_WORDS
@@ -86,7 +86,7 @@ async def inbox_page(request: Request, user: PageUser, session: DbSession) -> Re
         request,
         "reminders/inbox.html",
         {
-            "items": rows[:INBOX_SIZE],
+            "items": await inbox.items(session, user, rows[:INBOX_SIZE]),
             "more": len(rows) > INBOX_SIZE,
             "unread": sum(1 for row in rows[:INBOX_SIZE] if row.read_at is None),
         },
@@ -106,6 +106,15 @@ async def mark_read(notification_id: uuid.UUID, user: PageUser, session: DbSessi
     return RedirectResponse("/inbox", status_code=303)
 
 
+@router.post("/inbox/{notification_id}/done", dependencies=[CsrfChecked])
+async def check_in_from_inbox(
+    request: Request, notification_id: uuid.UUID, user: PageUser, session: DbSession
+) -> Response:
+    """The item's habit done for today (404 when the item or habit is not hers)."""
+    name = await inbox.check_in(session, user, notification_id)
+    return _redirect(request, f"/inbox#notification-{notification_id}", f"{name}: done for today.")
+
+
 # --- Settings → Notifications ---------------------------------------------------------------
 
 
@@ -120,6 +129,7 @@ def _channel_item(channel: Channel) -> dict[str, Any]:
         "type": channel.type,
         "target": (config.get(key) if key else None) or "",
         "enabled": channel.enabled,
+        "achievements": channel.achievements,
         "disabled_reason": channel.disabled_reason,
     }
 
@@ -235,6 +245,29 @@ async def switch_channel(
     )
     return _redirect(
         request, NOTIFICATIONS_PAGE, f"{channel.name} is {'on' if enabled else 'off'}."
+    )
+
+
+@router.post(
+    f"{NOTIFICATIONS_PAGE}/channels/{{channel_id}}/achievements", response_class=HTMLResponse
+)
+async def switch_achievements(
+    request: Request,
+    channel_id: uuid.UUID,
+    user: PageUser,
+    form: Form,
+    session: DbSession,
+    ctx: Context,
+) -> Response:
+    """The channel's opt-in to achievement and streak-freeze notices (D10.3, D11.3): a
+    checkbox, so absent means off."""
+    wanted = form.get("achievements") == "on"
+    channel = await service.update_channel(
+        session, user, channel_id, ChannelUpdate(achievements=wanted), ctx.settings
+    )
+    verb = "gets" if wanted else "no longer gets"
+    return _redirect(
+        request, NOTIFICATIONS_PAGE, f"{channel.name} {verb} achievements and streak freezes."
     )
 
 
@@ -380,11 +413,25 @@ async def delete_habit_reminder(
 # --- admin: the delivery ledger ---------------------------------------------------------------
 
 
+# The admin page's filter: what each choice lists, and its words.
+DELIVERY_FILTERS: dict[str, tuple[str | tuple[str, ...] | None, str]] = {
+    "problems": (("failed", "dead"), "Failed or dead"),
+    "failed": ("failed", "Failed (will retry)"),
+    "dead": ("dead", "Dead (gave up)"),
+    "all": (None, "All"),
+}
+
+
 @router.get("/admin/deliveries", response_class=HTMLResponse)
-async def deliveries_page(request: Request, admin: PageAdmin, session: DbSession) -> Response:
+async def deliveries_page(
+    request: Request, admin: PageAdmin, session: DbSession, state: str = "problems"
+) -> Response:
     del admin  # the dependency is the check
+    if state not in DELIVERY_FILTERS:
+        state = "problems"  # an unknown filter (a stale link) shows the default
     states, figures = await service.delivery_overview(session)
-    dead = await service.deliveries(session, "dead", None, DEAD_LETTERS_SHOWN)
+    rows = await service.deliveries(session, DELIVERY_FILTERS[state][0], None, DELIVERIES_SHOWN)
+    channels = await repository.channels_by_id(session, {row.channel_id for row in rows})
     return render(
         request,
         "admin/deliveries.html",
@@ -404,8 +451,14 @@ async def deliveries_page(request: Request, admin: PageAdmin, session: DbSession
                 }
                 for figure in figures
             ],
-            "dead": dead[:DEAD_LETTERS_SHOWN],
-            "more_dead": len(dead) > DEAD_LETTERS_SHOWN,
+            "filters": [(value, words) for value, (_states, words) in DELIVERY_FILTERS.items()],
+            "state": state,
+            "rows": [
+                {"row": row, "channel": channels.get(row.channel_id)}
+                for row in rows[:DELIVERIES_SHOWN]
+            ],
+            "more": len(rows) > DELIVERIES_SHOWN,
+            "dead_count": states.get("dead", 0),
         },
     )
 

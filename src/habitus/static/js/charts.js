@@ -39,8 +39,12 @@
     var c = colours();
     var dataset = chart.data.datasets[0];
     dataset.borderColor = c.accent;
-    dataset.backgroundColor = withAlpha(c.accent, 0.15);
+    dataset.backgroundColor = withAlpha(c.accent, chart.config.type === "bar" ? 0.75 : 0.15);
     dataset.pointHoverBackgroundColor = c.accent;
+    if (chart.data.datasets[1]) {
+      // The target line: the text colour, dashed, so it reads apart from the bars.
+      chart.data.datasets[1].borderColor = c.text;
+    }
     ["x", "y"].forEach(function (axis) {
       chart.options.scales[axis].ticks.color = c.muted;
       chart.options.scales[axis].grid.color = withAlpha(c.border, 0.6);
@@ -107,6 +111,75 @@
     return chart;
   }
 
+  function amountsChart(canvas, data) {
+    // A measurable habit's daily amounts as bars, with its target (or limit) as a line.
+    var c = colours();
+    var datasets = [{
+      type: "bar",
+      label: data.label,
+      data: data.values,
+      backgroundColor: withAlpha(c.accent, 0.75),
+      borderColor: c.accent,
+      borderWidth: 0,
+      barPercentage: 1,
+      categoryPercentage: 0.9,
+      order: 2,
+    }];
+    if (data.target !== null && data.target !== undefined) {
+      datasets.push({
+        type: "line",
+        label: data.targetLabel,
+        data: data.values.map(function () { return data.target; }),
+        borderColor: c.text,
+        borderDash: [6, 4],
+        borderWidth: 1.5,
+        pointRadius: 0,
+        pointHitRadius: 0,
+        fill: false,
+        order: 1,
+      });
+    }
+    var suffix = data.unit ? " " + data.unit : "";
+    var chart = new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: data.labels, datasets: datasets },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: reducedMotion() ? false : { duration: 400 },
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            displayColors: false,
+            callbacks: {
+              label: function (item) {
+                if (item.parsed.y === null || item.parsed.y === undefined) {
+                  return item.datasetIndex === 0 ? "Nothing logged" : "";
+                }
+                return item.dataset.label + ": " + item.parsed.y + suffix;
+              },
+            },
+          },
+        },
+        scales: {
+          x: {
+            grid: { display: false },
+            ticks: {
+              autoSkip: true,
+              maxTicksLimit: 6,
+              maxRotation: 0,
+              callback: function (_value, index) { return data.ticks[index]; },
+            },
+          },
+          y: { beginAtZero: true, ticks: {}, grid: {} },
+        },
+      },
+    });
+    paint(chart);
+    return chart;
+  }
+
   function scrollToNewest() {
     // The year heatmap scrolls sideways on a phone: show the newest weeks first.
     var boxes = document.querySelectorAll("[data-scroll-end]");
@@ -133,7 +206,7 @@
       } catch (error) {
         return;
       }
-      charts.push(scoreChart(canvas, data));
+      charts.push(data.kind === "amounts" ? amountsChart(canvas, data) : scoreChart(canvas, data));
     });
     // The theme may follow the system: repaint when it changes.
     if (window.matchMedia) {

@@ -103,6 +103,24 @@
         }
       });
     }
+    // A suggested icon fills the icon field; the pressed state follows what it holds.
+    var icon = form.querySelector("#icon");
+    var picks = form.querySelectorAll(".hf-icon-pick");
+    function markPicked() {
+      picks.forEach(function (pick) {
+        var value = pick.getAttribute("data-icon");
+        pick.setAttribute("aria-pressed", value && icon.value.trim() === value ? "true" : "false");
+      });
+    }
+    if (icon) {
+      picks.forEach(function (pick) {
+        pick.addEventListener("click", function () {
+          icon.value = pick.getAttribute("data-icon") || "";
+          markPicked();
+        });
+      });
+      icon.addEventListener("input", markPicked);
+    }
     update(form);
   });
 })();

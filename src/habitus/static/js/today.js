@@ -18,6 +18,30 @@
     return document.getElementById("today");
   }
 
+  // The offline page is drawn signed out (the worker fetched it without cookies), so its
+  // header offers "Sign in / Sign up". Pages kept for offline use exist only while
+  // someone is signed in on this device (signing out clears them): then say "Back to
+  // Today" instead.
+  var offlinePage = document.getElementById("today-offline");
+  if (offlinePage) {
+    var signedIn = window.caches ? window.caches.open("habitus-pages").then(function (cache) {
+      return cache.keys();
+    }).then(function (keys) { return keys.length > 0; }, function () { return false; })
+      : Promise.resolve(false);
+    signedIn.then(function (yes) {
+      offlinePage.dataset.signedIn = yes ? "yes" : "no";
+      if (!yes) {
+        return;
+      }
+      document.body.classList.add("offline-signed-in"); // hides "Sign in / Sign up"
+      var back = document.getElementById("offline-signed-in");
+      if (back) {
+        back.hidden = false;
+      }
+    });
+    return;
+  }
+
   if (!root() || !queue) {
     return;
   }
@@ -41,8 +65,9 @@
 
   // The CSRF token travels in the X-CSRF-Token header, not the body: a check-in queued
   // before signing in again is then the very same request, and its key replays.
-  function bodyOf(form) {
-    var data = new FormData(form);
+  // `submitter`: the week strip's day button, which names the day and the new status.
+  function bodyOf(form, submitter) {
+    var data = submitter ? new FormData(form, submitter) : new FormData(form);
     data.delete("csrf_token");
     return new URLSearchParams(data).toString();
   }
@@ -119,7 +144,7 @@
 
   // --- swapping answers in -------------------------------------------------------------
 
-  function applyCard(habitId, html) {
+  function applyCard(habitId, html, focusUrl) {
     var card = cardOf(habitId);
     if (!card) {
       return;
@@ -128,7 +153,11 @@
     window.htmx.swap(card, html, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 0 });
     var fresh = cardOf(habitId);
     if (fresh && hadFocus) {
-      var button = fresh.querySelector(".habit-actions button:not([disabled])");
+      // Focus stays where the tap was: the same day of the strip, else the first button.
+      var same = focusUrl && Array.prototype.find.call(
+        fresh.querySelectorAll("button[formaction]"),
+        function (day) { return day.getAttribute("formaction") === focusUrl; });
+      var button = same || fresh.querySelector(".habit-actions button:not([disabled])");
       if (button) {
         button.focus({ preventScroll: true });
       }
@@ -203,7 +232,7 @@
     return queue.post(item).then(function (response) {
       setBusy(cardOf(item.habitId), false);
       if (response.ok) {
-        return response.text().then(function (html) { applyCard(item.habitId, html); });
+        return response.text().then(function (html) { applyCard(item.habitId, html, item.url); });
       }
       if (response.status >= 500 || response.status === 409 || response.status === 429) {
         return park(item); // the server could not take it now; its key makes a retry safe
@@ -223,10 +252,11 @@
     }
     event.preventDefault();
     var card = form.closest(".habit-card");
+    var submitter = event.submitter && event.submitter.getAttribute("formaction") ? event.submitter : null;
     var item = {
       key: newKey(),
-      url: form.getAttribute("action"),
-      body: bodyOf(form),
+      url: submitter ? submitter.getAttribute("formaction") : form.getAttribute("action"),
+      body: bodyOf(form, submitter),
       habitId: card.dataset.habit,
       userId: root().dataset.userId,
       action: form.dataset.checkin,
