@@ -84,6 +84,25 @@ USER_ROWS.update(
         for name in ("achievements_earned", "reward_ledger", "reward_states")
     }
 )
+# Issue 15 (D12): profiles, requests and friendships (either side), blocks (either side),
+# share links, challenge memberships and invites received.
+USER_ROWS.update(
+    {
+        "profiles": lambda t, who: t.c.user_id == who.id,
+        "friend_requests": lambda t, who: or_(t.c.from_user_id == who.id, t.c.to_user_id == who.id),
+        "friendships": lambda t, who: or_(t.c.user_id == who.id, t.c.friend_id == who.id),
+        "blocks": lambda t, who: or_(t.c.blocker_id == who.id, t.c.blocked_id == who.id),
+        "shares": lambda t, who: t.c.user_id == who.id,
+        "challenge_members": lambda t, who: t.c.user_id == who.id,
+        "challenge_invites": lambda t, who: t.c.user_id == who.id,
+    }
+)
+# A challenge the user owned passes to its longest-standing member (or ends): its row
+# changes rather than goes, which tests/social/test_challenges.py
+# (test_account_deletion_hands_the_challenge_on) checks; here alice and bob own none.
+COVERED_ELSEWHERE = frozenset({"challenges", "challenge_habits"})
+USER_ROWS["challenges"] = lambda t, who: t.c.owner_id == who.id
+USER_ROWS["challenge_habits"] = lambda _t, _who: false()
 # Bookkeeping of the whole server, with no user's data in it.
 USER_ROWS["event_cursors"] = lambda _t, _who: false()
 GLOBAL_TABLES = frozenset({"event_cursors"})
@@ -275,6 +294,65 @@ async def ask_for_a_reset_link(server: httpx.AsyncClient, persona: Persona) -> N
         assert asked.status_code == 303, asked.text
 
 
+async def give_social(
+    server: httpx.AsyncClient, admin: Persona, alice: Persona, bob: Persona, carol: Persona
+) -> None:
+    """Issue 15: a profile each; alice and bob each friends with carol (a request by
+    handle, accepted); each blocks dora; each shares a habit; carol's challenge, to which
+    she invites them both and they join."""
+    dora = await sign_up_with(
+        server, "dora@example.org", (await invite(server, admin, note="for dora"))["token"]
+    )
+    for persona, handle in ((alice, "alice"), (bob, "bob"), (carol, "carol")):
+        made = await server.patch(
+            "/api/v1/me/profile", json={"handle": handle}, headers=persona.headers
+        )
+        assert made.status_code == 200, made.text
+    for persona in (alice, bob):
+        asked = await server.post(
+            "/api/v1/friends/requests", json={"handle": "carol"}, headers=persona.headers
+        )
+        assert asked.status_code == 201, asked.text
+        blocked = await server.post(
+            "/api/v1/blocks", json={"user_id": str(dora.id)}, headers=persona.headers
+        )
+        assert blocked.status_code == 201, blocked.text
+        habits = (await server.get("/api/v1/habits", headers=persona.headers)).json()["items"]
+        shared = await server.post(
+            f"/api/v1/habits/{habits[0]['id']}/shares", headers=persona.headers
+        )
+        assert shared.status_code == 201, shared.text
+    incoming = (await server.get("/api/v1/friends/requests", headers=carol.headers)).json()
+    for request in incoming["incoming"]:
+        accepted = await server.post(
+            f"/api/v1/friends/requests/{request['id']}/accept", headers=carol.headers
+        )
+        assert accepted.status_code == 200, accepted.text
+    made = await server.post(
+        "/api/v1/challenges",
+        json={
+            "name": "No sugar",
+            "start_date": clock.now().date().isoformat(),
+            "days": 30,
+            "habits": [{"name": "No sugar", "schedule": {"type": "daily"}}],
+        },
+        headers=carol.headers,
+    )
+    assert made.status_code == 201, made.text
+    challenge_id = made.json()["id"]
+    invited = await server.post(
+        f"/api/v1/challenges/{challenge_id}/invites",
+        json={"user_ids": [str(alice.id), str(bob.id)]},
+        headers=carol.headers,
+    )
+    assert invited.status_code == 201, invited.text
+    for persona in (alice, bob):
+        joined = await server.post(
+            f"/api/v1/challenges/{challenge_id}/join", json={}, headers=persona.headers
+        )
+        assert joined.status_code == 200, joined.text
+
+
 async def delete_account(
     server: httpx.AsyncClient, persona: Persona, password: str
 ) -> httpx.Response:
@@ -307,6 +385,8 @@ async def test_deleting_an_account_removes_every_row_of_the_user(
     await give_reminders(server, db_session, bob)
     await ask_for_a_reset_link(server, alice)
     await ask_for_a_reset_link(server, bob)
+    carol = await sign_up_with(server, "carol@example.org", for_carol["token"])
+    await give_social(server, admin, alice, bob, carol)
 
     async with browser(server) as alices, browser(server) as bobs:
         await web_login(alices, alice.email, alice.password)
@@ -317,7 +397,7 @@ async def test_deleting_an_account_removes_every_row_of_the_user(
         hers = await rows_of(db_session, her)
         bobs_rows = await rows_of(db_session, his)
         for table, keys in hers.items():
-            if table in GLOBAL_TABLES:
+            if table in GLOBAL_TABLES | COVERED_ELSEWHERE:
                 continue
             assert keys, f"the arrangement gives alice no row in {table}"
             assert bobs_rows[table], f"the arrangement gives bob no row in {table}"

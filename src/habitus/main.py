@@ -51,6 +51,16 @@ from habitus.reminders import api as reminders_api
 from habitus.reminders import unsubscribe as unsubscribe_web
 from habitus.reminders import web as reminders_web
 from habitus.reminders.vapid import load_or_create_vapid
+from habitus.social import (
+    challenges_api,
+    challenges_web,
+    leaderboards_api,
+    leaderboards_web,
+    people_api,
+    people_web,
+    shares_api,
+    shares_web,
+)
 from habitus.web import pages, pwa
 from habitus.wiring import register_all
 
@@ -148,6 +158,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(imports_api.router)
     api.include_router(reminders_api.router)
     api.include_router(gamification_api.router)
+    api.include_router(leaderboards_api.router)
+    api.include_router(challenges_api.router)
+    api.include_router(people_api.router)
+    api.include_router(shares_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(auth_web.router)
@@ -155,6 +169,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_web.router)
     app.include_router(today_web.router)
     app.include_router(gamification_web.router)
+    app.include_router(challenges_web.router)
+    app.include_router(leaderboards_web.router)
+    app.include_router(people_web.router)
     # /habits/new and the other fixed paths before /habits/{id} (the habit page).
     app.include_router(habits_web.router)
     app.include_router(insights_web.router)
@@ -163,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pwa.router)
     app.include_router(pages.router)
     app.include_router(unsubscribe_web.router)
+    app.include_router(shares_web.router)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the request context wraps everything else.

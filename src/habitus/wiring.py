@@ -20,6 +20,7 @@ from habitus.auth.settings_port import IMPORT_FORM
 from habitus.breaks import service as breaks_service
 from habitus.events import consumers
 from habitus.events.kinds import (
+    AccountDeleting,
     BreakChanged,
     DayCompleted,
     DayWritten,
@@ -45,9 +46,12 @@ from habitus.habits.today_rewards_port import TODAY_REWARDS
 from habitus.imports import web as imports_web
 from habitus.imports.ports import HABIT_WRITER
 from habitus.registry import Registry, registry
-from habitus.reminders import event_hooks, habit_port, jobs, reward_notices
+from habitus.reminders import event_hooks, habit_port, jobs, reward_notices, social_notices
 from habitus.reminders import queries as reminder_queries
 from habitus.reminders import reactions as reminders
+from habitus.social import challenges as social_challenges
+from habitus.social import rank_reactions
+from habitus.social.ports import CHALLENGE_HABITS
 
 _registered: set[int] = set()
 
@@ -78,17 +82,22 @@ def _register(target: Registry) -> None:
     target.on(HistoryRewritten, analytics.history_rewritten)
     target.on(HabitChanged, reminders.habit_changed)
     target.on(HistoryRewritten, reminders.history_rewritten)
+    # D12.4: after the summaries (which it reads), a challenge habit's write re-ranks.
+    target.on(DayWritten, rank_reactions.day_written)
     # Rewards (D10, D11): coins, milestones and badges, announced in the write's answer.
     target.on(DayCompleted, rewards.day_completed)
     target.on(StreakExtended, rewards.streak_extended)
     target.on(HabitCreated, rewards.habits_changed)
     target.on(HabitUnarchived, rewards.habits_changed)
     target.on(HabitUpdated, rewards.habits_changed)
+    # D12.3: challenges an account owns are handed on before it goes.
+    target.on(AccountDeleting, social_challenges.account_deleting)
 
     # After the commit, in the worker, from the log.
     target.consume(event_hooks.CONSUMER, event_hooks.forward, kinds=event_hooks.KINDS)
     target.consume(achievements.CONSUMER, achievements.decide, kinds=achievements.KINDS)
     target.consume(reward_notices.CONSUMER, reward_notices.notify, kinds=reward_notices.KINDS)
+    target.consume(social_notices.CONSUMER, social_notices.notify, kinds=social_notices.KINDS)
 
     # The worker's steps, each in a loop of its own.
     target.job("reminders.fire", jobs.fire)
@@ -104,6 +113,7 @@ def _register(target: Registry) -> None:
     target.provide(DAY_WRITER, habits_service)
     target.provide(IMPORT_FORM, imports_web.form_context)
     target.provide(TODAY_REWARDS, rewards_web)
+    target.provide(CHALLENGE_HABITS, habits_service)
 
     # What every signed-in page shows besides its content.
     target.page_extra("unread_count", reminder_queries.unread_count_extra)

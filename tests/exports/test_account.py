@@ -115,7 +115,8 @@ async def give_a_notification(db_session: AsyncSession, persona: Persona) -> Non
 
 async def rows_of(db_session: AsyncSession, table: str, user_id: uuid.UUID) -> int:
     found = Base.metadata.tables[table]
-    column = found.c.id if table == "users" else found.c.user_id
+    owner = {"friend_requests": "from_user_id", "blocks": "blocker_id", "challenges": "owner_id"}
+    column = found.c.id if table == "users" else found.c[owner.get(table, "user_id")]
     count = await db_session.scalar(
         select(func.count()).select_from(found).where(column == user_id)
     )
@@ -130,16 +131,74 @@ def in_document(document: dict[str, Any], place: str) -> int:
         return sum(len(habit["schedules"]) for habit in document["habits"])
     if place == "rewards.ledger":
         return len(document["rewards"]["ledger"])
+    if place == "social.profile":
+        return int(document["social"]["profile"] is not None)
+    if place.startswith("social."):
+        return len(document["social"][place.removeprefix("social.")])
     return len(document[place])
 
 
+async def arrange_social(
+    client: httpx.AsyncClient, alice: Persona, bob: Persona, charlie: Persona
+) -> None:
+    """Issue 15: a profile each, alice asks bob (by handle) and bob accepts, alice blocks
+    charlie, shares a habit, owns a challenge; bob invites her to his."""
+    for persona, handle in ((alice, "alice"), (bob, "bob")):
+        made = await client.patch(
+            f"{API}/me/profile", json={"handle": handle, "public": False}, headers=persona.headers
+        )
+        assert made.status_code == 200, made.text
+    asked = await client.post(
+        f"{API}/friends/requests", json={"handle": "bob"}, headers=alice.headers
+    )
+    assert asked.status_code == 201, asked.text
+    [incoming] = (await client.get(f"{API}/friends/requests", headers=bob.headers)).json()[
+        "incoming"
+    ]
+    accepted = await client.post(
+        f"{API}/friends/requests/{incoming['id']}/accept", headers=bob.headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    blocked = await client.post(
+        f"{API}/blocks", json={"user_id": str(charlie.id)}, headers=alice.headers
+    )
+    assert blocked.status_code == 201, blocked.text
+    habits = (await client.get(f"{API}/habits", headers=alice.headers)).json()["items"]
+    shared = await client.post(f"{API}/habits/{habits[0]['id']}/shares", headers=alice.headers)
+    assert shared.status_code == 201, shared.text
+    for persona, name in ((alice, "Alice's December"), (bob, "No sugar in December")):
+        made = await client.post(
+            f"{API}/challenges",
+            json={
+                "name": name,
+                "start_date": "2026-11-21",
+                "days": 30,
+                "habits": [{"name": "No sugar", "schedule": {"type": "daily"}}],
+            },
+            headers={**persona.headers, "Idempotency-Key": f"challenge-{persona.email}"},
+        )
+        assert made.status_code == 201, made.text
+        if persona is bob:
+            invited = await client.post(
+                f"{API}/challenges/{made.json()['id']}/invites",
+                json={"user_ids": [str(alice.id)]},
+                headers={**bob.headers, "Idempotency-Key": "invite-alice"},
+            )
+            assert invited.status_code == 201, invited.text
+
+
 async def test_the_export_holds_every_row_of_every_exported_table(
-    client: httpx.AsyncClient, alice: Persona, bob: Persona, db_session: AsyncSession
+    client: httpx.AsyncClient,
+    alice: Persona,
+    bob: Persona,
+    charlie: Persona,
+    db_session: AsyncSession,
 ) -> None:
     """Issue 5 Export: every habit, schedule version, entry, break and setting is in the
     document: for each exported table, as many items as alice has rows (bob's are not)."""
     await arrange(client, alice)
     await arrange(client, bob)
+    await arrange_social(client, alice, bob, charlie)
     await give_a_notification(db_session, alice)
     await give_a_notification(db_session, bob)
     response = await client.get(URL, headers=alice.headers)
@@ -149,8 +208,9 @@ async def test_the_export_holds_every_row_of_every_exported_table(
         expected = await rows_of(db_session, table, alice.id)
         assert expected > 0, f"the arrangement gives alice no row in {table}"
         assert in_document(document, place) == expected, table
-    assert str(bob.id) not in response.text
+    # Of other users, ids and handles only (a friend, an invite's challenge, a block).
     assert bob.email not in response.text
+    assert "Bob" not in response.text
 
 
 async def test_the_document_is_versioned_and_faithful(

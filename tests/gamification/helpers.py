@@ -10,9 +10,8 @@ import httpx
 from fastapi import FastAPI
 
 from habitus import db
-from habitus.events import consumers
 from habitus.gamification import repository
-from habitus.registry import JobContext
+from tests.fixtures.events import read_through
 
 API = "/api/v1"
 
@@ -32,9 +31,7 @@ async def give_gems(app: FastAPI, user_id: uuid.UUID, tenths: int) -> None:
 
 async def run_consumers(app: FastAPI) -> None:
     """What the worker does after the commits: every consumer, until caught up."""
-    ctx = JobContext(app.state.sessionmaker, app.state.settings, "test-worker")
-    while await consumers.run_all(ctx):
-        pass
+    await read_through(app.state.sessionmaker, app.state.settings)
 
 
 async def achievements(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:

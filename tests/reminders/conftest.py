@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from habitus import worker
 from tests.conftest import AppFactory
+from tests.fixtures.events import read_through
 
 # The push service on loopback and the browser's keys, for the engine's push tests too.
 from tests.reminders.test_transport_webpush import browser, push_service  # noqa: F401
@@ -86,6 +87,8 @@ async def client(make_client: AppFactory) -> httpx.AsyncClient:
 
 async def run_worker(app: FastAPI, name: str = "test-worker") -> tuple[int, int]:
     """One worker pass: fire what is due, feed the log's consumers, send until nothing is:
-    (occurrences fired, deliveries handled)."""
+    (occurrences fired, deliveries handled). The log's consumers first, until they have
+    read all of it (tests/fixtures/events.py), so what they hand over is sent in this pass."""
+    await read_through(app.state.sessionmaker, app.state.ctx.settings)
     found = await worker.run_once(app.state.sessionmaker, app.state.ctx.settings, name)
     return found["reminders.fire"], found["reminders.deliver"]

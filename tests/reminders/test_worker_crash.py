@@ -177,7 +177,10 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         HABITUS_AUTO_MIGRATE="false",
         HABITUS_WORKER_POLL_SECONDS="0.2",
         HABITUS_DELIVERY_BACKOFF_SECONDS="0",
-        HABITUS_DELIVERY_LEASE_SECONDS="2",
+        # Long enough that a live worker's claim never runs out mid-send on a loaded
+        # machine (it did at 2 s with other test runs on the two cores); A's open claims
+        # are taken over once it has.
+        HABITUS_DELIVERY_LEASE_SECONDS="5",
         HABITUS_DELIVERY_CONCURRENCY="8",
         HABITUS_LOG_LEVEL="WARNING",
     )

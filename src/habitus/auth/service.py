@@ -30,7 +30,7 @@ from habitus.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from habitus.events.kinds import UserSettingsChanged
+from habitus.events.kinds import AccountDeleting, UserSettingsChanged
 from habitus.events.service import publish
 from habitus.kit import clock
 from habitus.kit.rates import Rate
@@ -372,6 +372,8 @@ async def delete_account(
     cascade; rows of others that merely name them lose the reference."""
     await confirm_password(ctx, user=user, password=password, ip=ip)
     await db.start_writing(session)
+    # Others' data the user shares in (a challenge they own) is handed on first.
+    await publish(session, user, [AccountDeleting()])
     await repository.forget_invite_address(session, user.email_key, clock.now())
     await session.delete(user)
     await session.flush()

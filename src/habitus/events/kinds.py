@@ -266,6 +266,66 @@ class FreezeSpent(DomainEvent):
     unit: str
 
 
+# --- social (D12) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FriendRequested(DomainEvent):
+    """D12.1: the user (the event's owner) received a friend request from `from_user_id`."""
+
+    kind: ClassVar[str] = "friend_requested"
+    request_id: str
+    from_user_id: str
+    from_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FriendAccepted(DomainEvent):
+    """D12.1: `friend_id` accepted the user's request: they are friends now."""
+
+    kind: ClassVar[str] = "friend_accepted"
+    friend_id: str
+    friend_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChallengeInvited(DomainEvent):
+    """D12.3: the user was invited to a challenge by `by_name`."""
+
+    kind: ClassVar[str] = "challenge_invited"
+    challenge_id: str
+    challenge_name: str
+    by_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RankChanged(DomainEvent):
+    """D12.4: the user's rank in a challenge's leaderboard after a write: `rank` now,
+    `previous` before (None: not ranked yet). `overtaken_by`: set on the event of a
+    member another member moved past."""
+
+    kind: ClassVar[str] = "rank_changed"
+    challenge_id: str
+    challenge_name: str
+    rank: int
+    previous: int | None = None
+    overtaken_by: str | None = None
+    # The user's completion rate in the challenge after the write (None: no unit yet).
+    rate: float | None = None
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountDeleting(DomainEvent):
+    """The user's account is about to be deleted (in the same transaction): what others
+    share with it (a challenge it owns) must be handed on first."""
+
+    kind: ClassVar[str] = "account_deleting"
+    logged: ClassVar[bool] = False
+
+
 def all_kinds() -> dict[str, type[DomainEvent]]:
     """Every stored kind and its class (the codec's table)."""
     found: dict[str, type[DomainEvent]] = {}

@@ -36,6 +36,7 @@ from habitus.kit import clock
 from habitus.reminders import queries as reminder_queries
 from habitus.reminders import repository as reminders_repository
 from habitus.reminders.presenters import channel_out, notification_out, reminder_out
+from habitus.social import challenges, people_export, shares
 
 # table -> where its rows are in the document
 EXPORTED: dict[str, str] = {
@@ -51,6 +52,15 @@ EXPORTED: dict[str, str] = {
     "notifications": "notifications",
     "achievements_earned": "achievements",
     "reward_ledger": "rewards.ledger",
+    # Issue 15 (D12): the user's own social data; of other users, ids and handles only.
+    "profiles": "social.profile",
+    "friendships": "social.friends",
+    "friend_requests": "social.friend_requests_sent",
+    "blocks": "social.blocks",
+    "shares": "social.shares",
+    "challenges": "social.challenges_owned",
+    "challenge_members": "social.challenge_memberships",
+    "challenge_invites": "social.challenge_invites",
 }
 
 # table -> why its rows are not in the document
@@ -114,6 +124,11 @@ async def export_head(session: AsyncSession, principal: Principal) -> bytes:
             for row in await rewards_repository.achievements_of(session, user.id)
         ],
         rewards=await _rewards(session, user.id),
+        social={
+            **await people_export.export_of(session, user.id),
+            **await shares.export_of(session, user.id),
+            **await challenges.export_of(session, user.id),
+        },
     )
     return head.model_dump_json().encode()
 

@@ -90,6 +90,7 @@ class ExportHabit(BaseModel):
     tags: list[str]
     color: str | None
     icon: str | None = Field(default=None, description="One emoji; null: none.")
+    visibility: str = Field(default="private", description="D12.2: private, friends or public.")
     position: int
     archived_at: datetime | None
     created_at: datetime
@@ -172,6 +173,11 @@ class AccountExportHead(BaseModel):
     )
     rewards: ExportRewards | None = Field(
         default=None, description="Coins, gems, the daily claim and freezes, with the ledger."
+    )
+    social: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The profile, friends (ids and handles), friend requests sent, blocks, "
+        "share links (never their tokens), challenges owned, memberships and invites.",
     )
 
 

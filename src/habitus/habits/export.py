@@ -42,6 +42,7 @@ async def export_habits(session: AsyncSession, user: User) -> tuple[Rows, Rows]:
                 "tags": list(habit.tags or []),
                 "color": habit.color,
                 "icon": habit.icon,
+                "visibility": habit.visibility,
                 "position": habit.position,
                 "archived_at": habit.archived_at.isoformat() if habit.archived_at else None,
                 "created_at": habit.created_at.isoformat(),

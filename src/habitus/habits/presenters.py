@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.core.evaluate import HabitNow
 from habitus.core.schedule import version_index
-from habitus.events.kinds import DomainEvent
+from habitus.events.kinds import DomainEvent, RankChanged
 from habitus.habits import repository, service
 from habitus.habits.describe import schedule_text
 from habitus.habits.evaluation import Evaluated
@@ -19,6 +19,7 @@ from habitus.habits.schemas import (
     EntryOut,
     EventOut,
     HabitOut,
+    LeaderboardRankOut,
     MovingRateOut,
     StatsOut,
     StreakOut,
@@ -69,6 +70,7 @@ def habit_out(evaluated: Evaluated) -> HabitOut:
         tags=list(habit.tags or []),
         color=habit.color,
         icon=habit.icon,
+        visibility=habit.visibility,  # type: ignore[arg-type]
         position=habit.position,
         archived=habit.archived_at is not None,
         created_at=habit.created_at,
@@ -147,7 +149,19 @@ def day_write_out(written: service.DayWrite) -> CheckinOut:
         entry=entry_out(written.entry),
         streak=streak_out(written.now),
         events=[event_out(event) for event in written.events],
+        leaderboards=leaderboards_of(written.events),
     )
+
+
+def leaderboards_of(events: list[DomainEvent]) -> list[LeaderboardRankOut]:
+    """D12.4: the ranks social's reaction answered (`RankChanged`): habits never asks it."""
+    return [
+        LeaderboardRankOut(
+            challenge_id=uuid.UUID(event.challenge_id), rank=event.rank, rate=event.rate
+        )
+        for event in events
+        if isinstance(event, RankChanged)
+    ]
 
 
 def stats_out(result: service.Stats) -> StatsOut:

@@ -59,6 +59,8 @@ Note = Annotated[str, StringConstraints(max_length=1000), NoNul]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), NoNul]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Icon = Annotated[str, AfterValidator(check_icon)]
+# D12.2: who may see a habit beyond its owner (share links work whatever it is).
+Visibility = Literal["private", "friends", "public"]
 
 
 # --- schedules (D3) -------------------------------------------------------------------
@@ -200,6 +202,9 @@ class HabitFields(StrictBody):
     icon: Icon | None = Field(
         default=None, description='One emoji shown before the name; null or "": none.'
     )
+    visibility: Visibility | None = Field(
+        default=None, description="D12.2: private (default), friends or public."
+    )
 
     @field_validator("tags")
     @classmethod
@@ -218,6 +223,7 @@ class HabitCreate(HabitFields):
     kind: Kind = "boolean"
     polarity: Polarity = "build"
     backfill_days: int | None = Field(default=2, ge=0, le=36500, strict=True)
+    visibility: Visibility = "private"
 
 
 class HabitUpdate(HabitFields):
@@ -226,7 +232,14 @@ class HabitUpdate(HabitFields):
     polarity: Polarity | None = None
 
     @field_validator(
-        "name", "schedule", "start_date", "archived", "kind", "polarity", mode="before"
+        "name",
+        "schedule",
+        "start_date",
+        "archived",
+        "kind",
+        "polarity",
+        "visibility",
+        mode="before",
     )
     @classmethod
     def _not_null(cls, value: object) -> object:
@@ -272,6 +285,7 @@ class HabitOut(BaseModel):
     tags: list[str]
     color: str | None
     icon: str | None
+    visibility: Visibility
     position: int
     archived: bool
     created_at: datetime
@@ -314,10 +328,20 @@ class EventOut(BaseModel):
     payload: dict[str, Any]
 
 
+class LeaderboardRankOut(BaseModel):
+    """D12.4: the writer's place in a challenge after a check-in of its habit."""
+
+    challenge_id: uuid.UUID
+    rank: int
+    rate: float | None
+
+
 class CheckinOut(BaseModel):
     entry: EntryOut
     streak: StreakOut
     events: list[EventOut]
+    # A challenge habit's check-in: the user's rank in each challenge it counts for.
+    leaderboards: list[LeaderboardRankOut] = []
 
 
 class EntriesOut(BaseModel):

@@ -88,6 +88,7 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
         tags=body.tags or [],
         color=body.color,
         icon=body.icon or None,
+        visibility=body.visibility,
         position=await repository.next_position(session, user.id),
     )
     session.add(habit)
@@ -143,7 +144,16 @@ async def update_habit(
         kind=habit.kind, polarity=habit.polarity, target=target, start_date=start, end_date=end
     )
     changed: dict[str, Any] = {}
-    for name in ("name", "description", "backfill_days", "category", "tags", "color", "icon"):
+    for name in (
+        "name",
+        "description",
+        "backfill_days",
+        "category",
+        "tags",
+        "color",
+        "icon",
+        "visibility",
+    ):
         if name in sent:
             value = getattr(body, name)
             if name == "tags":

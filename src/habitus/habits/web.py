@@ -82,6 +82,7 @@ FIELD_OF = {
     "tags": "tags",
     "color": "color",
     "icon": "icon",
+    "visibility": "visibility",
 }
 # Where an error of the reminder set while creating goes.
 REMINDER_FIELD_OF = {"time": "reminder_time", "days": "reminder_days"}
@@ -127,6 +128,8 @@ def _friendly(field: str, rule: str, message: str, ctx: Mapping[str, Any]) -> st
         return "Pick a colour like #0f766e."
     if field == "icon":
         return "Use one emoji for the icon, like 💧 (or leave it empty)."
+    if field == "visibility":
+        return "Choose who can see the habit: only you, friends or everyone."
     if field == "reminder_time":
         return "Write the reminder time like 07:30 (00:00 to 23:59)."
     if field in {"start_date", "end_date"} and rule.startswith("date"):
@@ -231,6 +234,7 @@ def habit_fields_from_form(
         "tags": _tags(form.get("tags", "")),
         "color": _color(form),
         "icon": form.get("icon", "").strip() or None,
+        "visibility": form.get("visibility", "private"),
     }
     if start := form.get("start_date", "").strip():
         data["start_date"] = start
@@ -290,6 +294,7 @@ def form_values(habit: HabitOut) -> dict[str, str]:
         "backfill_days": str(habit.backfill_days if habit.backfill_days is not None else ""),
         "backfill_unlimited": "on" if habit.backfill_days is None else "",
         "icon": habit.icon or "",
+        "visibility": habit.visibility,
         "every_n": str(schedule.get("n", "")),
         "times": str(schedule.get("times", "")),
         "period": schedule.get("period", "week"),

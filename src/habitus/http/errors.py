@@ -146,13 +146,17 @@ def _allowed_methods(request: Request) -> list[str]:
     from fastapi.routing import iter_route_contexts
     from starlette.routing import Match
 
-    methods: set[str] = set()
+    static: set[str] = set()
+    dynamic: set[str] = set()
     # Included routers are nested (not copied into app.routes): walk their routes too.
     for route in iter_route_contexts(request.app.routes):
         match, _ = route.matches(request.scope)
         if match != Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
+            found = static if not getattr(route, "param_convertors", None) else dynamic
+            found.update(getattr(route, "methods", None) or ())
+    # A path some route names exactly (/friends/requests) is that resource, not a value
+    # of another route's parameter (/friends/{user_id}).
+    return sorted(static or dynamic)
 
 
 def is_htmx(request: Request) -> bool:

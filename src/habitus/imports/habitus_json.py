@@ -170,6 +170,7 @@ def _habit(item: dict[str, Any], path: str) -> ParsedHabit:
         tags=[str(tag) for tag in tags],
         color=_get(item, "color", path, str),
         icon=_get(item, "icon", path, str),
+        visibility=_get(item, "visibility", path, str) or "private",
         archived=item.get("archived_at") is not None,
         archived_at=_instant(item, "archived_at", path),
         created_at=_instant(item, "created_at", path),

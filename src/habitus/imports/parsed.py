@@ -49,6 +49,7 @@ class ParsedHabit:
     tags: list[str] = field(default_factory=list)
     color: str | None = None
     icon: str | None = None
+    visibility: str = "private"
     archived: bool = False
     archived_at: datetime | None = None
     created_at: datetime | None = None

@@ -131,6 +131,7 @@ def _habit(parsed: ParsedHabit) -> PlannedHabit:
         "tags": parsed.tags,
         "color": parsed.color,
         "icon": parsed.icon,
+        "visibility": parsed.visibility,
     }
     try:
         body = HabitCreate.model_validate(fields)

@@ -20,6 +20,17 @@ from habitus.models.password_reset_notice import PasswordResetNotice
 from habitus.models.refresh_token import RefreshToken
 from habitus.models.reminder import Reminder
 from habitus.models.reward import AchievementEarned, RewardLedgerRow, RewardState
+from habitus.models.social import (
+    Block,
+    Challenge,
+    ChallengeHabit,
+    ChallengeInvite,
+    ChallengeMember,
+    FriendRequest,
+    Friendship,
+    Profile,
+    Share,
+)
 from habitus.models.summary import HabitDaySummary, HabitMonthSummary
 from habitus.models.user import User
 
@@ -27,13 +38,20 @@ __all__ = [
     "AchievementEarned",
     "AuthSession",
     "Base",
+    "Block",
     "CalendarFeed",
+    "Challenge",
+    "ChallengeHabit",
+    "ChallengeInvite",
+    "ChallengeMember",
     "Channel",
     "Delivery",
     "DeliveryAttempt",
     "Entry",
     "Event",
     "EventCursor",
+    "FriendRequest",
+    "Friendship",
     "Habit",
     "HabitBreak",
     "HabitDaySummary",
@@ -46,10 +64,12 @@ __all__ = [
     "Notification",
     "PasswordResetNotice",
     "PasswordResetToken",
+    "Profile",
     "RefreshToken",
     "Reminder",
     "ReminderOccurrence",
     "RewardLedgerRow",
     "RewardState",
+    "Share",
     "User",
 ]

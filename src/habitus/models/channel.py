@@ -38,6 +38,8 @@ class Channel(IdMixin, CreatedAtMixin, Base):
     # Also "Achievement unlocked" and streak-freeze notices (D10.3, D11.3); a new channel
     # takes its type's default (`channel_types`), the column's is for rows made elsewhere.
     achievements: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # D12 social notices (friend requests, challenge invites, ranks): opted in or not.
+    social: Mapped[bool] = mapped_column(default=False, server_default=false())
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -37,6 +37,12 @@ class Habit(IdMixin, CreatedAtMixin, Base):
     icon: Mapped[str | None] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None]
+    # D12.2: who may see the habit beyond its owner: private (default), friends, public.
+    visibility: Mapped[str] = mapped_column(String(8), default="private", server_default="private")
+    # D12.3: the challenge this habit was made for (None: the member's own habit).
+    challenge_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="SET NULL"), index=True
+    )
     # Changes with every write that touches the habit's days: a cache and ETag key.
     version: Mapped[int] = mapped_column(default=1)
     # Changes only when a write rewrites what a kept state has already walked (an old

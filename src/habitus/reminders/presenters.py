@@ -17,6 +17,7 @@ def channel_out(channel: Channel) -> ChannelOut:
         config=channel.config,
         enabled=channel.enabled,
         achievements=channel.achievements,
+        social=channel.social,
         disabled_reason=channel.disabled_reason,
         created_at=channel.created_at,
     )

@@ -51,6 +51,10 @@ ACHIEVEMENTS_FIELD = (
     'Also send "Achievement unlocked" and streak-freeze notices (D10.3, D11.3). Absent: '
     "the type's default, on for webpush and apprise, off for email and webhook."
 )
+SOCIAL_FIELD = (
+    "Send social notices (D12): friend requests, accepted requests, challenge invites,"
+    " moving up or being overtaken in a challenge. Off unless asked."
+)
 
 
 class ChannelCreate(BaseModel):
@@ -69,6 +73,7 @@ class ChannelCreate(BaseModel):
         "and must lead to public addresses (SSRF), unless the server allows private ones."
     )
     achievements: StrictBool | None = Field(default=None, description=ACHIEVEMENTS_FIELD)
+    social: StrictBool | None = Field(default=None, description=SOCIAL_FIELD)
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -94,6 +99,7 @@ def _variant(kind: str) -> type[BaseModel]:
         name=(str | None, Field(default=None, min_length=1, max_length=80)),
         config=(config, ...),
         achievements=(StrictBool | None, Field(default=None, description=ACHIEVEMENTS_FIELD)),
+        social=(StrictBool | None, Field(default=None, description=SOCIAL_FIELD)),
     )
 
 
@@ -121,6 +127,7 @@ class ChannelUpdate(BaseModel):
     achievements: StrictBool | None = Field(
         default=None, description='Send "Achievement unlocked" and streak-freeze notices.'
     )
+    social: StrictBool | None = Field(default=None, description=SOCIAL_FIELD)
 
 
 class ChannelOut(BaseModel):
@@ -132,6 +139,7 @@ class ChannelOut(BaseModel):
     achievements: bool = Field(
         description='Gets "Achievement unlocked" and streak-freeze notices (D10.3, D11.3).'
     )
+    social: bool = Field(default=False, description="Gets social notices (D12).")
     disabled_reason: str | None
     created_at: datetime
 

@@ -60,6 +60,7 @@ async def create_channel(
         achievements=CHANNEL_TYPES[body.type].achievements_by_default
         if body.achievements is None
         else body.achievements,
+        social=bool(body.social),
     )
     session.add(channel)
     await session.flush()
@@ -92,6 +93,8 @@ async def update_channel(
         )
     if body.achievements is not None:
         channel.achievements = body.achievements
+    if body.social is not None:
+        channel.social = body.social
     if body.enabled is not None:
         channel.enabled = body.enabled
         if body.enabled:

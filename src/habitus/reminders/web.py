@@ -130,6 +130,7 @@ def _channel_item(channel: Channel) -> dict[str, Any]:
         "target": (config.get(key) if key else None) or "",
         "enabled": channel.enabled,
         "achievements": channel.achievements,
+        "social": channel.social,
         "disabled_reason": channel.disabled_reason,
     }
 
@@ -269,6 +270,25 @@ async def switch_achievements(
     return _redirect(
         request, NOTIFICATIONS_PAGE, f"{channel.name} {verb} achievements and streak freezes."
     )
+
+
+@router.post(f"{NOTIFICATIONS_PAGE}/channels/{{channel_id}}/social", response_class=HTMLResponse)
+async def switch_social(
+    request: Request,
+    channel_id: uuid.UUID,
+    user: PageUser,
+    form: Form,
+    session: DbSession,
+    ctx: Context,
+) -> Response:
+    """The channel's opt-in to social notices (D12: friend requests, challenge invites,
+    ranks): a checkbox, so absent means off."""
+    wanted = form.get("social") == "on"
+    channel = await service.update_channel(
+        session, user, channel_id, ChannelUpdate(social=wanted), ctx.settings
+    )
+    verb = "gets" if wanted else "no longer gets"
+    return _redirect(request, NOTIFICATIONS_PAGE, f"{channel.name} {verb} friends and challenges.")
 
 
 @router.post(f"{NOTIFICATIONS_PAGE}/channels/{{channel_id}}/delete", dependencies=[CsrfChecked])
