@@ -101,6 +101,17 @@ USER_ROWS.update(
 # changes rather than goes, which tests/social/test_challenges.py
 # (test_account_deletion_hands_the_challenge_on) checks; here alice and bob own none.
 COVERED_ELSEWHERE = frozenset({"challenges", "challenge_habits"})
+# Issue 16: chat. A deleted user's messages and memberships go (tests/chat/
+# test_chat_storage.py checks it); a conversation names no user.
+USER_ROWS.update(
+    {
+        "chat_members": lambda t, who: t.c.user_id == who.id,
+        "chat_messages": lambda t, who: t.c.sender_id == who.id,
+        "chat_message_hides": lambda t, who: t.c.user_id == who.id,
+        "conversations": lambda _t, _who: false(),
+    }
+)
+COVERED_ELSEWHERE |= {"chat_members", "chat_messages", "chat_message_hides", "conversations"}
 USER_ROWS["challenges"] = lambda t, who: t.c.owner_id == who.id
 USER_ROWS["challenge_habits"] = lambda _t, _who: false()
 # Bookkeeping of the whole server, with no user's data in it.

@@ -238,6 +238,30 @@ def rebuild_summaries(
     )
 
 
+@app.command("rotate-chat-keys")
+def rotate_chat_keys(
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Messages per transaction.")] = 500,
+) -> None:
+    """Re-encrypt every chat message with the newest key of HABITUS_CHAT_KEYS (or
+    data/chat.keys), in small transactions; safe while the app runs. Put the new key
+    first, restart the app, run this, then drop the old key."""
+    from habitus.chat.commands import rotate
+    from habitus.kit.logging import configure_logging
+    from habitus.migrations_runner import upgrade
+
+    settings = _settings()
+    configure_logging("WARNING", settings.log_format)
+    upgrade(settings.database_url)
+    done = asyncio.run(rotate(settings, batch=batch))
+    typer.echo(f"Re-encrypted {done.messages} messages with the newest chat key.")
+    if done.unreadable:
+        typer.echo(
+            f"{len(done.unreadable)} messages no configured key opens (left as they are): "
+            + ", ".join(str(message_id) for message_id in done.unreadable[:20])
+        )
+        raise typer.Exit(1)
+
+
 @app.command()
 def worker(
     once: Annotated[

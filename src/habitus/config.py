@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     login_slowdown_max_seconds: float = Field(default=3.0, ge=0, le=30)
     registrations_per_ip: RateSetting = Rate.parse("20/hour")
 
+    # Chat (issue 16): Fernet keys for message bodies at rest, comma-separated, newest
+    # first (the newest encrypts, every one decrypts). Unset: one key is generated into
+    # <data_dir>/chat.keys. `habitus rotate-chat-keys` re-encrypts with the newest.
+    chat_keys: str | None = None
+    # Messages one user may send in a short time (429 / an error frame past it).
+    chat_rate: RateSetting = Rate.parse("20/10seconds")
+
     # Idempotency keys are kept this long.
     idempotency_ttl_hours: int = Field(default=24, ge=24)
     # How long a statement waits for a lock (a retry waiting for its key's first

@@ -23,6 +23,9 @@ from habitus.auth import api as auth_api
 from habitus.auth import web as auth_web
 from habitus.breaks import api as breaks_api
 from habitus.breaks import web as breaks_web
+from habitus.chat import api as chat_api
+from habitus.chat import disconnects as chat_disconnects
+from habitus.chat import ws as chat_ws
 from habitus.config import Settings
 from habitus.context import AppContext
 from habitus.exports import api as exports_api
@@ -43,6 +46,7 @@ from habitus.http.static import CompressedStaticFiles
 from habitus.imports import api as imports_api
 from habitus.imports import web as imports_web
 from habitus.insights import web as insights_web
+from habitus.kit.fanout import build_fanout
 from habitus.kit.logging import configure_logging
 from habitus.kit.ratelimit import build_limiter
 from habitus.kit.responses import problem_components
@@ -101,6 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             timeout_seconds=settings.lock_timeout_seconds,
         )
         app.state.ctx = AppContext.build(settings, limiter)
+        # Chat (issue 16): sockets of this process, and of the others through Redis.
+        app.state.fanout = build_fanout(settings.redis_url, settings.redis_prefix)
+        await app.state.fanout.start()
+        chat_disconnects.watch(app.state.fanout)
         # Issue 6: the Web Push key pair is made at first start and kept after.
         await asyncio.to_thread(load_or_create_vapid, settings.data_dir)
         background = (
@@ -119,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.fanout.close()
             await limiter.close()
             await engine.dispose()
 
@@ -162,6 +171,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(challenges_api.router)
     api.include_router(people_api.router)
     api.include_router(shares_api.router)
+    api.include_router(chat_api.router)
+    api.include_router(chat_ws.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(auth_web.router)

@@ -115,7 +115,12 @@ async def give_a_notification(db_session: AsyncSession, persona: Persona) -> Non
 
 async def rows_of(db_session: AsyncSession, table: str, user_id: uuid.UUID) -> int:
     found = Base.metadata.tables[table]
-    owner = {"friend_requests": "from_user_id", "blocks": "blocker_id", "challenges": "owner_id"}
+    owner = {
+        "friend_requests": "from_user_id",
+        "blocks": "blocker_id",
+        "challenges": "owner_id",
+        "chat_messages": "sender_id",
+    }
     column = found.c.id if table == "users" else found.c[owner.get(table, "user_id")]
     count = await db_session.scalar(
         select(func.count()).select_from(found).where(column == user_id)
@@ -163,6 +168,16 @@ async def arrange_social(
         f"{API}/blocks", json={"user_id": str(charlie.id)}, headers=alice.headers
     )
     assert blocked.status_code == 201, blocked.text
+    opened = await client.post(
+        f"{API}/conversations", json={"user_id": str(bob.id)}, headers=alice.headers
+    )
+    assert opened.status_code in (200, 201), opened.text
+    sent = await client.post(
+        f"{API}/conversations/{opened.json()['id']}/messages",
+        json={"body": "See you at the pool"},
+        headers=alice.headers,
+    )
+    assert sent.status_code == 201, sent.text
     habits = (await client.get(f"{API}/habits", headers=alice.headers)).json()["items"]
     shared = await client.post(f"{API}/habits/{habits[0]['id']}/shares", headers=alice.headers)
     assert shared.status_code == 201, shared.text

@@ -314,6 +314,20 @@ class RankChanged(DomainEvent):
     rate: float | None = None
 
 
+# --- chat (issue 16) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSent(DomainEvent):
+    """The user (the event's owner) sent message `message_id` in `conversation_id`: what
+    waits unread for the other members (the unread notifier) starts here. No body: the
+    log keeps no plaintext."""
+
+    kind: ClassVar[str] = "message_sent"
+    conversation_id: str
+    message_id: int
+
+
 # --- accounts ---------------------------------------------------------------------------------
 
 

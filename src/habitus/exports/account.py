@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from habitus.auth import repository as auth_repository
 from habitus.auth.dependencies import Principal
 from habitus.auth.schemas import SessionOut, UserOut
+from habitus.chat import export as chat_export
+from habitus.config import Settings
 from habitus.core.rewards import tenths_to_gems
 from habitus.exports import repository
 from habitus.exports.schemas import (
@@ -61,6 +63,7 @@ EXPORTED: dict[str, str] = {
     "challenges": "social.challenges_owned",
     "challenge_members": "social.challenge_memberships",
     "challenge_invites": "social.challenge_invites",
+    "chat_messages": "social.chat_messages",
 }
 
 # table -> why its rows are not in the document
@@ -86,6 +89,10 @@ NOT_EXPORTED: dict[str, str] = {
     "what they said is in `notifications`",
     "reward_states": "derived bookkeeping of the daily claim (last claim, streak, cycle "
     "day) and freezes held; `rewards` in the document says the same",
+    "chat_members": "bookkeeping of each conversation (membership, the read marker); the "
+    "messages the user sent are in `social.chat_messages`",
+    "chat_message_hides": 'the messages hidden for the user alone ("delete for me"), '
+    "which are other people's words",
     "import_records": "this server's bookkeeping of imported files (so a file is not "
     "imported twice); what they created is in habits and entries",
 }
@@ -97,7 +104,7 @@ ENTRY_CHUNK_ROWS = 2000
 _ENTRIES = TypeAdapter(list[ExportEntry])
 
 
-async def export_head(session: AsyncSession, principal: Principal) -> bytes:
+async def export_head(session: AsyncSession, principal: Principal, settings: Settings) -> bytes:
     """The document without its entries, as JSON (read in the request's transaction)."""
     user = principal.user
     sessions = await auth_repository.sessions_of(session, user.id)
@@ -128,6 +135,7 @@ async def export_head(session: AsyncSession, principal: Principal) -> bytes:
             **await people_export.export_of(session, user.id),
             **await shares.export_of(session, user.id),
             **await challenges.export_of(session, user.id),
+            **await chat_export.export_of(session, settings, user.id),
         },
     )
     return head.model_dump_json().encode()

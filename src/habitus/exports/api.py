@@ -223,7 +223,7 @@ async def export_me(
     profile and settings, sign-ins, habits with every schedule version, entries, breaks
     and the calendar feed (without its token). No secrets. Streamed: the entries follow
     the rest, read in chunks."""
-    head = await account.export_head(session, principal)
+    head = await account.export_head(session, principal, request.app.state.ctx.settings)
     today = today_of(principal.user)
     return JSONDocument(
         account.document(head, request.app.state.sessionmaker, principal.user.id),

@@ -4,6 +4,7 @@ from habitus.models.auth_session import AuthSession
 from habitus.models.base import Base
 from habitus.models.calendar_feed import CalendarFeed
 from habitus.models.channel import Channel
+from habitus.models.chat import ChatMember, Conversation, Message, MessageHide
 from habitus.models.delivery import Delivery, DeliveryAttempt
 from habitus.models.entry import Entry
 from habitus.models.event import Event, EventCursor
@@ -45,6 +46,8 @@ __all__ = [
     "ChallengeInvite",
     "ChallengeMember",
     "Channel",
+    "ChatMember",
+    "Conversation",
     "Delivery",
     "DeliveryAttempt",
     "Entry",
@@ -61,6 +64,8 @@ __all__ = [
     "IdempotencyKey",
     "ImportRecord",
     "Invite",
+    "Message",
+    "MessageHide",
     "Notification",
     "PasswordResetNotice",
     "PasswordResetToken",

@@ -1,0 +1,182 @@
+"""Chat queries. Every read that returns messages is already limited to what the asking
+user may see: their conversations, without the messages they hid, without senders a
+block hides from them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from habitus.models import (
+    ChallengeMember,
+    ChatMember,
+    Conversation,
+    Message,
+    MessageHide,
+    User,
+)
+from habitus.models.social import Challenge
+
+
+def direct_key(one: uuid.UUID, other: uuid.UUID) -> str:
+    """The same text for a pair whoever asks: the smaller id first."""
+    first, second = sorted((str(one), str(other)))
+    return f"{first}:{second}"
+
+
+async def direct_between(
+    session: AsyncSession, one: uuid.UUID, other: uuid.UUID
+) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation).where(Conversation.direct_key == direct_key(one, other))
+    )
+
+
+async def member_row(
+    session: AsyncSession, conversation_id: uuid.UUID, user_id: uuid.UUID
+) -> ChatMember | None:
+    return await session.get(ChatMember, (conversation_id, user_id))
+
+
+async def direct_members(session: AsyncSession, conversation_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(ChatMember.user_id).where(
+            ChatMember.conversation_id == conversation_id, ChatMember.left_at.is_(None)
+        )
+    )
+    return list(rows)
+
+
+async def is_challenge_member(
+    session: AsyncSession, challenge_id: uuid.UUID, user_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(ChallengeMember.user_id).where(
+            ChallengeMember.challenge_id == challenge_id,
+            ChallengeMember.user_id == user_id,
+            ChallengeMember.left_at.is_(None),
+        )
+    )
+    return found is not None
+
+
+async def challenge_members(session: AsyncSession, challenge_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(ChallengeMember.user_id).where(
+            ChallengeMember.challenge_id == challenge_id, ChallengeMember.left_at.is_(None)
+        )
+    )
+    return list(rows)
+
+
+async def challenge(session: AsyncSession, challenge_id: uuid.UUID) -> Challenge | None:
+    return await session.get(Challenge, challenge_id)
+
+
+async def my_challenges(session: AsyncSession, user_id: uuid.UUID) -> list[Challenge]:
+    rows = await session.scalars(
+        select(Challenge)
+        .join(ChallengeMember, ChallengeMember.challenge_id == Challenge.id)
+        .where(ChallengeMember.user_id == user_id, ChallengeMember.left_at.is_(None))
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectRow:
+    conversation: Conversation
+    other: User
+
+
+async def my_direct(session: AsyncSession, user_id: uuid.UUID) -> list[DirectRow]:
+    """The user's direct conversations and who is on the other side."""
+    mine = select(ChatMember.conversation_id).where(
+        ChatMember.user_id == user_id, ChatMember.left_at.is_(None)
+    )
+    other_member = ChatMember.__table__.alias("other_member")
+    rows = await session.execute(
+        select(Conversation, User)
+        .join(other_member, other_member.c.conversation_id == Conversation.id)
+        .join(User, User.id == other_member.c.user_id)
+        .where(
+            Conversation.kind == "direct",
+            Conversation.id.in_(mine),
+            other_member.c.user_id != user_id,
+        )
+    )
+    return [DirectRow(conversation, other) for conversation, other in rows.all()]
+
+
+def visible_messages(
+    conversation_id: uuid.UUID, user_id: uuid.UUID, hidden_senders: Collection[uuid.UUID]
+) -> Select[Message]:
+    """The conversation's messages `user_id` may see, newest first."""
+    hidden_by_me = select(MessageHide.message_id).where(MessageHide.user_id == user_id)
+    query = select(Message).where(
+        Message.conversation_id == conversation_id, Message.id.not_in(hidden_by_me)
+    )
+    if hidden_senders:
+        query = query.where(Message.sender_id.not_in(list(hidden_senders)))
+    return query.order_by(Message.id.desc())
+
+
+async def page_of_messages(
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    user_id: uuid.UUID,
+    hidden_senders: Collection[uuid.UUID],
+    *,
+    before: int | None,
+    limit: int,
+) -> list[Message]:
+    query = visible_messages(conversation_id, user_id, hidden_senders)
+    if before is not None:
+        query = query.where(Message.id < before)
+    return list(await session.scalars(query.limit(limit)))
+
+
+async def last_message(
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    user_id: uuid.UUID,
+    hidden_senders: Collection[uuid.UUID],
+) -> Message | None:
+    query = visible_messages(conversation_id, user_id, hidden_senders).limit(1)
+    found: Message | None = await session.scalar(query)
+    return found
+
+
+async def unread_count(
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    user_id: uuid.UUID,
+    hidden_senders: Collection[uuid.UUID],
+    after: int | None,
+) -> int:
+    """Others' visible messages after the user's read marker."""
+    query = visible_messages(conversation_id, user_id, hidden_senders).where(
+        Message.sender_id != user_id
+    )
+    if after is not None:
+        query = query.where(Message.id > after)
+    counted = query.order_by(None).with_only_columns(func.count(Message.id))
+    return int(await session.scalar(counted) or 0)
+
+
+async def by_client_id(
+    session: AsyncSession, sender_id: uuid.UUID, client_id: str
+) -> Message | None:
+    return await session.scalar(
+        select(Message).where(Message.sender_id == sender_id, Message.client_id == client_id)
+    )
+
+
+async def sent_by(session: AsyncSession, sender_id: uuid.UUID) -> list[Message]:
+    rows = await session.scalars(
+        select(Message).where(Message.sender_id == sender_id).order_by(Message.id)
+    )
+    return list(rows)
