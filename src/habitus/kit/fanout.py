@@ -178,9 +178,10 @@ class RedisFanout:
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen_forever(), name="fanout-listener")
         # Start-up waits briefly for the subscription, so the first messages are not
-        # missed; a Redis that is down does not stop the app from starting.
+        # missed; a Redis that is down neither stops nor holds up the app's start (a
+        # second at most: a process manager's start-up timeout is seconds).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), timeout=5)
+            await asyncio.wait_for(self._subscribed.wait(), timeout=1)
 
     async def close(self) -> None:
         self._closed = True
