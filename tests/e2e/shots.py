@@ -1,5 +1,6 @@
 """Screenshots for looking at a page by eye: phone (360x740) and desktop (1280x800), in
-light and dark, under $HABITUS_SHOTS (default /tmp/shots/C2). Not assertions."""
+light and dark, under $HABITUS_SHOTS or tests/e2e/screenshots/ (git-ignored, kept by CI as
+artifacts). Not assertions."""
 
 from __future__ import annotations
 
@@ -8,13 +9,24 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+def shots_dir(name: str) -> Path:
+    """Where a test's screenshots go: $HABITUS_SHOTS, else tests/e2e/screenshots/<name>."""
+    folder = (
+        Path(os.environ["HABITUS_SHOTS"]) if os.environ.get("HABITUS_SHOTS") else SCREENSHOTS / name
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 SIZES = {"360": {"width": 360, "height": 740}, "1280": {"width": 1280, "height": 800}}
 
 
 def shots(page: Page, name: str, part: str | None = None) -> None:
     """`part`: also the element this selector finds, alone (a long page's section)."""
-    folder = Path(os.environ.get("HABITUS_SHOTS", "/tmp/shots/C2"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = shots_dir("account")
     original = page.viewport_size
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]

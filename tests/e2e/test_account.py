@@ -25,7 +25,7 @@ from tests.e2e.conftest import (
     screenshot,
     sign_in,
 )
-from tests.e2e.shots import shots
+from tests.e2e.shots import shots, shots_dir
 from tests.fixtures.files import LOOP_FIXTURES
 from tests.fixtures.live import LiveServer
 
@@ -286,7 +286,9 @@ def test_import_a_loop_backup_from_settings_with_progress(
     expect(button).to_be_disabled()
     button.dispatch_event("click")  # a second click while it runs sends nothing
     page.wait_for_function("() => document.getElementById('import-bar').value > 0")
-    page.locator("#data").screenshot(path="/tmp/shots/C2/settings-import-during-1280-light.png")
+    page.locator("#data").screenshot(
+        path=str(shots_dir("account") / "settings-import-during-1280-light.png")
+    )
     result = page.locator("#import-status #import-result")
     expect(result).to_be_visible(timeout=30_000)
     cdp.send(

@@ -2,20 +2,20 @@
 alice creates "No sugar" and invites bob, bob joins, both check in on Today, and the
 leaderboard on the challenge page follows; then alice opts a channel in to social
 notices on Settings. Each page at 360 and 1280 px, light and dark, through check_page
-(axe + overflow), with screenshots in /tmp/shots/S4/."""
+(axe + overflow), with screenshots in tests/e2e/screenshots/S4/."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Account, api, check_page, sign_in
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
-SHOTS = Path("/tmp/shots/S4")
+SHOTS = shots_dir("S4")
 SIZES = ((360, 740), (1280, 800))
 
 

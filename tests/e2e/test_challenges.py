@@ -1,20 +1,20 @@
 """D12.3 challenges in the browser: the list and its create form (errors named), a
 challenge's page (days left, habits, members, join link), joining with the link,
 leaving, and the owner's end and remove; each page at 360 and 1280 px, light and dark,
-through check_page (axe + overflow), with screenshots in /tmp/shots/S3/."""
+through check_page (axe + overflow), with screenshots in tests/e2e/screenshots/S3/."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Account, api, check_page, sign_in
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
-SHOTS = Path("/tmp/shots/S3")
+SHOTS = shots_dir("S3")
 SIZES = ((360, 740), (1280, 800))
 
 

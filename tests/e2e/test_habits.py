@@ -5,12 +5,12 @@ a validation error next to its field with the typed value kept, on a desktop and
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import PHONE, Account, api, check_page, screenshot, sign_in
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
 
@@ -181,7 +181,7 @@ def test_validation_error_next_to_the_field_at_phone_size(page: Page, signed_in:
 # --- issue 13 ------------------------------------------------------------------------------
 
 LONG_NAME = "Practise" + "x" * 54  # 62 characters, no space to break at
-SHOTS = Path("/tmp/shots/C1")
+SHOTS = shots_dir("C1")
 
 
 def _create(e2e_server: LiveServer, account: Account, *bodies: dict[str, Any]) -> list[Any]:
@@ -298,7 +298,7 @@ def test_habit_pages_light_and_dark(
 ) -> None:
     """Issue 13 "Done means": the Habits list, the form (with an icon and errors) and
     the delete page at 360 and 1280 px, light and dark: no overflow, no serious axe
-    violation (contrast in both themes). Screenshots go to /tmp/shots/C1."""
+    violation (contrast in both themes). Screenshots go to tests/e2e/screenshots/C1/."""
     (habit,) = _create(
         e2e_server,
         signed_in,

@@ -12,7 +12,6 @@ import json
 import re
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +19,10 @@ import httpx
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import Account, api, check_page, sign_in
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
-SHOTS = Path("/tmp/shots/B")
+SHOTS = shots_dir("B")
 SIZES = {"360": {"width": 360, "height": 740}, "1280": {"width": 1280, "height": 800}}
 
 

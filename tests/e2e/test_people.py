@@ -2,21 +2,21 @@
 Settings and previews it as a friend and as the public; Bob finds her by handle and
 sends a request; she accepts it; Bob sees her friends' habits; she blocks him and her
 profile is gone for him (DOMAIN D12.1, D12.2). Every page at 360 and 1280 px, light and
-dark, through check_page (axe + overflow), with screenshots in /tmp/shots/S1/."""
+dark, through check_page (axe + overflow), with screenshots in tests/e2e/screenshots/S1/."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import DESKTOP, Account, api, check_page, sign_in
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
-SHOTS = Path("/tmp/shots/S1")
+SHOTS = shots_dir("S1")
 SIZES = ((360, 740), (1280, 800))
 
 

@@ -18,7 +18,7 @@ from tests.e2e.conftest import Account, LiveServer, api, check_page, sign_in
 from tests.e2e.shots import shots
 
 FIRST_STEP = "Achievement unlocked: First step"
-SHOTS = "/tmp/shots/N"
+SHOTS = "tests/e2e/screenshots/N/"
 
 
 @contextmanager

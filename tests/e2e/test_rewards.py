@@ -1,23 +1,23 @@
 """Issue 14 in the browser: the rewards strip on Today (claim, freeze), the achievement
 toast of a check-in (D10.3), the trophy room (D10.1), the ledger (D11.4) and the habit
 page's streak badges; each page at 360 and 1280 px, light and dark, through check_page
-(axe + overflow), with screenshots in /tmp/shots/W/."""
+(axe + overflow), with screenshots in tests/e2e/screenshots/W/."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Account, api, check_page
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
-SHOTS = Path("/tmp/shots/W")
+SHOTS = shots_dir("W")
 SIZES = ((360, 740), (1280, 800))
 
 

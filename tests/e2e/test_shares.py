@@ -1,6 +1,6 @@
 """Share links in a real browser (D12.2): Alice makes a link on her habit page, copies
 it, a stranger opens it (name, streaks, year; no note, no other habit), Alice revokes it
-and the stranger's next visit is a 404. Screenshots under $HABITUS_SHOTS (/tmp/shots/S2)."""
+and the stranger's next visit is a 404. Screenshots in tests/e2e/screenshots/shares/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Account, api, check_page, sign_in
-from tests.e2e.shots import shots
+from tests.e2e.shots import shots, shots_dir
 from tests.fixtures.live import LiveServer
 
 SECRET_NOTE = "Dentist at noon, do not tell"
@@ -60,7 +60,7 @@ def test_a_link_is_made_copied_opened_and_revoked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """D12.2: create, copy, open as a stranger (nothing private shows), revoke, 404."""
-    monkeypatch.setenv("HABITUS_SHOTS", "/tmp/shots/S2")
+    monkeypatch.setenv("HABITUS_SHOTS", str(shots_dir("shares")))
     alice = new_account("Alice")
     habit_id = _seed(e2e_server, alice)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -121,7 +121,7 @@ def test_the_habit_form_sets_who_can_see_it(
     page: Page, signed_in: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """D12.2: the form's "Who can see it" select, private by default, is saved."""
-    monkeypatch.setenv("HABITUS_SHOTS", "/tmp/shots/S2")
+    monkeypatch.setenv("HABITUS_SHOTS", str(shots_dir("shares")))
     page.goto("/habits/new")
     select = page.get_by_label("Who can see it")
     expect(select).to_have_value("private")

@@ -7,17 +7,17 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import Account, api
+from tests.e2e.shots import shots_dir
 from tests.e2e.test_today import card, entries, habit, ring, server_today
 from tests.fixtures.live import LiveServer
 
-SHOTS = Path("/tmp/shots/A")
+SHOTS = shots_dir("A")
 PHONE_390 = {"width": 390, "height": 844}
 
 
