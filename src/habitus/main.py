@@ -25,6 +25,7 @@ from habitus.breaks import api as breaks_api
 from habitus.breaks import web as breaks_web
 from habitus.chat import api as chat_api
 from habitus.chat import disconnects as chat_disconnects
+from habitus.chat import web as chat_web
 from habitus.chat import ws as chat_ws
 from habitus.config import Settings
 from habitus.context import AppContext
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(unsubscribe_web.router)
     app.include_router(shares_web.router)
+    app.include_router(chat_web.router)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the request context wraps everything else.

@@ -18,6 +18,7 @@ from habitus import housekeeping
 from habitus.analytics import reactions as analytics
 from habitus.auth.settings_port import IMPORT_FORM
 from habitus.breaks import service as breaks_service
+from habitus.chat import web as chat_web
 from habitus.events import consumers
 from habitus.events.kinds import (
     AccountDeleting,
@@ -117,3 +118,4 @@ def _register(target: Registry) -> None:
 
     # What every signed-in page shows besides its content.
     target.page_extra("unread_count", reminder_queries.unread_count_extra)
+    target.page_extra("chat_unread", chat_web.unread_extra)

@@ -296,7 +296,7 @@ async def test_pages_cost_a_bounded_number_of_queries(
         assert answer.status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
-    assert counts[0] <= 8, counts
+    assert counts[0] <= 9, counts  # 8, and the chat badge (issue 16)
 
     history_counts = []
     for extra in (0, 6):
@@ -307,7 +307,7 @@ async def test_pages_cost_a_bounded_number_of_queries(
         assert answer.status_code == 200
         history_counts.append(len(statements))
     assert history_counts[0] == history_counts[1]
-    assert history_counts[0] <= 7, history_counts
+    assert history_counts[0] <= 8, history_counts  # 7, and the chat badge
 
 
 async def test_every_kind_of_habit_renders(client: httpx.AsyncClient, alice: Persona) -> None:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.models import (
+    Block,
     ChallengeMember,
     ChatMember,
     Conversation,
@@ -156,15 +158,77 @@ async def unread_count(
     user_id: uuid.UUID,
     hidden_senders: Collection[uuid.UUID],
     after: int | None,
+    since: datetime | None = None,
 ) -> int:
-    """Others' visible messages after the user's read marker."""
+    """Others' visible messages after the user's read marker (and, in a challenge's
+    conversation, since the user joined)."""
     query = visible_messages(conversation_id, user_id, hidden_senders).where(
         Message.sender_id != user_id
     )
     if after is not None:
         query = query.where(Message.id > after)
+    if since is not None:
+        query = query.where(Message.created_at >= since)
     counted = query.order_by(None).with_only_columns(func.count(Message.id))
     return int(await session.scalar(counted) or 0)
+
+
+async def challenge_joined_at(
+    session: AsyncSession, challenge_id: uuid.UUID, user_id: uuid.UUID
+) -> datetime | None:
+    """When the member (last) joined: what was said before is history, not unread."""
+    found: datetime | None = await session.scalar(
+        select(ChallengeMember.joined_at).where(
+            ChallengeMember.challenge_id == challenge_id, ChallengeMember.user_id == user_id
+        )
+    )
+    return found
+
+
+async def unread_total(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """The header badge: every unread message over all the user's conversations, in ONE
+    statement (it runs on every page). The same rules as `unread_count`: others' messages
+    after the read marker, not hidden by the user, not from someone a block hides, and in a
+    challenge's conversation only what was said since the user joined."""
+    marker = ChatMember.__table__.alias("marker")
+    membership = ChallengeMember.__table__.alias("membership")
+    blocked = select(Block.blocked_id).where(Block.blocker_id == user_id)
+    blocker = select(Block.blocker_id).where(Block.blocked_id == user_id)
+    hidden_by_me = select(MessageHide.message_id).where(MessageHide.user_id == user_id)
+    is_direct_member = and_(
+        Conversation.kind == "direct", marker.c.user_id.is_not(None), marker.c.left_at.is_(None)
+    )
+    is_challenge_member = and_(
+        Conversation.kind == "challenge",
+        membership.c.user_id.is_not(None),
+        membership.c.left_at.is_(None),
+        Message.created_at >= membership.c.joined_at,
+    )
+    query = (
+        select(func.count(Message.id))
+        .select_from(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .outerjoin(
+            marker,
+            and_(marker.c.conversation_id == Conversation.id, marker.c.user_id == user_id),
+        )
+        .outerjoin(
+            membership,
+            and_(
+                membership.c.challenge_id == Conversation.challenge_id,
+                membership.c.user_id == user_id,
+            ),
+        )
+        .where(
+            Message.sender_id != user_id,
+            or_(is_direct_member, is_challenge_member),
+            Message.id > func.coalesce(marker.c.last_read_message_id, literal(0)),
+            Message.id.not_in(hidden_by_me),
+            Message.sender_id.not_in(blocked),
+            Message.sender_id.not_in(blocker),
+        )
+    )
+    return int(await session.scalar(query) or 0)
 
 
 async def by_client_id(

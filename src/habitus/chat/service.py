@@ -287,13 +287,24 @@ async def _summary(session: AsyncSession, user_id: uuid.UUID, found: Access) -> 
         return Summary(found.id, found.kind, found.title, 0, None)
     marker = await repository.member_row(session, found.id, user_id)
     after = marker.last_read_message_id if marker is not None else None
+    since = None
+    if found.kind == "challenge":
+        since = await repository.challenge_joined_at(session, found.id, user_id)
+    unread = await repository.unread_count(
+        session, found.id, user_id, found.hidden_senders, after, since
+    )
     return Summary(
         found.id,
         found.kind,
         found.title,
-        await repository.unread_count(session, found.id, user_id, found.hidden_senders, after),
+        unread,
         await repository.last_message(session, found.id, user_id, found.hidden_senders),
     )
+
+
+async def unread_total(session: AsyncSession, user: User) -> int:
+    """Unread messages over all the user's conversations (the header badge; one query)."""
+    return await repository.unread_total(session, user.id)
 
 
 async def summaries(session: AsyncSession, user: User) -> list[Summary]:
