@@ -107,6 +107,18 @@ class Settings(BaseSettings):
     # Messages one user may send in a short time (429 / an error frame past it).
     chat_rate: RateSetting = Rate.parse("20/10seconds")
 
+    # Language and vision models (issue 17, kit/llm.py): any OpenAI-compatible Chat
+    # Completions server (Ollama, vLLM, llama.cpp, OpenRouter, Groq ...). Unset base URL
+    # or model: the offline coach answers. Retries cover 429 and 5xx (Retry-After is
+    # honoured); the cap bounds calls in flight per process.
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str | None = None
+    llm_vision_model: str | None = None
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    llm_retries: int = Field(default=2, ge=0, le=10)
+    llm_max_concurrency: int = Field(default=2, ge=1, le=64)
+
     # Idempotency keys are kept this long.
     idempotency_ttl_hours: int = Field(default=24, ge=24)
     # How long a statement waits for a lock (a retry waiting for its key's first

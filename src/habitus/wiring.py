@@ -18,6 +18,7 @@ from habitus import housekeeping
 from habitus.analytics import reactions as analytics
 from habitus.auth.settings_port import IMPORT_FORM
 from habitus.breaks import service as breaks_service
+from habitus.chat import unread_notices
 from habitus.chat import web as chat_web
 from habitus.events import consumers
 from habitus.events.kinds import (
@@ -105,6 +106,9 @@ def _register(target: Registry) -> None:
     target.job("events.consumers", consumers.run_all)
     target.job("reminders.deliver", jobs.deliver)
     target.job("rewards.freezes", freezes.run, every_seconds=freezes.INTERVAL_SECONDS)
+    target.job(
+        "chat.unread_notices", unread_notices.run, every_seconds=unread_notices.INTERVAL_SECONDS
+    )
     target.job("housekeeping", housekeeping.run, every_seconds=housekeeping.INTERVAL_SECONDS)
 
     # Commands one feature offers another.

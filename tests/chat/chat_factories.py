@@ -64,3 +64,11 @@ async def messages(
     return await client.get(
         f"{API}/conversations/{conversation_id}/messages", params=params, headers=persona.headers
     )
+
+
+async def read_up_to(app: FastAPI, reader: Persona, conversation_id: str, message_id: int) -> None:
+    """The reader's marker moved through the service (as POST .../read does)."""
+    async with db.write_transaction(app.state.sessionmaker, app.state.writer_queue) as session:
+        user = await session.get(User, reader.id)
+        assert user is not None
+        await service.mark_read(session, user, uuid.UUID(conversation_id), message_id)

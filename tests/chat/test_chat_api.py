@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.models import Event, Message
 from tests.chat.chat_factories import API, challenge_with, direct, messages, send
-from tests.conftest import AppFactory
+from tests.conftest import AppFactory, PersonaFactory
 from tests.fixtures.personas import Persona
 from tests.habits.helpers import count, error_fields, problem
 from tests.social.challenge_factories import block
@@ -270,3 +270,38 @@ async def test_an_ended_friendship_leaves_the_conversation_read_only(
         ),
         403,
     )
+
+
+async def test_the_conversation_list_is_paged_by_cursor(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    alice: Persona,
+    bob: Persona,
+    charlie: Persona,
+    new_persona: PersonaFactory,
+) -> None:
+    """API.md "Chat": GET /conversations is a page (`limit`, `cursor`, `next_cursor`),
+    newest activity first, every conversation exactly once; a forged cursor is a 422
+    naming `cursor`."""
+    dave = await new_persona("dave@example.org", display_name="Dave")
+    talks = [await direct(client, app, alice, other) for other in (bob, charlie, dave)]
+    await send(app, charlie, talks[1], "latest")
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        response = await client.get(f"{API}/conversations", params=params, headers=alice.headers)
+        assert response.status_code == 200, response.text
+        seen += [item["id"] for item in response.json()["items"]]
+        pages += 1
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 2
+    assert seen[0] == talks[1]
+    assert sorted(seen) == sorted(talks)
+    forged = await client.get(
+        f"{API}/conversations", params={"cursor": "WzEsMl0"}, headers=alice.headers
+    )
+    assert error_fields(problem(forged, 422)) == ["cursor"]

@@ -1,6 +1,6 @@
 """D12 social notices: a friend request, an accepted request, a challenge invite, a move
-up ("You moved to #2 in No sugar") and being overtaken ("Bob moved past you in No
-sugar") each put one card in the inbox and one delivery on each channel that opted in
+up ("You moved to #2 in No sugar"), being overtaken ("Bob moved past you in No
+sugar") and chat messages waiting unread (issue 16) each put one card in the inbox and one delivery on each channel that opted in
 (`social`, off unless asked); a rank that did not move makes nothing."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus import db
 from habitus.events.kinds import (
     ChallengeInvited,
+    ChatUnreadWaiting,
     DomainEvent,
     FriendAccepted,
     FriendRequested,
@@ -55,7 +56,7 @@ async def test_social_events_reach_the_inbox_and_opted_in_channels_once(
     sink: Sink,
     db_session: AsyncSession,
 ) -> None:
-    """D12: four notices for alice (the unmoved rank makes none): cards with these words,
+    """D12 + issue 16: six notices for alice (the unmoved rank makes none): cards with these words,
     a delivery each on the channel with `social` on, none on the one without; a second
     pass of the worker adds nothing."""
     plain = await channel(client, alice, "webhook", sink.url)
@@ -77,6 +78,18 @@ async def test_social_events_reach_the_inbox_and_opted_in_channels_once(
                 overtaken_by="Bob",
             ),
             RankChanged(challenge_id=CHALLENGE, challenge_name="No sugar", rank=2, previous=2),
+            ChatUnreadWaiting(
+                conversation_id=str(uuid.uuid4()),
+                title="Bob",
+                kind_of_conversation="direct",
+                unread=3,
+            ),
+            ChatUnreadWaiting(
+                conversation_id=CHALLENGE,
+                title="No sugar",
+                kind_of_conversation="challenge",
+                unread=1,
+            ),
         ],
     )
     await run_consumers(app)
@@ -88,8 +101,14 @@ async def test_social_events_reach_the_inbox_and_opted_in_channels_once(
         "Bob invited you to No sugar": "challenge_invite",
         "You moved to #2 in No sugar": "rank",
         "Bob moved past you in No sugar": "rank",
+        "Bob wrote to you": "chat_unread",
+        "New messages in No sugar": "chat_unread",
     }
     assert cards["You moved to #2 in No sugar"].body == "Up from #3. Keep it going."
+    assert cards["Bob wrote to you"].body == "3 messages from Bob waiting unread in Chat."
+    assert cards["New messages in No sugar"].body == (
+        "1 message waiting unread in the No sugar chat."
+    )
     sent = await rows(db_session, Delivery, user_id=alice.id)
     assert sorted((row.title, str(row.channel_id)) for row in sent) == sorted(
         (title, asked["id"]) for title in cards

@@ -16,7 +16,16 @@ from habitus.context import AppContext
 from habitus.errors import FieldError, ValidationFailed
 from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
-from habitus.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor
+from habitus.kit.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    Pagination,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+    parse_int_id_key,
+)
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 from habitus.models import Message
 
@@ -44,14 +53,21 @@ def _summary_out(ctx: AppContext, summary: service.Summary) -> ConversationOut:
     )
 
 
-@router.get("/conversations", tags=["chat"])
+@router.get("/conversations", tags=["chat"], responses=problems(422))
 async def list_conversations(
-    user: CurrentUser, session: DbSession, ctx: Context
+    user: CurrentUser, session: DbSession, ctx: Context, paging: Pagination
 ) -> Page[ConversationOut]:
     """My direct conversations and my challenges' conversations, most recently active
-    first, with what is unread and the last message. One page (a person has few)."""
+    first, with what is unread and the last message; `limit` and `cursor` page it."""
     found = await service.summaries(session, user)
-    return Page(items=[_summary_out(ctx, item) for item in found], next_cursor=None)
+    after = parse_int_id_key(paging.after)
+    if after is not None:
+        place = (after[0], str(after[1]))
+        found = [item for item in found if service.activity_key(item) < place]
+    page = page_of(found, paging.limit, lambda item: list(service.activity_key(item)))
+    return Page(
+        items=[_summary_out(ctx, item) for item in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post(

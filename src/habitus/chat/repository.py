@@ -159,9 +159,10 @@ async def unread_count(
     hidden_senders: Collection[uuid.UUID],
     after: int | None,
     since: datetime | None = None,
+    until: datetime | None = None,
 ) -> int:
     """Others' visible messages after the user's read marker (and, in a challenge's
-    conversation, since the user joined)."""
+    conversation, since the user joined; sent by `until`, when given)."""
     query = visible_messages(conversation_id, user_id, hidden_senders).where(
         Message.sender_id != user_id
     )
@@ -169,6 +170,8 @@ async def unread_count(
         query = query.where(Message.id > after)
     if since is not None:
         query = query.where(Message.created_at >= since)
+    if until is not None:
+        query = query.where(Message.created_at <= until)
     counted = query.order_by(None).with_only_columns(func.count(Message.id))
     return int(await session.scalar(counted) or 0)
 

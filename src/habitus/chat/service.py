@@ -324,8 +324,14 @@ async def summaries(session: AsyncSession, user: User) -> list[Summary]:
         conversation = await session.get(Conversation, challenge.id)
         access_row = Access(challenge.id, "challenge", conversation, challenge.name, [], hidden)
         found.append(await _summary(session, user.id, access_row))
-    found.sort(key=lambda item: item.last_message.id if item.last_message else 0, reverse=True)
+    found.sort(key=activity_key, reverse=True)
     return found
+
+
+def activity_key(item: Summary) -> tuple[int, str]:
+    """The list's order, newest activity first: the last message's id (0: none yet), then
+    the conversation's id, so the order is total and a cursor can name a place in it."""
+    return (item.last_message.id if item.last_message else 0, str(item.id))
 
 
 def body_of(ctx: AppContext, message: Message) -> str:

@@ -328,6 +328,19 @@ class MessageSent(DomainEvent):
     message_id: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatUnreadWaiting(DomainEvent):
+    """Messages have waited unread for the user (the event's owner) in `conversation_id`
+    for 10 minutes: one per unread stretch, not per message (chat/unread_notices).
+    `title`: the other person's name, or the challenge's; `unread`: how many wait."""
+
+    kind: ClassVar[str] = "chat_unread_waiting"
+    conversation_id: str
+    title: str
+    kind_of_conversation: str  # "direct" or "challenge"
+    unread: int
+
+
 # --- accounts ---------------------------------------------------------------------------------
 
 

@@ -95,6 +95,19 @@ def parse_time_id_key(after: list[Any] | None) -> tuple[datetime, uuid.UUID] | N
         raise _bad_cursor() from error
 
 
+def parse_int_id_key(after: list[Any] | None) -> tuple[int, uuid.UUID] | None:
+    """A cursor of a listing sorted by (a growing integer, id), such as a message id."""
+    if after is None:
+        return None
+    try:
+        number, row_id = after
+        if isinstance(number, bool) or not isinstance(number, int) or not isinstance(row_id, str):
+            raise TypeError("not an (int, text) pair")
+        return number, uuid.UUID(row_id)
+    except (ValueError, TypeError) as error:
+        raise _bad_cursor() from error
+
+
 def after_time_id(model: Any, after: list[Any] | None) -> Any:
     """The rows after the cursor `after` in a newest-first (created_at, id) listing of
     `model`, as a WHERE condition; None on the first page."""

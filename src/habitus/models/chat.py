@@ -56,6 +56,9 @@ class ChatMember(Base):
     last_read_message_id: Mapped[int | None] = mapped_column(MessageId)
     last_read_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
+    # The newest message when the user was last told that messages wait unread
+    # (chat/unread_notices): no second notice until they have read up to it.
+    noticed_message_id: Mapped[int | None] = mapped_column(MessageId)
 
 
 class Message(Base):
@@ -67,6 +70,8 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("sender_id", "client_id"),
         Index("ix_chat_messages_conversation_id_id", "conversation_id", "id"),
+        # The unread notifier's window (messages of the last day).
+        Index("ix_chat_messages_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(MessageId, primary_key=True, autoincrement=True)

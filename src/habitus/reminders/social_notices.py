@@ -1,7 +1,8 @@
 """D12 social notices: a friend request, an accepted request, a challenge invite, a move
-up a challenge's leaderboard ("You moved to #2 in No sugar") or being overtaken ("Bob
-moved past you in No sugar") puts a card in the inbox and a delivery on every enabled
-channel that opted in (`Channel.social`, off by default).
+up a challenge's leaderboard ("You moved to #2 in No sugar"), being overtaken ("Bob
+moved past you in No sugar") or chat messages waiting unread for 10 minutes (issue 16,
+one per unread stretch: chat/unread_notices) puts a card in the inbox and a delivery
+on every enabled channel that opted in (`Channel.social`, off by default).
 
 A durable consumer of the event log like `reward_notices`: its writes and its cursor's
 move commit together, so each event makes one card; a delivery's `source_key`
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.events.kinds import (
     ChallengeInvited,
+    ChatUnreadWaiting,
     DomainEvent,
     FriendAccepted,
     FriendRequested,
@@ -31,6 +33,7 @@ KINDS: tuple[type[DomainEvent], ...] = (
     FriendAccepted,
     ChallengeInvited,
     RankChanged,
+    ChatUnreadWaiting,
 )
 # The inbox's kind of card, which is also the delivery's `event` (a webhook's `event`).
 NOTICE_KINDS: dict[type[DomainEvent], str] = {
@@ -38,6 +41,7 @@ NOTICE_KINDS: dict[type[DomainEvent], str] = {
     FriendAccepted: "friend_accepted",
     ChallengeInvited: "challenge_invite",
     RankChanged: "rank",
+    ChatUnreadWaiting: "chat_unread",
 }
 
 
@@ -58,6 +62,8 @@ def text_of(event: DomainEvent) -> messages.Text | None:
             title=f"{event.by_name} invited you to {event.challenge_name}",
             body=f"Join \u201c{event.challenge_name}\u201d from its page to take part.",
         )
+    if isinstance(event, ChatUnreadWaiting):
+        return chat_unread(event)
     assert isinstance(event, RankChanged)
     if event.overtaken_by is not None:
         return messages.Text(
@@ -70,6 +76,19 @@ def text_of(event: DomainEvent) -> messages.Text | None:
             body=f"Up from #{event.previous}. Keep it going.",
         )
     return None
+
+
+def chat_unread(event: ChatUnreadWaiting) -> messages.Text:
+    count = f"{event.unread} message{'s' if event.unread != 1 else ''}"
+    if event.kind_of_conversation == "direct":
+        return messages.Text(
+            title=f"{event.title} wrote to you",
+            body=f"{count} from {event.title} waiting unread in Chat.",
+        )
+    return messages.Text(
+        title=f"New messages in {event.title}",
+        body=f"{count} waiting unread in the {event.title} chat.",
+    )
 
 
 async def notify(session: AsyncSession, found: list[StoredEvent]) -> None:
