@@ -12,6 +12,7 @@ from habitus.chat import service
 from habitus.models import User
 from tests.chat.chat_factories import API, challenge_with, send
 from tests.fixtures.personas import Persona
+from tests.habits.test_queries import counting
 from tests.social.challenge_factories import befriend, block, invite, join
 
 
@@ -82,3 +83,27 @@ async def test_the_badge_agrees_with_the_list_through_hides_blocks_and_joins(
     listed = await unread_by_conversation(client, alice)
     assert listed[talk] == 0
     assert await badge(db_session, alice) == sum(listed.values()) == 2
+
+
+async def test_a_direct_message_costs_few_statements(
+    client: httpx.AsyncClient, app: FastAPI, alice: Persona, bob: Persona
+) -> None:
+    """Issue 16 speed (bench/chat_bench.py): sending in a direct conversation reads the
+    conversation, its members with their blocks and friendships (one statement), the
+    client_id, then writes the message, the read marker and the event: a fixed number
+    of statements, whatever the history."""
+    opened = await challenge_with(client, app, alice, bob)  # makes them friends
+    assert opened
+    response = await client.post(
+        f"{API}/conversations", json={"user_id": str(bob.id)}, headers=alice.headers
+    )
+    talk = response.json()["id"]
+    await send(app, alice, talk, "warm up", client_id="w")
+    with counting(app) as statements:
+        await send(app, alice, talk, "counted", client_id="c")
+    queries = [
+        s
+        for s in statements
+        if not s.lstrip().upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+    ]
+    assert len(queries) <= 7, queries  # the user (the factory), then 6; it was 10

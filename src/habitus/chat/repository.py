@@ -9,14 +9,17 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus import db
+from habitus.kit import clock
 from habitus.models import (
     Block,
     ChallengeMember,
     ChatMember,
     Conversation,
+    Friendship,
     Message,
     MessageHide,
     User,
@@ -51,6 +54,39 @@ async def direct_members(session: AsyncSession, conversation_id: uuid.UUID) -> l
         )
     )
     return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectMember:
+    """A current member of a direct conversation, as seen by one reader."""
+
+    user_id: uuid.UUID
+    blocked: bool  # a block between them and the reader, either way
+    friend: bool  # the reader's friend (always False for the reader themselves)
+
+
+async def direct_standing(
+    session: AsyncSession, conversation_id: uuid.UUID, reader_id: uuid.UUID
+) -> list[DirectMember]:
+    """The conversation's current members with their block and friendship to the reader,
+    in ONE statement (every message sent asks it)."""
+    member = ChatMember.user_id
+    blocked = exists().where(
+        or_(
+            and_(Block.blocker_id == reader_id, Block.blocked_id == member),
+            and_(Block.blocker_id == member, Block.blocked_id == reader_id),
+        )
+    )
+    friend = exists().where(Friendship.user_id == reader_id, Friendship.friend_id == member)
+    rows = await session.execute(
+        select(member, blocked, friend).where(
+            ChatMember.conversation_id == conversation_id, ChatMember.left_at.is_(None)
+        )
+    )
+    return [
+        DirectMember(user_id, bool(is_blocked), bool(is_friend))
+        for user_id, is_blocked, is_friend in rows.all()
+    ]
 
 
 async def is_challenge_member(
@@ -174,6 +210,26 @@ async def unread_count(
         query = query.where(Message.created_at <= until)
     counted = query.order_by(None).with_only_columns(func.count(Message.id))
     return int(await session.scalar(counted) or 0)
+
+
+async def move_read_marker(
+    session: AsyncSession, conversation_id: uuid.UUID, user_id: uuid.UUID, message_id: int
+) -> bool:
+    """Move an existing marker forward to `message_id` in one UPDATE (never back).
+    False: the user has no marker row yet (or it is already at or past it)."""
+    moved = await session.execute(
+        update(ChatMember)
+        .where(
+            ChatMember.conversation_id == conversation_id,
+            ChatMember.user_id == user_id,
+            or_(
+                ChatMember.last_read_message_id.is_(None),
+                ChatMember.last_read_message_id < message_id,
+            ),
+        )
+        .values(last_read_message_id=message_id, last_read_at=clock.now())
+    )
+    return db.rowcount(moved) == 1
 
 
 async def challenge_joined_at(

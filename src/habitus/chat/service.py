@@ -48,19 +48,22 @@ class Access:
     title: str
     member_ids: list[uuid.UUID]
     hidden_senders: set[uuid.UUID]
+    # Direct: the reader is still friends with the other member (else read-only).
+    writable: bool = True
 
 
 async def _direct_access(
     session: AsyncSession, user_id: uuid.UUID, conversation: Conversation
 ) -> Access:
-    members = await repository.direct_members(session, conversation.id)
+    standing = await repository.direct_standing(session, conversation.id, user_id)
+    members = [member.user_id for member in standing]
     if user_id not in members:
         raise NotFound(NOT_FOUND)
-    others = [member for member in members if member != user_id]
-    for other in others:
-        if await blocked_between(session, user_id, other):
-            raise NotFound(NOT_FOUND)
-    return Access(conversation.id, "direct", conversation, "", members, set())
+    others = [member for member in standing if member.user_id != user_id]
+    if any(member.blocked for member in others):
+        raise NotFound(NOT_FOUND)
+    friends = all(member.friend for member in others)
+    return Access(conversation.id, "direct", conversation, "", members, set(), friends)
 
 
 async def access(session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID) -> Access:
@@ -186,10 +189,8 @@ async def send(
     text = check_body(body)
     dedupe = _check_client_id(client_id)
     found = await access(session, user.id, conversation_id)
-    if found.kind == "direct":
-        others = [member for member in found.member_ids if member != user.id]
-        if not all([await are_friends(session, user.id, other) for other in others]):
-            raise Forbidden("You are no longer friends; this conversation is read-only.")
+    if not found.writable:
+        raise Forbidden("You are no longer friends; this conversation is read-only.")
     if dedupe is not None:
         earlier = await repository.by_client_id(session, user.id, dedupe)
         if earlier is not None and earlier.conversation_id == found.id:
@@ -215,14 +216,19 @@ async def send(
 async def _mark_read(
     session: AsyncSession, conversation_id: uuid.UUID, user_id: uuid.UUID, message: Message
 ) -> None:
+    if await repository.move_read_marker(session, conversation_id, user_id, message.id):
+        return
     row = await repository.member_row(session, conversation_id, user_id)
-    if row is None:
-        row = ChatMember(conversation_id=conversation_id, user_id=user_id)
-        session.add(row)
-    if row.last_read_message_id is None or row.last_read_message_id < message.id:
-        row.last_read_message_id = message.id
-        row.last_read_at = clock.now()
-    await session.flush()
+    if row is None:  # a challenge's member writing or reading for the first time
+        session.add(
+            ChatMember(
+                conversation_id=conversation_id,
+                user_id=user_id,
+                last_read_message_id=message.id,
+                last_read_at=clock.now(),
+            )
+        )
+        await session.flush()
 
 
 async def mark_read(
