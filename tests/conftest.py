@@ -28,6 +28,7 @@ from tests.fixtures.database import (
     new_database,
     wipe,
 )
+from tests.fixtures.fake_llm import fake_llm_fixture, fake_llm_server  # noqa: F401
 from tests.fixtures.files import LOOP_FIXTURES, required
 from tests.fixtures.personas import Persona, create_persona, make_persona
 

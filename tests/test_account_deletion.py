@@ -114,9 +114,20 @@ USER_ROWS.update(
 COVERED_ELSEWHERE |= {"chat_members", "chat_messages", "chat_message_hides", "conversations"}
 USER_ROWS["challenges"] = lambda t, who: t.c.owner_id == who.id
 USER_ROWS["challenge_habits"] = lambda _t, _who: false()
-# Bookkeeping of the whole server, with no user's data in it.
+# Issue 17 (D13): coach plans and their tasks go with the user (tests/coach/
+# test_coach_api.py checks it).
+USER_ROWS.update(
+    {
+        "coach_plans": lambda t, who: t.c.user_id == who.id,
+        "coach_tasks": lambda t, who: t.c.user_id == who.id,
+    }
+)
+COVERED_ELSEWHERE |= {"coach_plans", "coach_tasks"}
+# Bookkeeping of the whole server, with no user's data in it (model calls: counts for
+# the admin page, no user id, no text).
 USER_ROWS["event_cursors"] = lambda _t, _who: false()
-GLOBAL_TABLES = frozenset({"event_cursors"})
+USER_ROWS["model_calls"] = lambda _t, _who: false()
+GLOBAL_TABLES = frozenset({"event_cursors", "model_calls"})
 # Tables whose rows survive the user's deletion with every reference to them cleared.
 ROWS_OUTLIVE_THE_USER = frozenset({"invites"})
 

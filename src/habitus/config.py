@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     llm_retries: int = Field(default=2, ge=0, le=10)
     llm_max_concurrency: int = Field(default=2, ge=1, le=64)
+    # What one user may ask the coach (classify, plan, regenerate) in a while: 429 past it.
+    coach_rate: RateSetting = Rate.parse("60/hour")
 
     # Idempotency keys are kept this long.
     idempotency_ttl_hours: int = Field(default=24, ge=24)

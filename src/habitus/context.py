@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from habitus.config import Settings
 from habitus.kit.hashing import Hasher
+from habitus.kit.llm import LlmClient
 from habitus.kit.ratelimit import Limiter
 
 
@@ -14,6 +15,9 @@ class AppContext:
     settings: Settings
     hasher: Hasher
     limiter: Limiter
+    # The language-model client (kit/llm.py), made on first use by the coach; closed
+    # with the app.
+    llm: LlmClient | None = None
 
     @classmethod
     def build(cls, settings: Settings, limiter: Limiter) -> AppContext:

@@ -27,6 +27,7 @@ from habitus.chat import api as chat_api
 from habitus.chat import disconnects as chat_disconnects
 from habitus.chat import web as chat_web
 from habitus.chat import ws as chat_ws
+from habitus.coach import api as coach_api
 from habitus.config import Settings
 from habitus.context import AppContext
 from habitus.exports import api as exports_api
@@ -106,6 +107,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             timeout_seconds=settings.lock_timeout_seconds,
         )
         app.state.ctx = AppContext.build(settings, limiter)
+        # Work a request started and does not wait for (a coach plan being written);
+        # the worker takes over what a stopped process left (its lease runs out).
+        app.state.tasks = set()
         # Chat (issue 16): sockets of this process, and of the others through Redis.
         app.state.fanout = build_fanout(settings.redis_url, settings.redis_prefix)
         await app.state.fanout.start()
@@ -128,6 +132,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            for task in list(app.state.tasks):
+                task.cancel()
+            await asyncio.gather(*app.state.tasks, return_exceptions=True)
+            if app.state.ctx.llm is not None:
+                await app.state.ctx.llm.aclose()
             await app.state.fanout.close()
             await limiter.close()
             await engine.dispose()
@@ -174,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(shares_api.router)
     api.include_router(chat_api.router)
     api.include_router(chat_ws.router)
+    api.include_router(coach_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(auth_web.router)

@@ -20,10 +20,14 @@ from habitus.auth.settings_port import IMPORT_FORM
 from habitus.breaks import service as breaks_service
 from habitus.chat import unread_notices
 from habitus.chat import web as chat_web
+from habitus.coach import jobs as coach_jobs
+from habitus.coach import today as coach_today
+from habitus.coach.ports import COACH_HABITS
 from habitus.events import consumers
 from habitus.events.kinds import (
     AccountDeleting,
     BreakChanged,
+    CoachTaskDone,
     DayCompleted,
     DayWritten,
     HabitChanged,
@@ -45,6 +49,7 @@ from habitus.habits import service as habits_service
 from habitus.habits.day_port import DAY_WRITER
 from habitus.habits.ports import HABIT_REMINDERS
 from habitus.habits.today_rewards_port import TODAY_REWARDS
+from habitus.habits.today_tasks_port import TODAY_TASKS
 from habitus.imports import web as imports_web
 from habitus.imports.ports import HABIT_WRITER
 from habitus.registry import Registry, registry
@@ -89,6 +94,7 @@ def _register(target: Registry) -> None:
     # Rewards (D10, D11): coins, milestones and badges, announced in the write's answer.
     target.on(DayCompleted, rewards.day_completed)
     target.on(StreakExtended, rewards.streak_extended)
+    target.on(CoachTaskDone, rewards.coach_task_done)
     target.on(HabitCreated, rewards.habits_changed)
     target.on(HabitUnarchived, rewards.habits_changed)
     target.on(HabitUpdated, rewards.habits_changed)
@@ -109,6 +115,7 @@ def _register(target: Registry) -> None:
     target.job(
         "chat.unread_notices", unread_notices.run, every_seconds=unread_notices.INTERVAL_SECONDS
     )
+    target.job("coach.take_over", coach_jobs.take_over, every_seconds=coach_jobs.INTERVAL_SECONDS)
     target.job("housekeeping", housekeeping.run, every_seconds=housekeeping.INTERVAL_SECONDS)
 
     # Commands one feature offers another.
@@ -119,6 +126,8 @@ def _register(target: Registry) -> None:
     target.provide(IMPORT_FORM, imports_web.form_context)
     target.provide(TODAY_REWARDS, rewards_web)
     target.provide(CHALLENGE_HABITS, habits_service)
+    target.provide(COACH_HABITS, habits_service)
+    target.provide(TODAY_TASKS, coach_today)
 
     # What every signed-in page shows besides its content.
     target.page_extra("unread_count", reminder_queries.unread_count_extra)

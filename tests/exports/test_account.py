@@ -140,6 +140,8 @@ def in_document(document: dict[str, Any], place: str) -> int:
         return int(document["social"]["profile"] is not None)
     if place.startswith("social."):
         return len(document["social"][place.removeprefix("social.")])
+    if place == "coach[].tasks":
+        return sum(len(plan["tasks"]) for plan in document["coach"])
     return len(document[place])
 
 
@@ -200,6 +202,14 @@ async def arrange_social(
                 headers={**bob.headers, "Idempotency-Key": "invite-alice"},
             )
             assert invited.status_code == 201, invited.text
+    # Issue 17: a coach plan (the offline coach: no model in tests).
+    for persona in (alice, bob):
+        planned = await client.post(
+            f"{API}/coach/plans",
+            json={"goal": "Read more books", "kind": "build", "days": 7},
+            headers=persona.headers,
+        )
+        assert planned.status_code == 201, planned.text
 
 
 async def test_the_export_holds_every_row_of_every_exported_table(

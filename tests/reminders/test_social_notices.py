@@ -1,7 +1,8 @@
 """D12 social notices: a friend request, an accepted request, a challenge invite, a move
 up ("You moved to #2 in No sugar"), being overtaken ("Bob moved past you in No
-sugar") and chat messages waiting unread (issue 16) each put one card in the inbox and one delivery on each channel that opted in
-(`social`, off unless asked); a rank that did not move makes nothing."""
+sugar") and chat messages waiting unread (issue 16) each put one card in the inbox
+and one delivery on each channel that opted in (`social`, off unless asked); a rank
+that did not move makes nothing."""
 
 from __future__ import annotations
 

@@ -341,6 +341,20 @@ class ChatUnreadWaiting(DomainEvent):
     unread: int
 
 
+# --- coach (issue 17) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoachTaskDone(DomainEvent):
+    """D13.3: the user completed coach task `task_id` (of the plan's habit, on
+    `local_date`): D11.1 pays one coin, keyed by the task, so undo and redo pay once."""
+
+    kind: ClassVar[str] = "coach_task_done"
+    task_id: str
+    plan_id: str
+    text: str
+
+
 # --- accounts ---------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from habitus.auth import repository as auth_repository
 from habitus.auth.dependencies import Principal
 from habitus.auth.schemas import SessionOut, UserOut
 from habitus.chat import export as chat_export
+from habitus.coach import export as coach_export
 from habitus.config import Settings
 from habitus.core.rewards import tenths_to_gems
 from habitus.exports import repository
@@ -64,6 +65,9 @@ EXPORTED: dict[str, str] = {
     "challenge_members": "social.challenge_memberships",
     "challenge_invites": "social.challenge_invites",
     "chat_messages": "social.chat_messages",
+    # Issue 17 (D13).
+    "coach_plans": "coach",
+    "coach_tasks": "coach[].tasks",
 }
 
 # table -> why its rows are not in the document
@@ -137,6 +141,7 @@ async def export_head(session: AsyncSession, principal: Principal, settings: Set
             **await challenges.export_of(session, user.id),
             **await chat_export.export_of(session, settings, user.id),
         },
+        coach=await coach_export.export_of(session, user.id),
     )
     return head.model_dump_json().encode()
 

@@ -179,6 +179,11 @@ class AccountExportHead(BaseModel):
         description="The profile, friends (ids and handles), friend requests sent, blocks, "
         "share links (never their tokens), challenges owned, memberships and invites.",
     )
+    coach: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Coach plans (D13): the goal, the answers given, status, source and "
+        "every task with when it was done.",
+    )
 
 
 class AccountExport(AccountExportHead):

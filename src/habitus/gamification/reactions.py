@@ -12,6 +12,7 @@ from habitus.core.achievements import Facts
 from habitus.core.rewards import COINS_PER_DONE_UNIT
 from habitus.events.kinds import (
     AchievementUnlocked,
+    CoachTaskDone,
     CoinsAwarded,
     DayCompleted,
     DomainEvent,
@@ -89,6 +90,33 @@ async def day_completed(
     )
     _remember(session, standing, caused)
     return caused
+
+
+async def coach_task_done(
+    session: AsyncSession, user: User, event: CoachTaskDone
+) -> list[DomainEvent]:
+    """D11.1 + D13.3: 1 coin per completed coach task, keyed by the task (undo and redo,
+    replays and races pay once)."""
+    reason = f"Coach task: {event.text}"[:200]
+    paid = await repository.pay(
+        session,
+        user.id,
+        currency="coins",
+        amount=COINS_PER_DONE_UNIT,
+        kind=repository.COACH_TASK,
+        cause=f"task:{event.task_id}",
+        reason=reason,
+    )
+    if not paid:
+        return []
+    return [
+        CoinsAwarded(
+            habit_id=event.habit_id,
+            local_date=event.local_date,
+            amount=COINS_PER_DONE_UNIT,
+            reason=reason,
+        )
+    ]
 
 
 async def streak_extended(

@@ -20,6 +20,7 @@ from habitus.kit.pagination import after_time_id
 from habitus.models import AchievementEarned, Habit, RewardLedgerRow, RewardState
 
 HABIT_DONE = "habit_done"
+COACH_TASK = "coach_task"
 DAILY_CLAIM = "daily_claim"
 FREEZE_BOUGHT = "freeze_bought"
 

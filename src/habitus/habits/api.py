@@ -25,7 +25,9 @@ from habitus.habits.schemas import (
     StatsOut,
     TodayItem,
     TodayPage,
+    TodayTaskOut,
 )
+from habitus.habits.today_tasks_port import TODAY_TASKS
 from habitus.http.dependencies import DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import responses
@@ -33,6 +35,7 @@ from habitus.kit.pagination import Page, Pagination
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, not_modified, problems
 from habitus.kit.validation import QueryDate, check_window
 from habitus.models import Habit, User
+from habitus.registry import registry
 
 router = APIRouter(route_class=TransactionalRoute, responses=AUTHENTICATED_PROBLEMS)
 FromDate = Annotated[QueryDate | None, Query(alias="from", description="Local date, inclusive.")]
@@ -248,6 +251,7 @@ async def habit_days(
 async def today(user: CurrentUser, session: DbSession) -> TodayPage:
     """Every active habit with today's outcome, value and streak, in the user's order."""
     day, habits = await presenters.today_habits(session, user)
+    tasks = await registry.port(TODAY_TASKS).tasks_on(session, user, day)
     return TodayPage(
         date=day,
         items=[
@@ -256,6 +260,10 @@ async def today(user: CurrentUser, session: DbSession) -> TodayPage:
                 outcome=habit.today.status,
                 value=habit.today.value,
                 streak=habit.streak,
+                tasks=[
+                    TodayTaskOut(id=task.id, position=task.position, text=task.text, done=task.done)
+                    for task in tasks.get(habit.id, [])
+                ],
             )
             for habit in habits
         ],

@@ -393,11 +393,23 @@ class StatsOut(BaseModel):
     )
 
 
+class TodayTaskOut(BaseModel):
+    """D13.3: one of today's coach tasks of the habit's plan."""
+
+    id: uuid.UUID
+    position: int
+    text: str
+    done: bool
+
+
 class TodayItem(BaseModel):
     habit: HabitOut
     outcome: Outcome
     value: float | None
     streak: StreakOut
+    tasks: list[TodayTaskOut] = Field(
+        default_factory=list, description="Today's coach tasks (a coach plan's habit)."
+    )
 
 
 class TodayPage(BaseModel):

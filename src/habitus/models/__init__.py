@@ -5,6 +5,7 @@ from habitus.models.base import Base
 from habitus.models.calendar_feed import CalendarFeed
 from habitus.models.channel import Channel
 from habitus.models.chat import ChatMember, Conversation, Message, MessageHide
+from habitus.models.coach import CoachPlan, CoachTask, ModelCall
 from habitus.models.delivery import Delivery, DeliveryAttempt
 from habitus.models.entry import Entry
 from habitus.models.event import Event, EventCursor
@@ -47,6 +48,8 @@ __all__ = [
     "ChallengeMember",
     "Channel",
     "ChatMember",
+    "CoachPlan",
+    "CoachTask",
     "Conversation",
     "Delivery",
     "DeliveryAttempt",
@@ -66,6 +69,7 @@ __all__ = [
     "Invite",
     "Message",
     "MessageHide",
+    "ModelCall",
     "Notification",
     "PasswordResetNotice",
     "PasswordResetToken",

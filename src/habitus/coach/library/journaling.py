@@ -1,0 +1,75 @@
+"""Journaling: writing a little every day, to think, remember and notice."""
+
+from habitus.coach.library.shape import Category, Question, Ramp, phrases, steps, words
+
+CATEGORY = Category(
+    id="journaling",
+    keywords=words("journal journaling diary write writing gratitude grateful notebook reflect"),
+    phrases=phrases("keep a journal, keep a diary, morning pages, gratitude journal, write daily"),
+    polarity="build",
+    questions=(
+        Question("What do you hope writing every day will give you?", "motivation"),
+        Question("What has stopped you from keeping a journal before?", "obstacle"),
+        Question("When and where could you write for a few minutes?", "when"),
+        Question("How often do you write for yourself now?", "level"),
+    ),
+    build_name="Journal every day",
+    quit_name="Less bottled-up thinking",
+    noun="journaling",
+    default_when="before bed",
+    tiers=(
+        (
+            "Pick a notebook or app and keep it where you will see it",
+            "Write one sentence about today {when}",
+            "Write today's date and three words for your mood",
+            "Note one thing you are grateful for",
+            "Write down one thing you want to remember from today",
+            "Put a pen inside your notebook so it is always ready",
+            "Write the question you most want to think about this month",
+        ),
+        (
+            "Write three things that went well today and why",
+            "Describe one moment of today in detail: sights, sounds, feelings",
+            "Write a list of what is on your mind, then circle one thing",
+            "Write {when} without stopping until the timer ends",
+            "Write about a small worry and one step you could take",
+            "Note one thing you learned today",
+            "Write to your future self one line about this week",
+        ),
+        (
+            "Write about a conversation that stayed with you",
+            "Answer a prompt: what would make tomorrow a good day?",
+            "Write one full page, however messy",
+            "Describe a challenge from today and what you did about it",
+            "Write about something you are looking forward to",
+            "Reread your first entries and note what you notice",
+            "Write a letter you will not send to someone on your mind",
+        ),
+        (
+            "Write about a decision you are facing: list both sides",
+            "Write about a memory from ten years ago",
+            "Try morning pages: write first thing after waking",
+            "Write about a habit you want to keep and one to drop",
+            "Describe your ideal ordinary day in detail",
+            "Write down a pattern you have noticed in your entries",
+            "Write about a time you were proud of yourself",
+        ),
+        (
+            "Reread the whole journal and write what has changed",
+            "Write about what you want the next month to look like",
+            "Write two pages on a topic you have avoided",
+            "Make a list of lessons from your entries so far",
+            "Write a thank-you note to someone and send it",
+            "Decide how and when you will keep writing after this plan",
+            "Write the story of this plan as if telling a friend",
+        ),
+    ),
+    ramps=(
+        Ramp("Write for {n} minutes {when}", steps(2, 31, 1)),
+        Ramp("Write at least {n} words about your day", steps(30, 320, 10)),
+        Ramp("List {n} things you are grateful for today", steps(3, 12, 1)),
+        Ramp("Write {n} sentences about how you feel right now", steps(3, 32, 1)),
+        Ramp("Answer today's question in {n} words: what mattered most?", steps(20, 136, 4)),
+        Ramp("Write {n} lines about one thing you learned this week", steps(3, 32, 1)),
+    ),
+)
