@@ -14,7 +14,6 @@ from alembic import op
 
 import habitus.models.base
 
-
 revision: str = "dce8acc13364"
 down_revision: str | None = "5b1e7d9c2a64"
 branch_labels: str | Sequence[str] | None = None
@@ -96,7 +95,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("coach_tasks", schema=None) as batch_op:
         batch_op.create_index("ix_coach_tasks_user_id_date", ["user_id", "date"], unique=False)
-
 
 
 def downgrade() -> None:
