@@ -4,6 +4,7 @@ charlie-cannot-see-alice, 422s naming fields, export and account deletion."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -14,8 +15,11 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from habitus.coach import plan_rules
-from habitus.models import CoachPlan, CoachTask, Habit, RewardLedgerRow
+from habitus import db
+from habitus.coach import jobs as coach_jobs
+from habitus.coach import plan_rules, service
+from habitus.models import CoachPlan, CoachTask, Habit, RewardLedgerRow, User
+from habitus.registry import JobContext
 from tests.conftest import FROZEN_AT
 from tests.fixtures.personas import Persona
 from tests.habits.helpers import error_fields, problem
@@ -254,3 +258,35 @@ async def test_account_deletion_takes_the_plans(
     await db_session.commit()
     assert owners == [bob.id]
     assert tasks == 0
+
+
+async def test_a_plan_left_generating_is_taken_over_once(
+    frozen_clock: time_machine.Coordinates,
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    alice: Persona,
+    db_session: AsyncSession,
+) -> None:
+    """Issue 17: a plan whose writing stopped with its process (`generating` past its
+    lease) is made by the worker; two workers at once make it once."""
+    async with db.write_transaction(app.state.sessionmaker, app.state.writer_queue) as session:
+        user = await session.get(User, alice.id)
+        assert user is not None
+        spec = service.PlanSpec("Meditate daily", "build", (), 7, None)
+        requested = await service.request_plan(session, app.state.ctx, user, spec)
+        plan_id = requested.id
+    context = JobContext(app.state.sessionmaker, app.state.settings, "test-worker")
+    assert await coach_jobs.take_over(context) == 0  # the lease still runs
+    frozen_clock.move_to(FROZEN_AT + timedelta(minutes=5))
+    made = await asyncio.gather(coach_jobs.take_over(context), coach_jobs.take_over(context))
+    assert sum(made) == 1
+    plan = await db_session.get(CoachPlan, plan_id)
+    tasks = await db_session.scalar(select(func.count()).where(CoachTask.plan_id == plan_id))
+    await db_session.commit()
+    assert plan is not None
+    assert (plan.status, plan.source, tasks) == ("draft", "offline", 21)
+    started = await client.post(f"{API}/coach/plans/{plan_id}/start", headers=alice.headers)
+    assert started.status_code == 200, started.text
+    assert started.json()["status"] == "active"
+    again = await client.post(f"{API}/coach/plans/{plan_id}/start", headers=alice.headers)
+    problem(again, 409)

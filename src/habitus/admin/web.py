@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from habitus.admin import service
+from habitus.admin import model_calls, service
 from habitus.admin.schemas import DisableIn, InviteIn
 from habitus.auth import reset_links
 from habitus.auth.pages import CsrfChecked, Form, PageAdmin
@@ -48,6 +48,7 @@ async def _page(
         "next_cursor": next_cursor,
         "invites": [(invite, service.invite_status(invite)) for invite in invites[:PAGE_SIZE]],
         "reset_links": await reset_links.waiting_links(session),
+        "model_days": await model_calls.by_day(session),
         "errors": {},
     }
     context.update(extra or {})
