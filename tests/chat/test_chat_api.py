@@ -4,6 +4,7 @@ delete-for-me, 422s naming the field, the send rate limit, blocks."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -156,6 +157,36 @@ async def test_a_resend_with_the_same_client_id_is_stored_once(
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     assert await count(db_session, Message) == 1
+
+
+async def test_a_client_id_names_one_message_only(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    alice: Persona,
+    bob: Persona,
+    charlie: Persona,
+    db_session: AsyncSession,
+) -> None:
+    """Issue 16 (found by schemathesis: it was a 500): a client_id already used for a
+    message in another conversation is a 422 naming `client_id`, nothing written; two
+    sends of one client_id at once store one message."""
+    with_bob = await direct(client, app, alice, bob)
+    with_charlie = await direct(client, app, alice, charlie)
+    body = {"body": "hello", "client_id": "same-id"}
+    first = await client.post(
+        f"{API}/conversations/{with_bob}/messages", json=body, headers=alice.headers
+    )
+    assert first.status_code == 201, first.text
+    reused = await client.post(
+        f"{API}/conversations/{with_charlie}/messages", json=body, headers=alice.headers
+    )
+    assert error_fields(problem(reused, 422)) == ["client_id"]
+    assert await count(db_session, Message) == 1
+    both = await asyncio.gather(
+        *(send(app, alice, with_charlie, "at once", client_id="raced") for _ in range(2))
+    )
+    assert both[0] == both[1]
+    assert await count(db_session, Message) == 2
 
 
 async def test_delete_hides_a_message_for_the_caller_only(

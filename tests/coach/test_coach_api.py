@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
+from habitus.coach import calls, plan_rules, service
 from habitus.coach import jobs as coach_jobs
-from habitus.coach import plan_rules, service
 from habitus.models import CoachPlan, CoachTask, Habit, RewardLedgerRow, User
 from habitus.registry import JobContext
 from tests.conftest import FROZEN_AT
 from tests.fixtures.personas import Persona
-from tests.habits.helpers import error_fields, problem
+from tests.habits.helpers import error_fields, problem, travel
 
 API = "/api/v1"
 TODAY = FROZEN_AT.date()
@@ -290,3 +290,30 @@ async def test_a_plan_left_generating_is_taken_over_once(
     assert started.json()["status"] == "active"
     again = await client.post(f"{API}/coach/plans/{plan_id}/start", headers=alice.headers)
     problem(again, 409)
+
+
+async def test_a_draft_started_on_a_later_day_starts_that_day(
+    frozen_clock: time_machine.Coordinates,
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    alice: Persona,
+) -> None:
+    """D13.2/D13.3: a draft written yesterday and started today begins today: its days
+    move with it, so nothing is missed before the user began."""
+    async with db.write_transaction(app.state.sessionmaker, app.state.writer_queue) as session:
+        user = await session.get(User, alice.id)
+        assert user is not None
+        spec = service.PlanSpec("Drink more water", "build", (), 7, None)
+        plan_id = (await service.request_plan(session, app.state.ctx, user, spec)).id
+    assert await service.generate(app.state.sessionmaker, calls.client_of(app.state.ctx), plan_id)
+    drafted = (await client.get(f"{API}/coach/plans/{plan_id}", headers=alice.headers)).json()
+    await travel(frozen_clock, client, alice, FROZEN_AT + timedelta(days=2))
+    later = FROZEN_AT.date() + timedelta(days=2)
+    started = await client.post(f"{API}/coach/plans/{plan_id}/start", headers=alice.headers)
+    assert started.status_code == 200, started.text
+    plan = started.json()
+    assert plan["start_date"] == later.isoformat()
+    assert [t["text"] for t in tasks_on(plan, later)] == [
+        t["text"] for t in tasks_on(drafted, TODAY)
+    ]
+    assert plan["progress"]["due"] == 3

@@ -297,6 +297,8 @@ PAGES: list[Any] = [
     ("settings", "/settings", True, 200, True),
     ("trophies", "/trophies", True, 200, True),
     ("rewards", "/rewards", True, 200, True),
+    ("chat", "/chat", True, 200, True),
+    ("coach", "/coach", True, 200, True),
     ("onboarding", "/onboarding", True, 200, True),
     ("admin", "/admin", True, 200, True),
     ("admin-deliveries", "/admin/deliveries", True, 200, True),

@@ -193,8 +193,8 @@ async def send(
         raise Forbidden("You are no longer friends; this conversation is read-only.")
     if dedupe is not None:
         earlier = await repository.by_client_id(session, user.id, dedupe)
-        if earlier is not None and earlier.conversation_id == found.id:
-            return earlier, found.member_ids
+        if earlier is not None:
+            return _resent(earlier, found), found.member_ids
     await _check_rate(ctx, user.id)
     await db.start_writing(session)
     conversation = await _materialise(session, found)
@@ -204,13 +204,39 @@ async def send(
         body_encrypted=keys.encrypt(ctx.settings, text),
         client_id=dedupe,
     )
-    session.add(message)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(message)
+            await session.flush()
+    except IntegrityError:
+        # The same client_id, sent twice at once: the other send stored it first.
+        if dedupe is None:
+            raise
+        earlier = await repository.by_client_id(session, user.id, dedupe)
+        if earlier is None:
+            raise
+        return _resent(earlier, found), found.member_ids
     await _mark_read(session, conversation.id, user.id, message)
     await events.publish(
         session, user, [MessageSent(conversation_id=str(conversation.id), message_id=message.id)]
     )
     return message, found.member_ids
+
+
+def _resent(earlier: Message, found: Access) -> Message:
+    """A resend answers the stored message; a client_id the sender already used for a
+    message of another conversation is refused (it names one message, not two)."""
+    if earlier.conversation_id != found.id:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "client_id",
+                    "is already the id of another message of yours; use a new one",
+                    rule="client_id_used",
+                )
+            ]
+        )
+    return earlier
 
 
 async def _mark_read(

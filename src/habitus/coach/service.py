@@ -319,7 +319,27 @@ async def start_plan(session: AsyncSession, user: User, plan_id: uuid.UUID) -> C
             else "This plan has started already."
         )
     await db.start_writing(session)
+    today = today_of(user)
+    if plan.start_date < today:
+        # A draft reviewed on a later day starts today: its days move with it, so no task
+        # is missed before the user began.
+        await _move(session, plan, today)
     return await _start(session, user, plan)
+
+
+async def _move(session: AsyncSession, plan: CoachPlan, start: date) -> None:
+    """The draft's tasks re-dated to begin on `start` (written anew: the unique
+    (plan, date, position) would trip over rows moved one at a time)."""
+    shift = start - plan.start_date
+    tasks = await tasks_of(session, [plan.id])
+    moved = [(task.date + shift, task.position, task.text) for task in tasks]
+    await session.execute(delete(CoachTask).where(CoachTask.plan_id == plan.id))
+    session.add_all(
+        CoachTask(plan_id=plan.id, user_id=plan.user_id, date=day, position=position, text=text)
+        for day, position, text in moved
+    )
+    plan.start_date = start
+    await session.flush()
 
 
 async def get_plan(session: AsyncSession, user: User, plan_id: uuid.UUID) -> CoachPlan:

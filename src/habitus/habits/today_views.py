@@ -21,9 +21,11 @@ from habitus.core.schedule import TimesPerPeriod, version_index
 from habitus.events.kinds import DomainEvent, StreakExtended
 from habitus.habits import presenters, repository, service
 from habitus.habits.today_prefs import DEFAULT_PREFS, ViewPrefs
+from habitus.habits.today_tasks_port import TODAY_TASKS, TodayTask
 from habitus.habits.today_week import DayCell, weeks_of
 from habitus.kit.templating import DEFAULT_HABIT_COLOR
 from habitus.models import User
+from habitus.registry import registry
 
 # A colour a user picked is shown as a dot; without one, the accent colour.
 DEFAULT_COLOR = DEFAULT_HABIT_COLOR  # one default for every page (kit.templating)
@@ -109,6 +111,12 @@ class Card:
     times: int | None = None  # times_per_period: the schedule's `times`
     period_last: date | None = None  # the current week's or month's last day
     position: int = 0
+    # D13.3: today's tasks of a coach plan whose habit this is (through TODAY_TASKS).
+    tasks: tuple[TodayTask, ...] = ()
+
+    @property
+    def tasks_done(self) -> int:
+        return sum(1 for task in self.tasks if task.done)
 
     @property
     def done(self) -> bool:
@@ -405,6 +413,8 @@ async def load(session: AsyncSession, user: User, prefs: ViewPrefs | None = None
     habits = await repository.habits_of(session, user.id, archived=False)
     today, evaluated = await service.evaluate_habits(session, user, habits)
     weeks = await weeks_of(session, user, evaluated, today)
+    # One statement for every habit (issue 17): the coach's tasks of the day.
+    tasks = await registry.port(TODAY_TASKS).tasks_on(session, user, today)
     cards = []
     for position, item in enumerate(evaluated):
         shown = presenters.habit_out(item)
@@ -444,6 +454,7 @@ async def load(session: AsyncSession, user: User, prefs: ViewPrefs | None = None
                 times=schedule.times if isinstance(schedule, TimesPerPeriod) else None,
                 period_last=unit.last if periodic and unit else None,
                 position=position,
+                tasks=tuple(tasks.get(shown.id, ())),
             )
         )
     return TodayView(day=today, cards=cards, prefs=prefs or DEFAULT_PREFS)
