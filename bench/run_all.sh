@@ -36,4 +36,10 @@ echo "== reminders_bench: reminders due in the same minute to a webhook sink"
 echo
 echo "== checkin_load: check-ins under load vs the floor"
 "$PY" -m bench.checkin_load "${LOAD[@]}" --json "$OUT/checkin.json" || status=1
+echo
+echo "== coach_bench: a coach plan, offline and through the model client"
+"$PY" -m bench.coach_bench --json "$OUT/coach.json" || status=1
+echo
+echo "== insights_bench: predictions vs the baseline on synthetic users, training and prediction time"
+"$PY" -m bench.insights_bench --json "$OUT/insights.json" || status=1
 exit $status

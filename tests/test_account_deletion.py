@@ -123,6 +123,15 @@ USER_ROWS.update(
     }
 )
 COVERED_ELSEWHERE |= {"coach_plans", "coach_tasks"}
+# Issue 18 (D14): a model, the training bookkeeping, alert notices and dismissals go with
+# the user (tests/coach/test_insights_api.py checks it).
+USER_ROWS.update(
+    {
+        name: (lambda t, who: t.c.user_id == who.id)
+        for name in ("prediction_models", "training_states", "alert_notices", "alert_dismissals")
+    }
+)
+COVERED_ELSEWHERE |= {"prediction_models", "training_states", "alert_notices", "alert_dismissals"}
 # Bookkeeping of the whole server, with no user's data in it (model calls: counts for
 # the admin page, no user id, no text).
 USER_ROWS["event_cursors"] = lambda _t, _who: false()

@@ -344,3 +344,28 @@ def test_every_entry_point_wires_the_same_reactions(tmp_path: Path):
         assert first[part], part
     for name, table in described.items():
         assert table == first, name
+
+
+def test_no_model_is_ever_unpickled():
+    """D14.2 (issue 18): a model is stored as its coefficients (JSON), never as a pickle:
+    no module of the app imports pickle, joblib, dill or cloudpickle, or calls a loader
+    that unpickles (numpy's allow_pickle, torch.load)."""
+    banned_modules = {"pickle", "cPickle", "_pickle", "joblib", "dill", "cloudpickle", "shelve"}
+    found = []
+    for path in _python_files(SRC):
+        text = path.read_text(encoding="utf-8")
+        imported = {module.split(".")[0] for module in _runtime_imports(path)}
+        tree = ast.parse(text)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = (
+                    [alias.name for alias in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
+                imported |= {name.split(".")[0] for name in names}
+        if imported & banned_modules:
+            found.append(f"{path.relative_to(SRC)} imports {sorted(imported & banned_modules)}")
+        if "allow_pickle=True" in text or "torch.load" in text:
+            found.append(f"{path.relative_to(SRC)} unpickles")
+    assert found == []

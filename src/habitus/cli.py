@@ -262,6 +262,32 @@ def rotate_chat_keys(
         raise typer.Exit(1)
 
 
+@app.command("train")
+def train_user(
+    user: Annotated[str, typer.Option("--user", help="The account's email.")],
+) -> None:
+    """Retrain a user's prediction model now (D14.2; the worker also does it after every
+    20 completions). Too little data: the baseline answers, and this says so."""
+    from habitus.coach.commands import train
+    from habitus.kit.logging import configure_logging
+    from habitus.migrations_runner import upgrade
+
+    settings = _settings()
+    configure_logging("WARNING", settings.log_format)
+    upgrade(settings.database_url)
+    done = asyncio.run(train(settings, user))
+    if not done.found:
+        typer.echo(f"No account with the email {user}.", err=True)
+        raise typer.Exit(1)
+    if done.model == "baseline":
+        typer.echo(
+            "Too little data to train yet (30 required days, both done and missed): "
+            "predictions use the baseline."
+        )
+    else:
+        typer.echo(f"Trained on {done.samples} days; predictions use the new model.")
+
+
 @app.command()
 def worker(
     once: Annotated[

@@ -28,6 +28,7 @@ from habitus.chat import disconnects as chat_disconnects
 from habitus.chat import web as chat_web
 from habitus.chat import ws as chat_ws
 from habitus.coach import api as coach_api
+from habitus.coach import insights_api
 from habitus.coach import web as coach_web
 from habitus.config import Settings
 from habitus.context import AppContext
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(chat_api.router)
     api.include_router(chat_ws.router)
     api.include_router(coach_api.router)
+    api.include_router(insights_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(auth_web.router)

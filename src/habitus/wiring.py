@@ -20,6 +20,7 @@ from habitus.auth.settings_port import IMPORT_FORM
 from habitus.breaks import service as breaks_service
 from habitus.chat import unread_notices
 from habitus.chat import web as chat_web
+from habitus.coach import insights
 from habitus.coach import jobs as coach_jobs
 from habitus.coach import today as coach_today
 from habitus.coach.ports import COACH_HABITS
@@ -53,7 +54,14 @@ from habitus.habits.today_tasks_port import TODAY_TASKS
 from habitus.imports import web as imports_web
 from habitus.imports.ports import HABIT_WRITER
 from habitus.registry import Registry, registry
-from habitus.reminders import event_hooks, habit_port, jobs, reward_notices, social_notices
+from habitus.reminders import (
+    event_hooks,
+    habit_port,
+    insight_notices,
+    jobs,
+    reward_notices,
+    social_notices,
+)
 from habitus.reminders import queries as reminder_queries
 from habitus.reminders import reactions as reminders
 from habitus.social import challenges as social_challenges
@@ -106,6 +114,9 @@ def _register(target: Registry) -> None:
     target.consume(achievements.CONSUMER, achievements.decide, kinds=achievements.KINDS)
     target.consume(reward_notices.CONSUMER, reward_notices.notify, kinds=reward_notices.KINDS)
     target.consume(social_notices.CONSUMER, social_notices.notify, kinds=social_notices.KINDS)
+    target.consume(insight_notices.CONSUMER, insight_notices.notify, kinds=insight_notices.KINDS)
+    # D14.2: every DayCompleted counts toward the next training (20), once.
+    target.consume(insights.CONSUMER, insights.count_completions, kinds=(DayCompleted,))
 
     # The worker's steps, each in a loop of its own.
     target.job("reminders.fire", jobs.fire)
@@ -115,6 +126,8 @@ def _register(target: Registry) -> None:
     target.job(
         "chat.unread_notices", unread_notices.run, every_seconds=unread_notices.INTERVAL_SECONDS
     )
+    target.job("insights.train", insights.train_due, every_seconds=insights.INTERVAL_SECONDS)
+    target.job("insights.alerts", insights.check_alerts, every_seconds=300.0)
     target.job("coach.take_over", coach_jobs.take_over, every_seconds=coach_jobs.INTERVAL_SECONDS)
     target.job("housekeeping", housekeeping.run, every_seconds=housekeeping.INTERVAL_SECONDS)
 

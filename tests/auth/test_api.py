@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import statistics
 import time
 from datetime import timedelta
 from typing import Any
@@ -170,10 +169,12 @@ async def test_unknown_email_and_wrong_password_cost_alike(make_client: Any) -> 
     await timed("nobody@example.org")  # warm-up: first queries, thread pool
     await timed("alice@example.org")
     unknown, wrong = [], []
-    for _ in range(7):
+    for _ in range(9):
         unknown.append(await timed("nobody@example.org"))
         wrong.append(await timed("alice@example.org"))
-    ratio = statistics.median(unknown) / statistics.median(wrong)
+    # The fastest of each: a loaded machine only ever adds time, so the minimum is the
+    # cost itself (medians flaked on a busy 2-core CI run: 1.601 against 1.6).
+    ratio = min(unknown) / min(wrong)
     assert 0.6 <= ratio <= 1.6, (ratio, unknown, wrong)
 
 

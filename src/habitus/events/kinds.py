@@ -355,6 +355,17 @@ class CoachTaskDone(DomainEvent):
     text: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertRaised(DomainEvent):
+    """D14.3: an alert about habit `habit_id` for the inbox (at most one per habit per
+    week, never during a break: coach/insights.notify_alerts decides)."""
+
+    kind: ClassVar[str] = "alert_raised"
+    alert: str  # missed_habit | low_consistency | at_risk | suggestion
+    message: str
+    action: str
+
+
 # --- accounts ---------------------------------------------------------------------------------
 
 

@@ -99,6 +99,11 @@ NOT_EXPORTED: dict[str, str] = {
     "which are other people's words",
     "import_records": "this server's bookkeeping of imported files (so a file is not "
     "imported twice); what they created is in habits and entries",
+    # Issue 18 (D14).
+    "prediction_models": "derived: a model's coefficients, retrained from entries",
+    "training_states": "bookkeeping of when to retrain and when to check alerts next",
+    "alert_notices": "which alerts went to the inbox this week; the cards are in `notifications`",
+    "alert_dismissals": "alert cards hidden until the end of their week (short-lived)",
 }
 
 

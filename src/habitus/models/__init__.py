@@ -5,7 +5,15 @@ from habitus.models.base import Base
 from habitus.models.calendar_feed import CalendarFeed
 from habitus.models.channel import Channel
 from habitus.models.chat import ChatMember, Conversation, Message, MessageHide
-from habitus.models.coach import CoachPlan, CoachTask, ModelCall
+from habitus.models.coach import (
+    AlertDismissal,
+    AlertNotice,
+    CoachPlan,
+    CoachTask,
+    ModelCall,
+    PredictionModel,
+    TrainingState,
+)
 from habitus.models.delivery import Delivery, DeliveryAttempt
 from habitus.models.entry import Entry
 from habitus.models.event import Event, EventCursor
@@ -38,6 +46,8 @@ from habitus.models.user import User
 
 __all__ = [
     "AchievementEarned",
+    "AlertDismissal",
+    "AlertNotice",
     "AuthSession",
     "Base",
     "Block",
@@ -73,6 +83,7 @@ __all__ = [
     "Notification",
     "PasswordResetNotice",
     "PasswordResetToken",
+    "PredictionModel",
     "Profile",
     "RefreshToken",
     "Reminder",
@@ -80,5 +91,6 @@ __all__ = [
     "RewardLedgerRow",
     "RewardState",
     "Share",
+    "TrainingState",
     "User",
 ]

@@ -79,3 +79,69 @@ class ModelCall(IdMixin, Base):
     seconds: Mapped[float] = mapped_column(Float)
     prompt_tokens: Mapped[int | None]
     completion_tokens: Mapped[int | None]
+
+
+class PredictionModel(Base):
+    """D14.2: a user's trained model, as its coefficients (JSON; never a pickle), with the
+    feature list and version it was trained with (`coach.learning.Model.to_json`)."""
+
+    __tablename__ = "prediction_models"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int]
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)
+    samples: Mapped[int]
+    trained_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TrainingState(Base):
+    """D14.2: completions since the last training (the insights consumer counts them,
+    once per event); at 20 the user is `due_at`; a worker claims the training by moving
+    `claimed_until` (compare-and-set), so two workers train once."""
+
+    __tablename__ = "training_states"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    completions: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    claimed_until: Mapped[datetime | None]
+    last_trained_at: Mapped[datetime | None]
+    # When the user's alerts go to the inbox next (the start of their next local day):
+    # the worker's daily pass (`coach.insights.check_alerts`).
+    alerts_next_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class AlertNotice(Base):
+    """D14.3 in the inbox: at most one alert per habit per week (`week`: the week's
+    first day in the user's week start); `kind` says which."""
+
+    __tablename__ = "alert_notices"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    habit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("habits.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class AlertDismissal(Base):
+    """An alert card the user dismissed: hidden until `until` (the end of that week)."""
+
+    __tablename__ = "alert_dismissals"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    habit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("habits.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    until: Mapped[date]

@@ -48,9 +48,10 @@ async def write(
     session: AsyncSession,
     notices: Sequence[Notice],
     *,
-    opt_in: InstrumentedAttribute[bool],
+    opt_in: InstrumentedAttribute[bool] | None,
     source_prefix: str,
 ) -> None:
+    """`opt_in` None: the inbox only (no channel is woken)."""
     if not notices:
         return
     now = clock.now()
@@ -58,7 +59,7 @@ async def write(
     users = {
         user.id: user for user in await session.scalars(select(User).where(User.id.in_(user_ids)))
     }
-    channels = await _opted_in(session, user_ids, opt_in)
+    channels = await _opted_in(session, user_ids, opt_in) if opt_in is not None else {}
     cards: list[dict[str, Any]] = []
     deliveries: list[dict[str, Any]] = []
     for notice in notices:
