@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from habitus.models import (
 from habitus.registry import JobContext
 from tests.conftest import FROZEN_AT
 from tests.fixtures.events import read_through
+from tests.fixtures.live import habitus_env, run_cli
 from tests.fixtures.personas import Persona
 from tests.habits.helpers import create_habit, entry_put, error_fields, problem
 
@@ -248,3 +250,25 @@ def test_the_week_of_follows_the_users_week_start() -> None:
         week_start = "sun"
 
     assert insights.week_of(date(2026, 11, 21), Someone()) == date(2026, 11, 15)  # type: ignore[arg-type]
+
+
+async def test_habitus_train_retrains_one_user(
+    frozen_clock: time_machine.Coordinates,
+    client: httpx.AsyncClient,
+    alice: Persona,
+    database_url: str,
+    tmp_path: Path,
+    db_session: AsyncSession,
+) -> None:
+    """D14.2 on demand: `habitus train --user EMAIL` (a real process) trains and stores
+    the model and says on how many days; an unknown email exits 1 and says so."""
+    await history_of(client, alice, 60, lambda day: day.weekday() < 5)
+    env = habitus_env(database_url, tmp_path)
+    done = await asyncio.to_thread(run_cli, "train", "--user", alice.email.upper(), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Trained on" in done.stdout
+    assert await db_session.get(PredictionModel, alice.id) is not None
+    await db_session.commit()
+    unknown = await asyncio.to_thread(run_cli, "train", "--user", "nobody@example.org", env=env)
+    assert unknown.returncode == 1
+    assert "No account" in unknown.stderr
