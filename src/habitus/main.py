@@ -29,6 +29,7 @@ from habitus.chat import web as chat_web
 from habitus.chat import ws as chat_ws
 from habitus.coach import api as coach_api
 from habitus.coach import insights_api
+from habitus.coach import insights_web as coach_insights_web
 from habitus.coach import web as coach_web
 from habitus.config import Settings
 from habitus.context import AppContext
@@ -208,6 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(shares_web.router)
     app.include_router(chat_web.router)
     app.include_router(coach_web.router)
+    app.include_router(coach_insights_web.router)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the request context wraps everything else.

@@ -299,6 +299,7 @@ PAGES: list[Any] = [
     ("rewards", "/rewards", True, 200, True),
     ("chat", "/chat", True, 200, True),
     ("coach", "/coach", True, 200, True),
+    ("insights-page", "/insights", True, 200, True),
     ("onboarding", "/onboarding", True, 200, True),
     ("admin", "/admin", True, 200, True),
     ("admin-deliveries", "/admin/deliveries", True, 200, True),

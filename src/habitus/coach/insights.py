@@ -363,7 +363,7 @@ def alerts_for(
                 habit_id,
                 name,
                 f"Your {_streak(item)}-day run of {name} may break: "
-                f"{round(prediction.probability * 100)}% likely tomorrow.",
+                f"{round(prediction.probability * 100)}% likely today.",
                 "Set a reminder",
                 f"{page}/reminders",
             )
@@ -378,7 +378,8 @@ async def _suggestions(
     (at least 5 completions in 30 days, their median 2 hours or more from the reminder)."""
     from habitus.models import Entry, Reminder
 
-    ids = [uuid.UUID(item.habit_id) for item in histories]
+    # Never during a break (D14.3's inbox rule holds for every kind).
+    ids = [uuid.UUID(item.habit_id) for item in histories if not _in_break_today(item)]
     if not ids:
         return []
     since = clock.now() - timedelta(days=30)

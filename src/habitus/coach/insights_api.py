@@ -109,7 +109,7 @@ async def get_insights(user: CurrentUser, session: DbSession) -> InsightsOut:
     return insights_out(await insights.view(session, user))
 
 
-async def _check_train_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
+async def check_train_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
     if not ctx.settings.rate_limit_enabled:
         return
     decision = await ctx.limiter.hit(f"insights-train:{user_id}", TRAIN_RATE)
@@ -125,7 +125,7 @@ async def _check_train_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
 )
 async def train(user: CurrentUser, session: DbSession, ctx: Context) -> Response:
     """D14.2: retrain now, in the background (the worker)."""
-    await _check_train_rate(ctx, user.id)
+    await check_train_rate(ctx, user.id)
     await insights.request_training(session, user.id)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
