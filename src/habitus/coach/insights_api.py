@@ -64,6 +64,10 @@ class InsightsOut(BaseModel):
     weeks: list[WeekOut] = Field(description="The completion rate of each of the last 8 weeks.")
 
 
+class TrainOut(BaseModel):
+    status: Literal["queued"] = Field(description="The worker retrains in the background.")
+
+
 class DismissIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -123,11 +127,11 @@ async def check_train_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
     responses=problems(429),
     dependencies=[idempotent()],
 )
-async def train(user: CurrentUser, session: DbSession, ctx: Context) -> Response:
+async def train(user: CurrentUser, session: DbSession, ctx: Context) -> TrainOut:
     """D14.2: retrain now, in the background (the worker)."""
     await check_train_rate(ctx, user.id)
     await insights.request_training(session, user.id)
-    return Response(status_code=status.HTTP_202_ACCEPTED)
+    return TrainOut(status="queued")
 
 
 @router.post(
