@@ -132,6 +132,12 @@ USER_ROWS.update(
     }
 )
 COVERED_ELSEWHERE |= {"prediction_models", "training_states", "alert_notices", "alert_dismissals"}
+# Issue 19 (D15): health logs and the weight goal go with the user (tests/health/
+# test_health_api.py checks it).
+USER_ROWS.update(
+    {name: (lambda t, who: t.c.user_id == who.id) for name in ("health_logs", "health_goals")}
+)
+COVERED_ELSEWHERE |= {"health_logs", "health_goals"}
 # Bookkeeping of the whole server, with no user's data in it (model calls: counts for
 # the admin page, no user id, no text).
 USER_ROWS["event_cursors"] = lambda _t, _who: false()

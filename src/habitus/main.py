@@ -15,7 +15,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from habitus import __version__, db, worker
+from habitus import __version__, db, probes, worker
 from habitus.admin import api as admin_api
 from habitus.admin import web as admin_web
 from habitus.analytics import api as analytics_api
@@ -39,7 +39,7 @@ from habitus.gamification import web as gamification_web
 from habitus.habits import api as habits_api
 from habitus.habits import today_web
 from habitus.habits import web as habits_web
-from habitus.health import router as health_router
+from habitus.health import api as health_api
 from habitus.http.errors import install_handlers
 from habitus.http.middleware import (
     BodyLimitMiddleware,
@@ -164,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "rewards", "description": "Achievements, coins, gems and streak freezes."},
             {"name": "admin", "description": "Users and invites (administrators only)."},
             {"name": "health", "description": "Liveness, readiness and metrics."},
+            {"name": "health metrics", "description": "Body measurements, series and goals."},
         ],
     )
     app.state.settings = settings
@@ -188,8 +189,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(chat_ws.router)
     api.include_router(coach_api.router)
     api.include_router(insights_api.router)
+    api.include_router(health_api.router)
     app.include_router(api)
-    app.include_router(health_router)
+    app.include_router(probes.router)
     app.include_router(auth_web.router)
     app.include_router(imports_web.router)
     app.include_router(admin_web.router)

@@ -142,6 +142,10 @@ def in_document(document: dict[str, Any], place: str) -> int:
         return len(document["social"][place.removeprefix("social.")])
     if place == "coach[].tasks":
         return sum(len(plan["tasks"]) for plan in document["coach"])
+    if place == "health.goal":
+        return int(document["health"]["goal"] is not None)
+    if place == "health.logs":
+        return len(document["health"]["logs"])
     return len(document[place])
 
 
@@ -210,6 +214,21 @@ async def arrange_social(
             headers=persona.headers,
         )
         assert planned.status_code == 201, planned.text
+    # Issue 19 (D15): two health logs and a weight goal each.
+    for persona in (alice, bob):
+        for weight in (80.5, 79.9):
+            logged = await client.post(
+                f"{API}/health/metrics",
+                json={"weight_kg": weight, "body_fat_pct": 21.5},
+                headers=persona.headers,
+            )
+            assert logged.status_code == 201, logged.text
+        goal = await client.put(
+            f"{API}/health/goals",
+            json={"weight_kg": 75, "direction": "lose"},
+            headers=persona.headers,
+        )
+        assert goal.status_code == 200, goal.text
 
 
 async def test_the_export_holds_every_row_of_every_exported_table(

@@ -35,6 +35,7 @@ from habitus.gamification import repository as rewards_repository
 from habitus.gamification.presenters import ledger_row_out
 from habitus.habits import repository as habits_repository
 from habitus.habits.export import export_habits
+from habitus.health import export as health_export
 from habitus.kit import clock
 from habitus.reminders import queries as reminder_queries
 from habitus.reminders import repository as reminders_repository
@@ -68,6 +69,9 @@ EXPORTED: dict[str, str] = {
     # Issue 17 (D13).
     "coach_plans": "coach",
     "coach_tasks": "coach[].tasks",
+    # Issue 19 (D15): health data is personal data, exported in full.
+    "health_logs": "health.logs",
+    "health_goals": "health.goal",
 }
 
 # table -> why its rows are not in the document
@@ -147,6 +151,7 @@ async def export_head(session: AsyncSession, principal: Principal, settings: Set
             **await chat_export.export_of(session, settings, user.id),
         },
         coach=await coach_export.export_of(session, user.id),
+        health=await health_export.export_of(session, user.id),
     )
     return head.model_dump_json().encode()
 

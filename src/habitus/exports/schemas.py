@@ -184,6 +184,11 @@ class AccountExportHead(BaseModel):
         description="Coach plans (D13): the goal, the answers given, status, source and "
         "every task with when it was done.",
     )
+    health: dict[str, Any] = Field(
+        default_factory=lambda: {"logs": [], "goal": None},
+        description="Health metrics (D15): every log (date, time, source and its fields "
+        "in metric units) and the weight goal.",
+    )
 
 
 class AccountExport(AccountExportHead):

@@ -21,6 +21,7 @@ from habitus.models.habit import Habit
 from habitus.models.habit_break import HabitBreak
 from habitus.models.habit_schedule import HabitSchedule
 from habitus.models.habit_state import HabitStateRow
+from habitus.models.health import HealthGoal, HealthLog
 from habitus.models.idempotency_key import IdempotencyKey
 from habitus.models.import_record import ImportRecord
 from habitus.models.invite import Invite
@@ -74,6 +75,8 @@ __all__ = [
     "HabitMonthSummary",
     "HabitSchedule",
     "HabitStateRow",
+    "HealthGoal",
+    "HealthLog",
     "IdempotencyKey",
     "ImportRecord",
     "Invite",
