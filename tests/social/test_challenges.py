@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.kit.rates import Rate
 from habitus.models import Challenge, ChallengeInvite, ChallengeMember, Event, Habit
-from habitus.social import challenges, challenges_api
+from habitus.social import challenges
 from tests.fixtures.personas import Persona
 from tests.habits.helpers import count, error_fields, problem
 from tests.social.challenge_factories import (
@@ -294,7 +294,7 @@ async def test_invites_are_rate_limited(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """D12.3: invites reach others' inboxes, so they are rate limited (429)."""
-    monkeypatch.setattr(challenges_api, "INVITE_RATE", Rate(count=2, period_seconds=3600.0))
+    monkeypatch.setattr(challenges, "INVITE_RATE", Rate(count=2, period_seconds=3600.0))
     made = await make_challenge(client, alice)
     await befriend(app, alice, bob)
     for _ in range(2):

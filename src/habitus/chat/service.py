@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus import db
 from habitus.chat import keys, repository
 from habitus.context import AppContext
-from habitus.errors import FieldError, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from habitus.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from habitus.events import service as events
 from habitus.events.kinds import MessageSent
 from habitus.kit import clock
@@ -166,16 +166,6 @@ def _check_client_id(client_id: object) -> str | None:
     return client_id
 
 
-async def _check_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
-    if not ctx.settings.rate_limit_enabled:
-        return
-    decision = await ctx.limiter.hit(f"chat:send:{user_id}", ctx.settings.chat_rate)
-    if not decision.allowed:
-        raise TooManyRequests(
-            decision.retry_after, "Too many messages in a short time; wait a moment."
-        )
-
-
 async def send(
     session: AsyncSession,
     ctx: AppContext,
@@ -195,7 +185,11 @@ async def send(
         earlier = await repository.by_client_id(session, user.id, dedupe)
         if earlier is not None:
             return _resent(earlier, found), found.member_ids
-    await _check_rate(ctx, user.id)
+    await ctx.check_rate(
+        f"chat:send:{user.id}",
+        ctx.settings.chat_rate,
+        "Too many messages in a short time; wait a moment.",
+    )
     await db.start_writing(session)
     conversation = await _materialise(session, found)
     message = Message(

@@ -23,6 +23,7 @@ from habitus.coach.schemas import (
     RegenerateDayIn,
     TaskOut,
 )
+from habitus.habits.evaluation import today_of
 from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit.pagination import Page, Pagination, page_of, parse_time_id_key, time_id_key
@@ -67,7 +68,7 @@ def plan_out(plan: CoachPlan, tasks: Sequence[CoachTask], today: date) -> PlanOu
 
 async def _plan_answer(session: DbSession, user: User, plan: CoachPlan) -> PlanOut:
     tasks = await service.tasks_of(session, [plan.id])
-    return plan_out(plan, tasks, service.today_of(user))
+    return plan_out(plan, tasks, today_of(user))
 
 
 @router.post("/classify", responses=problems(422, 429), dependencies=[idempotent()])
@@ -110,7 +111,7 @@ async def list_plans(user: CurrentUser, session: DbSession, paging: Pagination) 
         plans = [plan for plan in plans if (plan.created_at, plan.id) < after]
     page = page_of(plans, paging.limit, lambda plan: time_id_key(plan.created_at, plan.id))
     tasks = await service.tasks_of(session, [plan.id for plan in page.items])
-    today = service.today_of(user)
+    today = today_of(user)
     by_plan: dict[uuid.UUID, list[CoachTask]] = {}
     for task in tasks:
         by_plan.setdefault(task.plan_id, []).append(task)

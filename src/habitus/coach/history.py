@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
@@ -24,8 +25,6 @@ from habitus.core.evaluate import window_timeline
 from habitus.core.habits import Break, EntryFact
 from habitus.core.outcomes import DONE, MISSED
 from habitus.habits.evaluation import breaks_of, rules_of, today_of
-
-__all__ = ["histories_of", "today_of"]
 from habitus.models import Entry, Habit, HabitBreak, HabitSchedule, User
 
 # Two years of history is plenty for a per-user model, and bounds the work.
@@ -37,19 +36,23 @@ def _schedule_kind(schedule: object) -> str:
     return str(kind or "daily")
 
 
-async def histories_of(
-    session: AsyncSession, user: User, *, habit_ids: set[uuid.UUID] | None = None
-) -> tuple[date, list[HabitHistory]]:
-    """(the user's today, the history of each active habit up to yesterday)."""
+@dataclass(frozen=True, slots=True)
+class Histories:
+    today: date  # the user's
+    items: list[HabitHistory]  # each active habit's, up to yesterday
+    names: dict[str, str]  # habit id -> name (the page's words)
+
+
+async def histories_of(session: AsyncSession, user: User) -> Histories:
+    """The history of each active habit that started before today."""
     today = today_of(user)
     query = select(Habit).where(
         Habit.user_id == user.id, Habit.archived_at.is_(None), Habit.start_date < today
     )
-    if habit_ids is not None:
-        query = query.where(Habit.id.in_(habit_ids))
     habits = list(await session.scalars(query.order_by(Habit.position, Habit.id)))
+    names = {str(habit.id): habit.name for habit in habits}
     if not habits:
-        return today, []
+        return Histories(today, [], names)
     ids = [habit.id for habit in habits]
     versions: dict[uuid.UUID, list[HabitSchedule]] = defaultdict(list)
     for row in await session.scalars(
@@ -114,4 +117,4 @@ async def histories_of(
                 facts=tuple(facts),
             )
         )
-    return today, found_histories
+    return Histories(today, found_histories, names)

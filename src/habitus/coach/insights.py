@@ -27,11 +27,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from habitus import db
 from habitus.coach import history, learning
 from habitus.coach.learning import HabitHistory, Model
+from habitus.context import AppContext
 from habitus.core import time as core_time
 from habitus.errors import NotFound
+from habitus.events import service as events
+from habitus.events.kinds import AlertRaised
 from habitus.events.service import StoredEvent
+from habitus.habits.evaluation import today_of
 from habitus.kit import clock
-from habitus.models import AlertDismissal, Habit, PredictionModel, TrainingState, User
+from habitus.kit.rates import Rate
+from habitus.models import (
+    AlertDismissal,
+    AlertNotice,
+    Entry,
+    Habit,
+    PredictionModel,
+    Reminder,
+    TrainingState,
+    User,
+)
 from habitus.registry import JobContext
 
 log = structlog.get_logger(__name__)
@@ -43,6 +57,8 @@ CLAIM = timedelta(minutes=5)
 # next 20 completions try again).
 TRAIN_SECONDS = 30.0
 INTERVAL_SECONDS = 15.0
+# Training on demand reads two years of every habit: a few an hour is plenty.
+TRAIN_RATE = Rate(count=10, period_seconds=3600.0)
 
 
 # --- the trigger --------------------------------------------------------------------
@@ -77,8 +93,10 @@ async def count_completions(session: AsyncSession, found: list[StoredEvent]) -> 
         )
 
 
-async def request_training(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """On demand (POST /insights/train): the user is due now."""
+async def request_training(session: AsyncSession, ctx: AppContext, user_id: uuid.UUID) -> None:
+    """On demand (POST /insights/train, the page's "Retrain now", one budget for both):
+    the user is due now."""
+    await ctx.check_rate(f"insights-train:{user_id}", TRAIN_RATE)
     await db.start_writing(session)
     insert = db.insert_for(db.dialect_of(session))
     await session.execute(
@@ -94,7 +112,7 @@ async def request_training(session: AsyncSession, user_id: uuid.UUID) -> None:
 async def train_user(session: AsyncSession, user: User) -> Model | None:
     """Train and store the user's model now; None (and no model kept) when data is thin
     (D14.2: the baseline answers)."""
-    _today, found = await history.histories_of(session, user)
+    found = (await history.histories_of(session, user)).items
     model = await asyncio.wait_for(
         asyncio.to_thread(learning.train, found, now=clock.now()), TRAIN_SECONDS
     )
@@ -219,15 +237,15 @@ class Insights:
     weekly: list[tuple[date, float | None]]  # the rate of each of the last 8 weeks
 
 
-async def stored_model(session: AsyncSession, user_id: uuid.UUID) -> Model | None:
+async def stored_model(session: AsyncSession, user_id: uuid.UUID) -> tuple[Model, datetime] | None:
+    """The user's model and when it was trained; None: the baseline answers."""
     row = await session.get(PredictionModel, user_id)
     if row is None:
         return None
     try:
-        model = Model.from_json(row.model)
+        return Model.from_json(row.model), row.trained_at
     except ValueError:
         return None  # trained with another feature list: the baseline until retrained
-    return model
 
 
 def _rate(histories: Sequence[HabitHistory], first: date, last: date) -> float | None:
@@ -262,13 +280,10 @@ def _in_break_today(item: HabitHistory) -> bool:
 
 async def view(session: AsyncSession, user: User) -> Insights:
     """Everything the Insights page and GET /insights show."""
-    today, histories = await history.histories_of(session, user)
-    model = await stored_model(session, user.id)
-    row = await session.get(PredictionModel, user.id)
-    names = {
-        str(habit.id): habit.name
-        for habit in await session.scalars(select(Habit).where(Habit.user_id == user.id))
-    }
+    found = await history.histories_of(session, user)
+    today, histories, names = found.today, found.items, found.names
+    stored = await stored_model(session, user.id)
+    model, trained_at = stored if stored is not None else (None, None)
     predictions: list[Prediction] = []
     for item in histories:
         if model is not None and any(fact.required for fact in item.facts):
@@ -288,7 +303,7 @@ async def view(session: AsyncSession, user: User) -> Insights:
                 day=today,
                 probability=round(probability, 4),
                 model=kind,
-                trained_at=row.trained_at if row is not None and kind == "logistic" else None,
+                trained_at=trained_at if kind == "logistic" else None,
                 samples=model.samples if model is not None and kind == "logistic" else 0,
                 why=why,
             )
@@ -376,8 +391,6 @@ async def _suggestions(
 ) -> list[Alert]:
     """D14.3 `suggestion`: a habit with a reminder that is usually done at another hour
     (at least 5 completions in 30 days, their median 2 hours or more from the reminder)."""
-    from habitus.models import Entry, Reminder
-
     # Never during a break (D14.3's inbox rule holds for every kind).
     ids = [uuid.UUID(item.habit_id) for item in histories if not _in_break_today(item)]
     if not ids:
@@ -463,7 +476,7 @@ async def dismiss_alert(session: AsyncSession, user: User, habit_id: uuid.UUID, 
     habit = await session.get(Habit, habit_id)
     if habit is None or habit.user_id != user.id:
         raise NotFound("No such habit.")
-    today = history.today_of(user)
+    today = today_of(user)
     await db.start_writing(session)
     until = week_of(today, user) + timedelta(days=6)
     insert = db.insert_for(db.dialect_of(session))
@@ -479,10 +492,6 @@ async def dismiss_alert(session: AsyncSession, user: User, habit_id: uuid.UUID, 
 async def notify_alerts(session: AsyncSession, user: User) -> int:
     """D14.3 in the inbox: each alert, at most one per habit per week, never during a
     break; written as `AlertRaised` events for the notices consumer."""
-    from habitus.events import service as events
-    from habitus.events.kinds import AlertRaised
-    from habitus.models import AlertNotice
-
     found = await view(session, user)
     week = week_of(found.today, user)
     insert = db.insert_for(db.dialect_of(session))

@@ -13,11 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from habitus.auth.dependencies import CurrentUser, idempotent
 from habitus.coach import insights
-from habitus.context import AppContext
-from habitus.errors import TooManyRequests
 from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
-from habitus.kit.rates import Rate
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 
 router = APIRouter(
@@ -26,8 +23,6 @@ router = APIRouter(
     route_class=TransactionalRoute,
     responses=AUTHENTICATED_PROBLEMS,
 )
-# Training reads two years of every habit: a few on demand an hour is plenty.
-TRAIN_RATE = Rate(count=10, period_seconds=3600.0)
 
 AlertKind = Literal["missed_habit", "low_consistency", "at_risk", "suggestion"]
 
@@ -113,14 +108,6 @@ async def get_insights(user: CurrentUser, session: DbSession) -> InsightsOut:
     return insights_out(await insights.view(session, user))
 
 
-async def check_train_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
-    if not ctx.settings.rate_limit_enabled:
-        return
-    decision = await ctx.limiter.hit(f"insights-train:{user_id}", TRAIN_RATE)
-    if not decision.allowed:
-        raise TooManyRequests(decision.retry_after)
-
-
 @router.post(
     "/train",
     status_code=status.HTTP_202_ACCEPTED,
@@ -129,8 +116,7 @@ async def check_train_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
 )
 async def train(user: CurrentUser, session: DbSession, ctx: Context) -> TrainOut:
     """D14.2: retrain now, in the background (the worker)."""
-    await check_train_rate(ctx, user.id)
-    await insights.request_training(session, user.id)
+    await insights.request_training(session, ctx, user.id)
     return TrainOut(status="queued")
 
 

@@ -220,9 +220,7 @@ async def retrain(request: Request, user: PageUser, session: DbSession, ctx: Con
     """D14.2 on demand: the user is due now and the worker trains (the same hourly
     budget as POST /api/v1/insights/train)."""
     try:
-        # The API's own check (private there): one budget whichever way it is asked.
-        await insights_api.check_train_rate(ctx, user.id)
+        await insights.request_training(session, ctx, user.id)
     except TooManyRequests as error:
         return _back(request, error.message, "error")
-    await insights.request_training(session, user.id)
     return _back(request, RETRAIN_TEXT)

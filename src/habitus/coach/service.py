@@ -25,10 +25,10 @@ from habitus.coach.plan_rules import Answer, DraftPlan, Kind
 from habitus.coach.ports import COACH_HABITS
 from habitus.config import Settings
 from habitus.context import AppContext
-from habitus.core import time as core_time
-from habitus.errors import Conflict, FieldError, NotFound, TooManyRequests, ValidationFailed
+from habitus.errors import Conflict, FieldError, NotFound, ValidationFailed
 from habitus.events import service as events
 from habitus.events.kinds import CoachTaskDone
+from habitus.habits.evaluation import today_of
 from habitus.habits.schemas import DailySchedule, HabitCreate
 from habitus.kit import clock, llm
 from habitus.models import CoachPlan, CoachTask, User
@@ -40,10 +40,6 @@ TASK_NOT_FOUND = "No such task."
 # worker may take it over (the process stopped). A model call with its retries takes at
 # most `llm_timeout_seconds`, and a plan makes at most two (the answer, one repair).
 LEASE_MARGIN_SECONDS = 30.0
-
-
-def today_of(user: User) -> date:
-    return core_time.today(clock.now(), user.timezone, user.day_start_hour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +69,11 @@ def progress_of(tasks: Sequence[CoachTask], today: date) -> Progress:
 
 async def _check_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
     """Model calls cost money and time: a per-user limit on what asks for them."""
-    if not ctx.settings.rate_limit_enabled:
-        return
-    decision = await ctx.limiter.hit(f"coach:{user_id}", ctx.settings.coach_rate)
-    if not decision.allowed:
-        raise TooManyRequests(
-            decision.retry_after, "The coach has had many requests from you; wait a little."
-        )
+    await ctx.check_rate(
+        f"coach:{user_id}",
+        ctx.settings.coach_rate,
+        "The coach has had many requests from you; wait a little.",
+    )
 
 
 def _goal(goal: str) -> str:
@@ -141,11 +135,9 @@ def _tasks_rows(
     ]
 
 
-def _apply(plan: CoachPlan, made: planner.Planned) -> None:
-    plan.source = made.source
-    plan.model = made.model
-    plan.fallback_reason = made.reason
-    plan.habit_name = made.draft.habit_name[:120]
+def _written_by(made: planner.Planned) -> dict[str, str | None]:
+    """The plan's columns that say who wrote its tasks (and why offline)."""
+    return {"source": made.source, "model": made.model, "fallback_reason": made.reason}
 
 
 async def create_plan(
@@ -169,8 +161,8 @@ async def create_plan(
         start_date=start,
         answers=[{"question": a.question, "answer": a.answer} for a in spec.answers],
         status="draft",
+        **_written_by(made),
     )
-    _apply(plan, made)
     session.add(plan)
     await session.flush()
     session.add_all(_tasks_rows(plan, made.draft.days, start))
@@ -179,7 +171,10 @@ async def create_plan(
 
 
 async def request_plan(
-    session: AsyncSession, ctx: AppContext, user: User, spec: PlanSpec
+    session: AsyncSession,
+    ctx: AppContext,
+    user: User,
+    spec: PlanSpec,
 ) -> CoachPlan:
     """The web's way: a plan row `generating`, written and committed by the caller, then
     `generate` (in the background) fills it in and makes it a `draft` to review."""
@@ -202,6 +197,28 @@ async def request_plan(
     )
     session.add(plan)
     await session.flush()
+    return plan
+
+
+async def rewrite_draft(
+    session: AsyncSession, ctx: AppContext, user: User, plan_id: uuid.UUID
+) -> CoachPlan:
+    """ "Write it again" for a draft: it goes, and a new one is asked for with the same
+    goal, classification, answers and length, from today (a started plan regenerates
+    its rest instead, which keeps what was done)."""
+    old = await get_plan(session, user, plan_id)
+    if old.status != "draft":
+        raise Conflict("Only a plan not started yet is written again.")
+    spec = PlanSpec(
+        goal=old.goal,
+        kind=_kind(old.kind),
+        answers=answers_of(old),
+        days=old.days,
+        start_date=None,
+    )
+    # The new one first: a refusal (the rate limit) leaves the draft as it was.
+    plan = await request_plan(session, ctx, user, spec)
+    await delete_plan(session, user, plan_id)
     return plan
 
 
@@ -237,10 +254,8 @@ async def generate(
             .where(CoachPlan.id == plan_id, CoachPlan.status == "generating")
             .values(
                 status="draft",
-                source=made.source,
-                model=made.model,
-                fallback_reason=made.reason,
                 habit_name=made.draft.habit_name[:120],
+                **_written_by(made),
                 lease_until=None,
                 updated_at=clock.now(),
             )
@@ -541,9 +556,8 @@ async def regenerate_rest(
         delete(CoachTask).where(CoachTask.plan_id == plan.id, CoachTask.date >= first_new)
     )
     session.add_all(_tasks_rows(plan, made.draft.days, first_new))
-    plan.source = made.source
-    plan.model = made.model
-    plan.fallback_reason = made.reason
+    for column, value in _written_by(made).items():
+        setattr(plan, column, value)
     plan.updated_at = clock.now()
     await session.flush()
     return plan

@@ -39,6 +39,7 @@ from habitus.coach.plan_rules import (
 )
 from habitus.coach.schemas import MAX_ANSWER_CHARS, MAX_GOAL_CHARS
 from habitus.errors import AppError, Conflict, NotFound, TooManyRequests, ValidationFailed
+from habitus.habits.evaluation import today_of
 from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
@@ -163,7 +164,7 @@ async def coach_page(request: Request, user: PageUser, session: DbSession) -> Re
         request,
         "coach/index.html",
         {
-            "plans": _rows(plans, tasks, service.today_of(user)),
+            "plans": _rows(plans, tasks, today_of(user)),
             "max_goal": MAX_GOAL_CHARS,
         },
     )
@@ -355,7 +356,7 @@ async def plan_page(
     """Being written (a progress view that refreshes), a draft to review, or an active
     plan with every day. Another user's plan: 404."""
     plan = await service.get_plan(session, user, plan_id)
-    today = service.today_of(user)
+    today = today_of(user)
     tasks = await service.tasks_of(session, [plan.id]) if plan.status != "generating" else []
     progress = service.progress_of(tasks, today)
     return render(
@@ -404,23 +405,9 @@ async def rewrite(
     """ "Write it again" for a draft: the draft goes and a new one is asked for with the
     same goal, classification, answers and length (a started plan regenerates its rest
     instead, which keeps what was done)."""
-    old = await service.get_plan(session, user, plan_id)
-    if old.status != "draft":
-        return _back(
-            request, _plan_page(plan_id), "Only a plan not started yet is written again.", "error"
-        )
-    spec = service.PlanSpec(
-        goal=old.goal,
-        kind="quit" if old.kind == "quit" else "build",
-        answers=service.answers_of(old),
-        days=old.days,
-        start_date=None,
-    )
     try:
-        await service.delete_plan(session, user, plan_id)
-        plan = await service.request_plan(session, ctx, user, spec)
-    except (ValidationFailed, TooManyRequests) as error:
-        await session.rollback()
+        plan = await service.rewrite_draft(session, ctx, user, plan_id)
+    except (Conflict, ValidationFailed, TooManyRequests) as error:
         return _back(request, _plan_page(plan_id), _problem(error), "error")
     return _written_in_background(request, plan)
 

@@ -20,6 +20,7 @@ from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
+from habitus.context import AppContext
 from habitus.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from habitus.events.kinds import AccountDeleting, ChallengeInvited
 from habitus.events.service import publish
@@ -27,6 +28,7 @@ from habitus.habits.evaluation import today_of
 from habitus.habits.schemas import HabitCreate, HabitUpdate, schedule_from_json, schedule_to_json
 from habitus.kit import clock
 from habitus.kit.pagination import after_time_id
+from habitus.kit.rates import Rate
 from habitus.kit.validation import LATEST_DATE
 from habitus.models import (
     Challenge,
@@ -43,6 +45,13 @@ from habitus.social.challenges_schemas import ChallengeCreate
 from habitus.social.ports import CHALLENGE_HABITS
 
 NOT_FOUND = "No such challenge."
+# Invites reach other people's inboxes: a burst of 20 requests, then one every 3 minutes.
+INVITE_RATE = Rate(count=20, period_seconds=3600.0)
+
+
+async def check_invite_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
+    """What the invite endpoints (API and page alike) ask first."""
+    await ctx.check_rate(f"challenge-invites:{user_id}", INVITE_RATE)
 
 
 def end_date_of(challenge: Challenge) -> date:

@@ -8,14 +8,11 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from habitus.auth.dependencies import CurrentUser, idempotent
-from habitus.context import AppContext
 from habitus.core.habits import Direction
-from habitus.errors import TooManyRequests
 from habitus.habits.schemas import TargetOut
 from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
-from habitus.kit.rates import Rate
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 from habitus.models import ChallengeHabit
 from habitus.social import challenges
@@ -37,17 +34,6 @@ router = APIRouter(
     route_class=TransactionalRoute,
     responses=AUTHENTICATED_PROBLEMS,
 )
-
-# Invites reach other people's inboxes: a burst of 20 requests, then one every 3 minutes.
-INVITE_RATE = Rate(count=20, period_seconds=3600.0)
-
-
-async def check_invite_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
-    if not ctx.settings.rate_limit_enabled:
-        return
-    decision = await ctx.limiter.hit(f"challenge-invites:{user_id}", INVITE_RATE)
-    if not decision.allowed:
-        raise TooManyRequests(decision.retry_after)
 
 
 def _person(person: challenges.Person) -> UserRef:
@@ -138,7 +124,7 @@ async def invite(
 ) -> InvitesOut:
     """`{user_ids}`: invite friends (anyone else is a 422 naming `user_ids`); `{link:
     true}`: a new join link (owner only; shown once, replaces the previous one)."""
-    await check_invite_rate(ctx, user.id)
+    await challenges.check_invite_rate(ctx, user.id)
     if body.link:
         token = await challenges.make_join_link(session, user, challenge_id)
         url = str(request.base_url).rstrip("/") + f"/challenges/{challenge_id}?token={token}"

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus.auth.pages import CsrfChecked, PageUser
 from habitus.errors import AppError, ValidationFailed
 from habitus.habits.evaluation import today_of
-from habitus.http.dependencies import DbSession
+from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
 from habitus.kit.templating import render
@@ -362,7 +362,7 @@ async def remove_member(
     "/challenges/{challenge_id}/invite", response_class=HTMLResponse, dependencies=[CsrfChecked]
 )
 async def invite(
-    request: Request, challenge_id: uuid.UUID, user: PageUser, session: DbSession
+    request: Request, challenge_id: uuid.UUID, user: PageUser, session: DbSession, ctx: Context
 ) -> Response:
     data = await request.form()
     try:
@@ -372,6 +372,7 @@ async def invite(
     if not wanted:
         return _back_to(challenge_id, "Choose at least one friend to invite.", "error", request)
     try:
+        await challenges.check_invite_rate(ctx, user.id)
         invited = await challenges.invite(session, user, challenge_id, wanted)
     except AppError as error:
         if error.status_code == 404:
@@ -387,10 +388,11 @@ async def invite(
     "/challenges/{challenge_id}/link", response_class=HTMLResponse, dependencies=[CsrfChecked]
 )
 async def make_link(
-    request: Request, challenge_id: uuid.UUID, user: PageUser, session: DbSession
+    request: Request, challenge_id: uuid.UUID, user: PageUser, session: DbSession, ctx: Context
 ) -> Response:
     """A new join link (owner only), shown once on the page it redirects to."""
     try:
+        await challenges.check_invite_rate(ctx, user.id)
         token = await challenges.make_join_link(session, user, challenge_id)
     except AppError as error:
         if error.status_code == 404:

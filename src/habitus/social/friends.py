@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.auth.repository import user_by_email
 from habitus.context import AppContext
-from habitus.errors import NotFound, TooManyRequests, ValidationFailed
+from habitus.errors import NotFound, ValidationFailed
 from habitus.events.kinds import FriendAccepted, FriendRequested
 from habitus.events.service import publish
 from habitus.kit import clock
@@ -30,14 +30,6 @@ REQUEST_RATE = Rate(count=20, period_seconds=3600)
 # A declined request cannot be sent again for this long (D12.1).
 RESEND_AFTER = timedelta(days=30)
 NO_REQUEST = "No such request."
-
-
-async def _limit(ctx: AppContext, user_id: uuid.UUID) -> None:
-    if not ctx.settings.rate_limit_enabled:
-        return
-    decision = await ctx.limiter.hit(f"friend-requests:{user_id}", REQUEST_RATE)
-    if not decision.allowed:
-        raise TooManyRequests(decision.retry_after, "Too many friend requests; try again later.")
 
 
 async def _target(session: AsyncSession, handle: str | None, email: str | None) -> User | None:
@@ -63,7 +55,9 @@ async def send_request(
     field = "handle" if handle is not None else "email"
     if handle is None and email is None:
         raise ValidationFailed.field("handle", "give a handle or an email address", "missing")
-    await _limit(ctx, sender.id)
+    await ctx.check_rate(
+        f"friend-requests:{sender.id}", REQUEST_RATE, "Too many friend requests; try again later."
+    )
     target = await _target(session, handle, email)
     if target is None or target.disabled_at is not None:
         return

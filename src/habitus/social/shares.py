@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.analytics import queries as analytics
 from habitus.context import AppContext
-from habitus.errors import NotFound, TooManyRequests
+from habitus.errors import NotFound
 from habitus.habits import repository as habits_repository
 from habitus.habits.evaluation import evaluate, today_of
 from habitus.kit import clock
@@ -49,16 +49,6 @@ class NewShare:
     token: str  # shown once: only its hash is kept
 
 
-async def _check_rate(ctx: AppContext, user_id: uuid.UUID) -> None:
-    if not ctx.settings.rate_limit_enabled:
-        return
-    decision = await ctx.limiter.hit(f"shares:create:{user_id}", CREATE_RATE)
-    if not decision.allowed:
-        raise TooManyRequests(
-            decision.retry_after, "Too many share links made in a short time; try again later."
-        )
-
-
 async def create(
     session: AsyncSession, ctx: AppContext, user: User, habit_id: uuid.UUID
 ) -> NewShare:
@@ -66,7 +56,11 @@ async def create(
     habit = await habits_repository.habit_of(session, user.id, habit_id)
     if habit is None:
         raise NotFound("No such habit.")
-    await _check_rate(ctx, user.id)
+    await ctx.check_rate(
+        f"shares:create:{user.id}",
+        CREATE_RATE,
+        "Too many share links made in a short time; try again later.",
+    )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     share = Share(user_id=user.id, habit_id=habit.id, token_hash=hash_token(token))
     session.add(share)
