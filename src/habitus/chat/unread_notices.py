@@ -67,14 +67,16 @@ async def _title_for(
 async def _notice_one(
     session: AsyncSession,
     conversation: Conversation,
-    reader_id: uuid.UUID,
+    reader: User,
     members: list[uuid.UUID],
     now: datetime,
+    newest: int,
 ) -> bool:
-    """Record the notice for one reader of one conversation if a stretch is due."""
-    reader = await session.get(User, reader_id)
-    if reader is None or reader.disabled_at is not None:
+    """Record the notice for one reader of one conversation if a stretch is due
+    (`newest`: the conversation's newest message, what the marker moves to)."""
+    if reader.disabled_at is not None:
         return False
+    reader_id = reader.id
     hidden = await hidden_from(session, reader_id)
     if conversation.kind == "direct" and hidden & set(members):
         return False  # a block closes the conversation
@@ -91,9 +93,6 @@ async def _notice_one(
     )
     if waiting == 0:
         return False
-    newest = await session.scalar(
-        select(func.max(Message.id)).where(Message.conversation_id == conversation.id)
-    )
     if row is None:
         # A challenge's member who never opened its chat: their marker starts here (a
         # second worker's identical row is no conflict).
@@ -148,7 +147,14 @@ async def run(ctx: JobContext) -> int:
             if conversation is None:
                 continue
             members = await _readers(session, conversation)
-            for reader_id in members:
-                if await _notice_one(session, conversation, reader_id, members, now):
+            # Once per conversation, not per reader; the readers in one statement.
+            newest = await session.scalar(
+                select(func.max(Message.id)).where(Message.conversation_id == conversation.id)
+            )
+            if newest is None:
+                continue
+            readers = await session.scalars(select(User).where(User.id.in_(members)))
+            for reader in readers.all():
+                if await _notice_one(session, conversation, reader, members, now, newest):
                     told += 1
     return told
