@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -16,24 +15,12 @@ from fastapi import FastAPI
 from habitus.chat import web as chat_web
 from tests.chat.chat_factories import API, challenge_with, direct, send
 from tests.fixtures.personas import Persona
-from tests.fixtures.web import browser, meta_csrf_token, web_login
+from tests.fixtures.web import SignedIn as Web
+from tests.fixtures.web import signed_in_at
 
 
-@dataclass
-class Web:
-    client: httpx.AsyncClient
-    token: str
-
-    async def post(self, path: str, data: dict[str, str] | None = None) -> httpx.Response:
-        return await self.client.post(path, headers={"X-CSRF-Token": self.token}, data=data or {})
-
-
-async def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
-    async with browser(client) as other:
-        await web_login(other, persona.email, persona.password)
-        page = await other.get("/chat")
-        assert page.status_code == 200, page.text
-        yield Web(other, meta_csrf_token(page.text))
+def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
+    return signed_in_at(client, persona, "/chat")
 
 
 async def test_the_list_shows_unread_counts_and_the_header_badge(

@@ -10,7 +10,6 @@ import html
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -25,25 +24,12 @@ from habitus.coach import web as coach_web
 from habitus.models import CoachPlan, CoachTask, Habit
 from tests.conftest import FROZEN_AT
 from tests.fixtures.personas import Persona
-from tests.fixtures.web import browser, meta_csrf_token, web_login
+from tests.fixtures.web import SignedIn as Web
+from tests.fixtures.web import signed_in_at
 
 TODAY = FROZEN_AT.date()
 GOAL = "I want to stop scrolling on my phone at night"
 PLAN_URL = re.compile(r"^/coach/plans/([0-9a-f-]{36})$")
-
-
-@dataclass
-class Web:
-    client: httpx.AsyncClient
-    token: str
-
-    async def post(self, path: str, data: dict[str, str] | None = None) -> httpx.Response:
-        return await self.client.post(path, headers={"X-CSRF-Token": self.token}, data=data or {})
-
-    async def flash(self, response: httpx.Response) -> str:
-        """The page a redirect leads to (its flash message is on it)."""
-        assert response.status_code == 303, response.text
-        return (await self.client.get(response.headers["location"])).text
 
 
 @pytest.fixture
@@ -52,12 +38,8 @@ async def web(client: httpx.AsyncClient, alice: Persona) -> AsyncIterator[Web]:
         yield found
 
 
-async def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
-    async with browser(client) as other:
-        await web_login(other, persona.email, persona.password)
-        page = await other.get("/coach")
-        assert page.status_code == 200, page.text
-        yield Web(other, meta_csrf_token(page.text))
+def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
+    return signed_in_at(client, persona, "/coach")
 
 
 def questions_of(page: str) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -22,31 +21,14 @@ from habitus.models import AlertDismissal, TrainingState
 from tests.coach.test_insights_api import TODAY, get_insights, history_of, job
 from tests.conftest import FROZEN_AT
 from tests.fixtures.personas import Persona
-from tests.fixtures.web import browser, meta_csrf_token, web_login
+from tests.fixtures.web import SignedIn as Web
+from tests.fixtures.web import signed_in_at
 
 PAGE = "/insights"
 
 
-@dataclass
-class Web:
-    client: httpx.AsyncClient
-    token: str
-
-    async def post(self, path: str) -> httpx.Response:
-        return await self.client.post(path, headers={"X-CSRF-Token": self.token}, data={})
-
-    async def page(self) -> str:
-        response = await self.client.get(PAGE)
-        assert response.status_code == 200, response.text
-        return response.text
-
-
-async def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
-    async with browser(client) as other:
-        await web_login(other, persona.email, persona.password)
-        page = await other.get(PAGE)
-        assert page.status_code == 200, page.text
-        yield Web(other, meta_csrf_token(page.text))
+def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
+    return signed_in_at(client, persona, PAGE)
 
 
 @pytest.fixture

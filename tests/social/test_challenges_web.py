@@ -7,33 +7,20 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.models import Challenge, Habit
 from tests.fixtures.personas import Persona
-from tests.fixtures.web import browser, meta_csrf_token, web_login
+from tests.fixtures.web import SignedIn as Web
+from tests.fixtures.web import signed_in_at
 from tests.habits.helpers import count
 from tests.social.challenge_factories import make_challenge
 
 
-@dataclass
-class Web:
-    client: httpx.AsyncClient
-    token: str
-
-    async def post(self, path: str, data: dict[str, str] | None = None) -> httpx.Response:
-        return await self.client.post(path, headers={"X-CSRF-Token": self.token}, data=data or {})
-
-
-async def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
-    async with browser(client) as other:
-        await web_login(other, persona.email, persona.password)
-        page = await other.get("/challenges")
-        assert page.status_code == 200, page.text
-        yield Web(other, meta_csrf_token(page.text))
+def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
+    return signed_in_at(client, persona, "/challenges")
 
 
 async def test_strangers_get_404_and_posts_need_csrf(
