@@ -9,14 +9,18 @@ import uuid
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from habitus.kit.rates import Rate
 from habitus.models import Challenge, Habit
+from habitus.social import challenges
 from tests.fixtures.personas import Persona
 from tests.fixtures.web import SignedIn as Web
 from tests.fixtures.web import signed_in_at
 from tests.habits.helpers import count
-from tests.social.challenge_factories import make_challenge
+from tests.social.challenge_factories import befriend, make_challenge
 
 
 def signed_in(client: httpx.AsyncClient, persona: Persona) -> AsyncIterator[Web]:
@@ -88,3 +92,22 @@ async def test_the_join_link_shows_once_in_the_page(
         assert f"/challenges/{made['id']}?token=" in found.group(1)
         again = await web.client.get(f"/challenges/{made['id']}")
         assert "challenge-link-url" not in again.text
+
+
+async def test_the_page_keeps_the_invite_rate_limit(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    alice: Persona,
+    bob: Persona,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """D12.3: invites reach others' inboxes; the page's invite and join-link forms count
+    against the same limit as the API (it lives in the service), with a plain message."""
+    monkeypatch.setattr(challenges, "INVITE_RATE", Rate(count=1, period_seconds=3600.0))
+    made = await make_challenge(client, alice)
+    await befriend(app, alice, bob)
+    async for web in signed_in(client, alice):
+        first = await web.post(f"/challenges/{made['id']}/invite", {"user_ids": str(bob.id)})
+        assert "Invited 1 friend." in await web.flash(first)
+        second = await web.post(f"/challenges/{made['id']}/link")
+        assert "Too many requests" in await web.flash(second)
