@@ -36,12 +36,12 @@ help:
 
 # What running needs: the project and its dependencies, no dev group.
 $(VENV)/.installed-run: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
+	$(UV) sync --frozen --no-dev --inexact --extra ocr --python $(PYTHON)
 	@touch $@
 
 # What the tests, the linters and the benchmarks need besides: the dev group.
 $(VENV)/.installed-dev: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --group dev --python $(PYTHON)
+	$(UV) sync --frozen --group dev --extra ocr --python $(PYTHON)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

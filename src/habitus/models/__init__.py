@@ -21,7 +21,13 @@ from habitus.models.habit import Habit
 from habitus.models.habit_break import HabitBreak
 from habitus.models.habit_schedule import HabitSchedule
 from habitus.models.habit_state import HabitStateRow
-from habitus.models.health import HealthGoal, HealthLog
+from habitus.models.health import (
+    HealthExtraction,
+    HealthGoal,
+    HealthLog,
+    HealthPhoto,
+    HealthSettings,
+)
 from habitus.models.idempotency_key import IdempotencyKey
 from habitus.models.import_record import ImportRecord
 from habitus.models.invite import Invite
@@ -75,8 +81,11 @@ __all__ = [
     "HabitMonthSummary",
     "HabitSchedule",
     "HabitStateRow",
+    "HealthExtraction",
     "HealthGoal",
     "HealthLog",
+    "HealthPhoto",
+    "HealthSettings",
     "IdempotencyKey",
     "ImportRecord",
     "Invite",

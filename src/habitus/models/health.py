@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Time
+from sqlalchemy import JSON, Float, ForeignKey, Index, LargeBinary, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from habitus.kit import clock
@@ -72,3 +73,62 @@ class HealthGoal(Base):
     weight_kg: Mapped[float] = mapped_column(Float)
     direction: Mapped[str] = mapped_column(String(4))  # "lose" | "gain"
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class HealthSettings(Base):
+    """How a user reads and writes masses and lengths (issue 19): kg or lb, cm or in.
+    Values are stored in metric units whatever the setting; no row means kg and cm."""
+
+    __tablename__ = "health_settings"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    mass_unit: Mapped[str] = mapped_column(String(2), default="kg")  # "kg" | "lb"
+    length_unit: Mapped[str] = mapped_column(String(2), default="cm")  # "cm" | "in"
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class HealthExtraction(IdMixin, CreatedAtMixin, Base):
+    """D15.2: the values read from one photo, proposed until the user confirms them.
+
+    `fields` maps a field name to {value, confidence, box?} in metric units (box: the
+    photo's pixel rectangle around the value, when OCR found one); `dropped` lists
+    [{field, reason}]. Nothing here is a log: confirming writes one and marks this row.
+    Housekeeping deletes rows (and their photos) past `expires_at`."""
+
+    __tablename__ = "health_extractions"
+    __table_args__ = (Index("ix_health_extractions_expires_at", "expires_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(8))  # "vision" | "ocr"
+    model: Mapped[str | None] = mapped_column(String(200))
+    fallback_reason: Mapped[str | None] = mapped_column(String(200))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dropped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    width: Mapped[int]
+    height: Mapped[int]
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    log_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("health_logs.id", ondelete="SET NULL")
+    )
+
+
+class HealthPhoto(Base):
+    """The photo of an extraction, EXIF stripped, re-encoded and encrypted (Fernet),
+    kept apart so listing extractions never reads it; deleted on confirmation and with
+    its extraction."""
+
+    __tablename__ = "health_photos"
+
+    extraction_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("health_extractions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    content_type: Mapped[str] = mapped_column(String(20))
+    data_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
