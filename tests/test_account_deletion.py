@@ -138,6 +138,11 @@ USER_ROWS.update(
     {name: (lambda t, who: t.c.user_id == who.id) for name in ("health_logs", "health_goals")}
 )
 COVERED_ELSEWHERE |= {"health_logs", "health_goals"}
+# The kg/lb cm/in setting (tests/health/test_health_settings.py checks it goes), and the
+# photo extractions with their photos (the extraction tests check those).
+LATER_HEALTH_TABLES = ("health_settings", "health_extractions", "health_photos")
+USER_ROWS.update({name: (lambda t, who: t.c.user_id == who.id) for name in LATER_HEALTH_TABLES})
+COVERED_ELSEWHERE |= set(LATER_HEALTH_TABLES)
 # Bookkeeping of the whole server, with no user's data in it (model calls: counts for
 # the admin page, no user id, no text).
 USER_ROWS["event_cursors"] = lambda _t, _who: false()

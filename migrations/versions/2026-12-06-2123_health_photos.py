@@ -14,7 +14,6 @@ from alembic import op
 
 import habitus.models.base
 
-
 revision: str = "05a50fad0cf8"
 down_revision: str | None = "9d1d9423b087"
 branch_labels: str | Sequence[str] | None = None

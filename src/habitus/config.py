@@ -120,6 +120,12 @@ class Settings(BaseSettings):
     llm_max_concurrency: int = Field(default=2, ge=1, le=64)
     # What one user may ask the coach (classify, plan, regenerate) in a while: 429 past it.
     coach_rate: RateSetting = Rate.parse("60/hour")
+    # What one user may ask of the health analysis (issue 19; a model call when one is
+    # configured, a read of 7..365 days of logs and habits either way): 429 past it.
+    health_analysis_rate: RateSetting = Rate.parse("20/hour")
+    # Photos of scale reports one user may send to be read (issue 19): OCR costs about a
+    # second of CPU and a vision model money, so a per-user limit (429 past it).
+    health_extraction_rate: RateSetting = Rate.parse("30/hour")
 
     # Idempotency keys are kept this long.
     idempotency_ttl_hours: int = Field(default=24, ge=24)

@@ -39,7 +39,12 @@ from habitus.gamification import web as gamification_web
 from habitus.habits import api as habits_api
 from habitus.habits import today_web
 from habitus.habits import web as habits_web
+from habitus.health import analysis_api as health_analysis_api
+from habitus.health import analysis_web as health_analysis_web
 from habitus.health import api as health_api
+from habitus.health import extraction_api as health_extraction_api
+from habitus.health import photo_web as health_photo_web
+from habitus.health import web as health_web
 from habitus.http.errors import install_handlers
 from habitus.http.middleware import (
     BodyLimitMiddleware,
@@ -190,6 +195,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(coach_api.router)
     api.include_router(insights_api.router)
     api.include_router(health_api.router)
+    api.include_router(health_analysis_api.router)
+    api.include_router(health_extraction_api.router)
     app.include_router(api)
     app.include_router(probes.router)
     app.include_router(auth_web.router)
@@ -212,6 +219,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_web.router)
     app.include_router(coach_web.router)
     app.include_router(coach_insights_web.router)
+    app.include_router(health_web.router)
+    app.include_router(health_photo_web.router)
+    app.include_router(health_analysis_web.router)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the request context wraps everything else.
@@ -237,6 +247,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/api/v1/import": imports_api.body_limit(settings.import_max_bytes),
             # Settings → Your data → Import: the same upload, from the web form.
             "/settings/import": imports_api.body_limit(settings.import_max_bytes),
+            # A photo of a scale report (D15.2), at most 10 MB.
+            health_extraction_api.PATH: health_extraction_api.PHOTO_LIMIT.body_limit(),
+            health_photo_web.PHOTO_PATH: health_extraction_api.PHOTO_LIMIT.body_limit(),
         },
     )
     # Pages and API answers are compressed on the way out (static files come compressed

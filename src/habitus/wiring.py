@@ -20,6 +20,7 @@ from habitus.auth.settings_port import IMPORT_FORM
 from habitus.breaks import service as breaks_service
 from habitus.chat import unread_notices
 from habitus.chat import web as chat_web
+from habitus.coach import history as coach_history
 from habitus.coach import insights
 from habitus.coach import jobs as coach_jobs
 from habitus.coach import today as coach_today
@@ -35,6 +36,7 @@ from habitus.events.kinds import (
     HabitCreated,
     HabitUnarchived,
     HabitUpdated,
+    HealthLogged,
     HistoryRewritten,
     OnboardingFinished,
     StreakExtended,
@@ -51,6 +53,8 @@ from habitus.habits.day_port import DAY_WRITER
 from habitus.habits.ports import HABIT_REMINDERS
 from habitus.habits.today_rewards_port import TODAY_REWARDS
 from habitus.habits.today_tasks_port import TODAY_TASKS
+from habitus.health import extraction as health_extraction
+from habitus.health.analysis_ports import HABIT_COMPLETION
 from habitus.imports import web as imports_web
 from habitus.imports.ports import HABIT_WRITER
 from habitus.registry import Registry, registry
@@ -106,6 +110,7 @@ def _register(target: Registry) -> None:
     target.on(HabitCreated, rewards.habits_changed)
     target.on(HabitUnarchived, rewards.habits_changed)
     target.on(HabitUpdated, rewards.habits_changed)
+    target.on(HealthLogged, rewards.health_logged)
     # D12.3: challenges an account owns are handed on before it goes.
     target.on(AccountDeleting, social_challenges.account_deleting)
 
@@ -130,6 +135,12 @@ def _register(target: Registry) -> None:
     target.job("insights.alerts", insights.check_alerts, every_seconds=300.0)
     target.job("coach.take_over", coach_jobs.take_over, every_seconds=coach_jobs.INTERVAL_SECONDS)
     target.job("housekeeping", housekeeping.run, every_seconds=housekeeping.INTERVAL_SECONDS)
+    # D15.2: a photo waiting for confirmation is deleted after 24 hours.
+    target.job(
+        "health.expire_extractions",
+        health_extraction.run_expiry,
+        every_seconds=health_extraction.EXPIRY_INTERVAL_SECONDS,
+    )
 
     # Commands one feature offers another.
     target.provide(HABIT_WRITER, habits_service)
@@ -141,6 +152,7 @@ def _register(target: Registry) -> None:
     target.provide(CHALLENGE_HABITS, habits_service)
     target.provide(COACH_HABITS, habits_service)
     target.provide(TODAY_TASKS, coach_today)
+    target.provide(HABIT_COMPLETION, coach_history)
 
     # What every signed-in page shows besides its content.
     target.page_extra("unread_count", reminder_queries.unread_count_extra)

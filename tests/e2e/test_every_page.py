@@ -300,6 +300,7 @@ PAGES: list[Any] = [
     ("chat", "/chat", True, 200, True),
     ("coach", "/coach", True, 200, True),
     ("insights-page", "/insights", True, 200, True),
+    ("health", "/health", True, 200, True),
     ("onboarding", "/onboarding", True, 200, True),
     ("admin", "/admin", True, 200, True),
     ("admin-deliveries", "/admin/deliveries", True, 200, True),

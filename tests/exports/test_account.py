@@ -142,8 +142,8 @@ def in_document(document: dict[str, Any], place: str) -> int:
         return len(document["social"][place.removeprefix("social.")])
     if place == "coach[].tasks":
         return sum(len(plan["tasks"]) for plan in document["coach"])
-    if place == "health.goal":
-        return int(document["health"]["goal"] is not None)
+    if place in ("health.goal", "health.settings"):
+        return int(document["health"][place.removeprefix("health.")] is not None)
     if place == "health.logs":
         return len(document["health"]["logs"])
     return len(document[place])
@@ -214,7 +214,7 @@ async def arrange_social(
             headers=persona.headers,
         )
         assert planned.status_code == 201, planned.text
-    # Issue 19 (D15): two health logs and a weight goal each.
+    # Issue 19 (D15): two health logs, a weight goal and the units each.
     for persona in (alice, bob):
         for weight in (80.5, 79.9):
             logged = await client.post(
@@ -229,6 +229,12 @@ async def arrange_social(
             headers=persona.headers,
         )
         assert goal.status_code == 200, goal.text
+        units = await client.put(
+            f"{API}/health/settings",
+            json={"mass_unit": "lb", "length_unit": "in"},
+            headers=persona.headers,
+        )
+        assert units.status_code == 200, units.text
 
 
 async def test_the_export_holds_every_row_of_every_exported_table(

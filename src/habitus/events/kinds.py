@@ -366,6 +366,22 @@ class AlertRaised(DomainEvent):
     action: str
 
 
+# --- health (issue 19) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthLogged(DomainEvent):
+    """D15.1: a health log was made or changed (`created` False: a PATCH), on its local
+    date `local_date`. No values: the log keeps no body measurement (what reacts reads
+    the health tables); `has_weight` says whether the log holds a weight (D10
+    weight_goal may follow)."""
+
+    kind: ClassVar[str] = "health_logged"
+    log_id: str
+    has_weight: bool
+    created: bool = True
+
+
 # --- accounts ---------------------------------------------------------------------------------
 
 

@@ -72,6 +72,7 @@ EXPORTED: dict[str, str] = {
     # Issue 19 (D15): health data is personal data, exported in full.
     "health_logs": "health.logs",
     "health_goals": "health.goal",
+    "health_settings": "health.settings",
 }
 
 # table -> why its rows are not in the document
@@ -108,6 +109,12 @@ NOT_EXPORTED: dict[str, str] = {
     "training_states": "bookkeeping of when to retrain and when to check alerts next",
     "alert_notices": "which alerts went to the inbox this week; the cards are in `notifications`",
     "alert_dismissals": "alert cards hidden until the end of their week (short-lived)",
+    # Issue 19 (D15.2): values read from a photo are proposals until confirmed (the
+    # confirmed ones are a log, in `health.logs`); both go within 24 hours.
+    "health_extractions": "short-lived: values proposed from a photo until the user "
+    "confirms them (what was confirmed is in `health.logs`)",
+    "health_photos": "short-lived: the encrypted photo of an extraction, deleted on "
+    "confirmation or after 24 hours",
 }
 
 

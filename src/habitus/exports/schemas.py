@@ -185,9 +185,9 @@ class AccountExportHead(BaseModel):
         "every task with when it was done.",
     )
     health: dict[str, Any] = Field(
-        default_factory=lambda: {"logs": [], "goal": None},
+        default_factory=lambda: {"logs": [], "goal": None, "settings": None},
         description="Health metrics (D15): every log (date, time, source and its fields "
-        "in metric units) and the weight goal.",
+        "in metric units), the weight goal and the units chosen (kg/lb, cm/in).",
     )
 
 

@@ -6,6 +6,8 @@ Three gatherings, for three moments:
   and the completed days from the ledger, in one statement (`repository.standing`);
 - the worker, after the commit (`consumers`): what needs every habit's days, around the
   dates the writes touched: perfect days and weeks, finished months, comebacks;
+- a health log (in its transaction, `reactions.health_logged`): the health counts and
+  the written log against the goal, in one statement (`repository.health_standing`);
 - the achievements page (`progress_facts`): all of it, for the progress shown.
 """
 
@@ -122,6 +124,7 @@ async def progress_facts(session: AsyncSession, user: User) -> Facts:
     )
     standing = await repository.standing(session, user.id)
     active, categories = await repository.active_habit_counts(session, user.id)
+    health = await repository.health_standing(session, user.id)
     return Facts(
         best_current_streak=best_streak,
         perfect_days_in_a_row=current_run,
@@ -129,4 +132,6 @@ async def progress_facts(session: AsyncSession, user: User) -> Facts:
         done_days=standing.done_days,
         active_habits=active,
         active_categories=categories,
+        health_logs=health.logs,
+        health_log_days=health.log_days,
     )

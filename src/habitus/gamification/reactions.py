@@ -2,9 +2,12 @@
 `habitus.wiring`). A check-in that completes a day pays its coin and checks the
 milestones and streak badges in two statements; what earns is announced in the write's
 answer (`coins_awarded`, `achievement_unlocked`). Conditions over every habit's days
-(perfect days, months, comebacks) wait for the worker (`consumers`)."""
+(perfect days, months, comebacks) wait for the worker (`consumers`). A health log (D15)
+checks the three health achievements in one statement."""
 
 from __future__ import annotations
+
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +22,7 @@ from habitus.events.kinds import (
     HabitCreated,
     HabitUnarchived,
     HabitUpdated,
+    HealthLogged,
     StreakExtended,
 )
 from habitus.gamification import repository
@@ -154,6 +158,37 @@ async def habits_changed(
         Facts(active_habits=active, active_categories=categories),
         standing.earned,
         habit_id=event.habit_id,
+        local_date=event.local_date,
+    )
+    _remember(session, standing, caused)
+    return caused
+
+
+HEALTH = frozenset({"first_metric", "metrics_30", "weight_goal"})
+
+
+async def health_logged(
+    session: AsyncSession, user: User, event: HealthLogged
+) -> list[DomainEvent]:
+    """D10.1 health: the first log, logs on 30 different dates, a weight at or past the
+    goal. A log that holds no weight cannot reach the goal; a change that drops a log's
+    date or weight takes nothing back (D10.2: the rows stay)."""
+    standing = await _standing(session, user)
+    if standing.earned >= HEALTH:
+        return []
+    check_weight = event.has_weight and "weight_goal" not in standing.earned
+    health = await repository.health_standing(
+        session, user.id, uuid.UUID(event.log_id) if check_weight else None
+    )
+    caused = await earn_from(
+        session,
+        user,
+        Facts(
+            health_logs=health.logs,
+            health_log_days=health.log_days,
+            weight_goal_reached=health.weight_goal_reached,
+        ),
+        standing.earned,
         local_date=event.local_date,
     )
     _remember(session, standing, caused)

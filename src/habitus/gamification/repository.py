@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
@@ -18,6 +18,7 @@ from habitus.core.rewards import Currency
 from habitus.kit import clock
 from habitus.kit.pagination import after_time_id
 from habitus.models import AchievementEarned, Habit, RewardLedgerRow, RewardState
+from habitus.models.health import HealthGoal, HealthLog
 
 HABIT_DONE = "habit_done"
 COACH_TASK = "coach_task"
@@ -245,3 +246,40 @@ async def claim_freeze_check(session: AsyncSession, user_id: uuid.UUID, day: dat
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class HealthStanding:
+    """D10.1 health: the user's logs, the local dates they fall on, and whether the log
+    just written holds a weight at or past the weight goal."""
+
+    logs: int
+    log_days: int
+    weight_goal_reached: bool
+
+
+async def health_standing(
+    session: AsyncSession, user_id: uuid.UUID, log_id: uuid.UUID | None = None
+) -> HealthStanding:
+    """One statement over the health tables (read here, not through the health feature's
+    service). `weight_goal_reached` looks at log `log_id` alone: the write that reaches
+    the goal earns it ("lose": at or below the goal's weight, "gain": at or above); a
+    weight logged before the goal was set earns nothing until a log reaches it again.
+    Without `log_id` it is False (the progress page shows the earned row instead)."""
+    mine = HealthLog.user_id == user_id
+    logs = select(func.count()).where(mine).scalar_subquery()
+    days = select(func.count(func.distinct(HealthLog.date))).where(mine).scalar_subquery()
+    reached: ColumnElement[bool] = literal(False)
+    if log_id is not None:
+        reached = exists().where(
+            HealthLog.id == log_id,
+            mine,
+            HealthLog.weight_kg.is_not(None),
+            HealthGoal.user_id == user_id,
+            or_(
+                and_(HealthGoal.direction == "lose", HealthLog.weight_kg <= HealthGoal.weight_kg),
+                and_(HealthGoal.direction == "gain", HealthLog.weight_kg >= HealthGoal.weight_kg),
+            ),
+        )
+    row = (await session.execute(select(logs, days, reached))).one()
+    return HealthStanding(int(row[0]), int(row[1]), bool(row[2]))

@@ -1,7 +1,8 @@
 """JSON API of health metrics: /api/v1/health (API.md "Health metrics", D15.1).
 
-Logs, series and the weight goal. Photo extraction and the analysis (the rest of
-issue 19) are built on these and are not here yet.
+Logs, series, the weight goal and the units the user reads them in (kg/lb, cm/in).
+Photo extraction and the analysis (the rest of issue 19) are built on these and are not
+here yet.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from fastapi import APIRouter, Query, Response, status
 from habitus.auth.dependencies import CurrentUser, idempotent
 from habitus.errors import FieldError, ValidationFailed
 from habitus.health import metrics, service
+from habitus.health import settings as health_settings
 from habitus.health.schemas import (
     GoalIn,
     GoalOut,
     HealthLogIn,
     HealthLogOut,
     HealthLogPatch,
+    HealthSettingsIn,
+    HealthSettingsOut,
     SeriesOut,
     SeriesPoint,
 )
@@ -160,3 +164,25 @@ async def put_goal(body: GoalIn, user: CurrentUser, session: DbSession) -> GoalO
     """The weight goal (D10 `weight_goal`): reach `weight_kg` by losing or gaining."""
     goal = await service.set_goal(session, user, weight_kg=body.weight_kg, direction=body.direction)
     return GoalOut(weight_kg=goal.weight_kg, direction=body.direction)
+
+
+def _settings_out(units: health_settings.Units) -> HealthSettingsOut:
+    return HealthSettingsOut(mass_unit=units.mass_unit, length_unit=units.length_unit)
+
+
+@router.get("/settings")
+async def get_settings(user: CurrentUser, session: DbSession) -> HealthSettingsOut:
+    """The units the user reads and writes in (kg and cm until chosen). The API itself
+    always speaks metric units; this is for clients that convert, like the web page."""
+    return _settings_out(await health_settings.units_of(session, user))
+
+
+@router.put("/settings", responses=problems(422))
+async def put_settings(
+    body: HealthSettingsIn, user: CurrentUser, session: DbSession
+) -> HealthSettingsOut:
+    """Choose kg or lb and cm or in (both at once)."""
+    units = await health_settings.set_units(
+        session, user, mass_unit=body.mass_unit, length_unit=body.length_unit
+    )
+    return _settings_out(units)

@@ -1,5 +1,6 @@
 """The health part of the account export (docs/EXPORT.md `health`): every log with its
-fields (metric units, as stored) and the weight goal. Health data is personal data
+fields (metric units, as stored), the weight goal, and the units the user reads them in
+(kg/lb, cm/in; null until chosen). Health data is personal data
 (issue 19): it goes out with the account, in full."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.health.service import values_of
-from habitus.models.health import HealthGoal, HealthLog
+from habitus.models.health import HealthGoal, HealthLog, HealthSettings
 
 
 async def export_of(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
@@ -21,6 +22,7 @@ async def export_of(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]
         .order_by(HealthLog.date, HealthLog.time, HealthLog.created_at, HealthLog.id)
     )
     goal = await session.get(HealthGoal, user_id)
+    units = await session.get(HealthSettings, user_id)
     return {
         "logs": [
             {
@@ -40,6 +42,15 @@ async def export_of(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]
                 "updated_at": goal.updated_at.isoformat(),
             }
             if goal is not None
+            else None
+        ),
+        "settings": (
+            {
+                "mass_unit": units.mass_unit,
+                "length_unit": units.length_unit,
+                "updated_at": units.updated_at.isoformat(),
+            }
+            if units is not None
             else None
         ),
     }

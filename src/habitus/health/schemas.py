@@ -181,3 +181,18 @@ class GoalIn(BaseModel):
 class GoalOut(BaseModel):
     weight_kg: float | None = Field(description="null: no goal set.")
     direction: Direction | None
+
+
+class HealthSettingsIn(BaseModel):
+    """How the user reads and writes masses and lengths (issue 19). Values are stored in
+    metric units whatever is chosen here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mass_unit: Literal["kg", "lb"] = Field(description="Masses in kilograms or pounds.")
+    length_unit: Literal["cm", "in"] = Field(description="Lengths in centimetres or inches.")
+
+
+class HealthSettingsOut(BaseModel):
+    mass_unit: Literal["kg", "lb"]
+    length_unit: Literal["cm", "in"]

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.core import time as core_time
 from habitus.errors import FieldError, NotFound, ValidationFailed
+from habitus.events.kinds import HealthLogged
+from habitus.events.service import publish
 from habitus.health import metrics
 from habitus.kit import clock
 from habitus.kit.validation import check_window
@@ -70,6 +72,16 @@ def _check_date(user: User, day: date) -> None:
         )
 
 
+def _logged(log: HealthLog, *, created: bool) -> HealthLogged:
+    """The event a write of `log` publishes (D10 health achievements react): no values."""
+    return HealthLogged(
+        local_date=log.date,
+        log_id=str(log.id),
+        has_weight=log.weight_kg is not None,
+        created=created,
+    )
+
+
 async def create_log(
     session: AsyncSession,
     user: User,
@@ -97,6 +109,7 @@ async def create_log(
     )
     session.add(log)
     await session.flush()
+    await publish(session, user, [_logged(log, created=True)])
     return log
 
 
@@ -197,6 +210,7 @@ async def update_log(
     for name, value in changes.items():
         setattr(log, name, value)
     await session.flush()
+    await publish(session, user, [_logged(log, created=False)])
     return log
 
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
 
 from habitus import db
 from habitus.auth.dependencies import CurrentUser, idempotent
-from habitus.errors import PayloadTooLarge, ValidationFailed
-from habitus.http import idempotency
+from habitus.errors import ValidationFailed
+from habitus.http import idempotency, uploads
 from habitus.http.dependencies import Context
 from habitus.http.routing import TransactionalRoute
 from habitus.imports import service
@@ -21,9 +18,6 @@ from habitus.imports.schemas import ImportOut
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 
 router = APIRouter(route_class=TransactionalRoute, tags=["import"])
-# The multipart envelope around the file (boundaries, headers, the format field).
-ENVELOPE_BYTES = 64 * 1024
-READ_CHUNK = 64 * 1024
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -54,39 +48,17 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def _too_large_message(limit: int) -> str:
-    return f"The file is larger than the import limit of {limit} bytes."
-
-
-def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(limit, _too_large_message(limit))
+def upload_limit(limit: int) -> uploads.Limit:
+    return uploads.Limit(limit, f"The file is larger than the import limit of {limit} bytes.")
 
 
 def body_limit(limit: int) -> tuple[int, str]:
-    """The request-body limit of this route (http.middleware.BodyLimitMiddleware): the
-    file's limit and the multipart envelope around it, and the 413's words."""
-    return limit + ENVELOPE_BYTES, _too_large_message(limit)
+    """The request-body limit of this route (http.middleware.BodyLimitMiddleware)."""
+    return upload_limit(limit).body_limit()
 
 
 async def read_body(request: Request, limit: int) -> None:
-    """Read the request body, counting bytes as they arrive: more than `limit` (plus the
-    multipart envelope) is a 413 before anything is parsed or stored."""
-    if hasattr(request, "_body"):
-        return
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise ValidationFailed.field(
-            "file", "send the file as multipart/form-data (field `file`)", "multipart"
-        )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + ENVELOPE_BYTES:
-        raise _too_large(limit)
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit + ENVELOPE_BYTES:
-            raise _too_large(limit)
-    request._body = bytes(body)  # request.body() and request.form() read it from here
+    await uploads.read_body(request, upload_limit(limit))
 
 
 async def within_limit(request: Request, _user: CurrentUser, ctx: Context) -> None:
@@ -96,34 +68,14 @@ async def within_limit(request: Request, _user: CurrentUser, ctx: Context) -> No
 
 async def read_upload(request: Request, limit: int) -> tuple[bytes, str | None]:
     """The uploaded file and the format field (the body within `limit`)."""
-    await read_body(request, limit)
-    try:
-        form = await request.form(max_files=1, max_fields=4)
-    except (MultiPartException, HTTPException) as error:
-        detail = getattr(error, "detail", None) or getattr(error, "message", str(error))
-        raise ValidationFailed.field("file", f"the upload cannot be read: {detail}") from error
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ValidationFailed.field("file", "is required (a file part)", "required")
-        data = bytearray()
-        while chunk := await upload.read(READ_CHUNK):
-            data.extend(chunk)
-            if len(data) > limit:
-                raise _too_large(limit)
-        # An empty format (the web form's "Tell from the file") is no format named.
-        fmt = form.get("format") or None
-        if fmt is not None and not isinstance(fmt, str):
-            raise ValidationFailed.field("format", "must be text", "type")
-        if fmt is not None and fmt not in service.FORMAT_NAMES:
-            raise ValidationFailed.field(
-                "format", f"must be one of {', '.join(service.FORMAT_NAMES)}", "one_of"
-            )
-        if not data:
-            raise ValidationFailed.field("file", "is empty", "not_empty")
-        return bytes(data), fmt or None
-    finally:
-        await form.close()
+    upload = await uploads.read_file(request, upload_limit(limit))
+    # An empty format (the web form's "Tell from the file") is no format named.
+    fmt = upload.fields.get("format") or None
+    if fmt is not None and fmt not in service.FORMAT_NAMES:
+        raise ValidationFailed.field(
+            "format", f"must be one of {', '.join(service.FORMAT_NAMES)}", "one_of"
+        )
+    return upload.data, fmt
 
 
 @router.post(

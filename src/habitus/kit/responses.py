@@ -55,8 +55,10 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found (or another user's)",
         409: "Conflict",
         413: "Too large",
+        415: "Not a supported media type",
         422: "Invalid input: `errors` names each field and rule",
         429: "Too many requests; see Retry-After",
+        503: "A service this needs is not available here",
     }
     return {status: _problem(described[status]) for status in statuses}
 
