@@ -412,3 +412,30 @@ async def test_the_photo_store_round_trips_and_forgets(
         assert found.startswith(b"\xff\xd8")
         await photo_store.forget(session, made)
         assert await photo_store.read(session, app.state.settings, made) is None
+
+
+async def test_deleting_the_account_deletes_extractions_and_photos(
+    client: httpx.AsyncClient, alice: Persona, bob: Persona, db_session: AsyncSession
+) -> None:
+    """Health data is personal data: an account's extractions and photos go with it
+    (a confirmed one's log too), another user's stay. Neither is exported: they live a
+    day at most, and what was confirmed is exported as a log."""
+    data, _ = render(seed=17)
+    confirmed = (await send(client, alice, data)).json()
+    await client.post(
+        f"{EXTRACTIONS}/{confirmed['id']}/confirm",
+        json={"fields": {"weight_kg": 81}},
+        headers=alice.headers,
+    )
+    for persona in (alice, bob):
+        assert (await send(client, persona, data)).status_code == 201
+    export = (await client.get(f"{API}/me/export", headers=alice.headers)).json()
+    assert [log["source"] for log in export["health"]["logs"]] == ["photo"]
+    assert "extractions" not in export["health"]
+    deleted = await client.request(
+        "DELETE", f"{API}/me", json={"password": alice.password}, headers=alice.headers
+    )
+    assert deleted.status_code == 204, deleted.text
+    for model in (HealthExtraction, HealthPhoto):
+        assert await count(db_session, model, model.user_id == alice.id) == 0
+        assert await count(db_session, model, model.user_id == bob.id) == 1

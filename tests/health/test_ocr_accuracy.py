@@ -35,6 +35,12 @@ REPORTS = {
 REQUIRED_SHARE = 0.9
 
 
+def top_of(png: bytes) -> Image.Image:
+    """The header and first rows of a report (the weight among them): quicker to read."""
+    image = Image.open(io.BytesIO(png))
+    return image.crop((0, 0, image.width, 600))
+
+
 @pytest.fixture(scope="module")
 def readings() -> dict[str, tuple[dict[str, float], dict[str, float]]]:
     """Per report: (what it prints, what the offline path proposes)."""
@@ -97,8 +103,20 @@ def test_tiny_and_blank_images_read_as_no_text(size):
 def test_modes_other_than_rgb_are_read():
     """D15.2: grey, palette and transparent uploads are read like colour ones."""
     png, truth = render("list", "sans", seed=7)
-    image = Image.open(io.BytesIO(png))
+    image = top_of(png)
     weight = truth["weight_kg"]
     for mode in ("L", "P", "RGBA"):
         proposed = parse_boxes(ocr.read_text(image.convert(mode))).fields
         assert proposed["weight_kg"].value == weight, mode
+
+
+def test_transparent_screenshot_is_read_on_white():
+    """D15.2: dark text on a transparent background (a screenshot) is still read."""
+    png, truth = render("list", "sans", seed=8)
+    grey = top_of(png).convert("L")
+    # The text alone, as alpha: opaque where the report is dark, clear elsewhere.
+    alpha = grey.point(lambda level: 255 if level < 128 else 0)
+    transparent = Image.new("RGBA", grey.size, (0, 0, 0, 0))
+    transparent.putalpha(alpha)
+    proposed = parse_boxes(ocr.read_text(transparent)).fields
+    assert proposed["weight_kg"].value == truth["weight_kg"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from collections.abc import AsyncIterator
 
 import httpx
@@ -179,3 +180,26 @@ async def test_the_analysis_page_says_who_wrote_it(web: SignedIn) -> None:
     assert page.status_code == 200, page.text
     assert "Worked out on this server by simple rules" in page.text
     assert "no model is configured" in page.text
+
+
+async def test_without_ocr_or_a_model_the_app_says_so_plainly(
+    web: SignedIn,
+    client: httpx.AsyncClient,
+    alice: Persona,
+    monkeypatch: pytest.MonkeyPatch,
+    db_session: AsyncSession,
+) -> None:
+    """Issue 19: the OCR extra not installed (its package hidden from imports) and no
+    vision model: the page keeps the manual form and says why there is no photo form;
+    the API answers 503 with the same plain words, and nothing is stored."""
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
+    page = await web.page()
+    assert 'action="/health/photo"' not in page
+    assert "Reading photos is not available on this server" in page
+    data, _ = render(seed=27)
+    refused = await client.post(
+        "/api/v1/health/extractions", files={"file": ("a.png", data)}, headers=alice.headers
+    )
+    assert refused.status_code == 503
+    assert "offline reading is not installed" in refused.json()["detail"]
+    assert await count(db_session, HealthExtraction) == 0

@@ -90,7 +90,13 @@ def _low_contrast(gray: Image.Image) -> bool:
 def _prepared(image: Image.Image) -> tuple[Image.Image, float]:
     """The image the engine reads (RGB, at most MAX_SIDE, contrast stretched when low)
     and the scale from its pixels back to the given image's."""
-    rgb = image.convert("RGB")
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        # A screenshot with a transparent background: on white, as it was seen.
+        rgba = image.convert("RGBA")
+        rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        rgb = image.convert("RGB")
     scale = 1.0
     if max(rgb.size) > MAX_SIDE:
         scale = max(rgb.size) / MAX_SIDE
