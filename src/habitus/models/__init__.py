@@ -29,6 +29,14 @@ from habitus.models.health import (
     HealthSettings,
 )
 from habitus.models.idempotency_key import IdempotencyKey
+from habitus.models.identity import (
+    OidcIdentity,
+    OidcLogin,
+    Passkey,
+    PersonalAccessToken,
+    VerificationCode,
+    WebAuthnChallenge,
+)
 from habitus.models.import_record import ImportRecord
 from habitus.models.invite import Invite
 from habitus.models.notification import Notification, ReminderOccurrence
@@ -93,8 +101,12 @@ __all__ = [
     "MessageHide",
     "ModelCall",
     "Notification",
+    "OidcIdentity",
+    "OidcLogin",
+    "Passkey",
     "PasswordResetNotice",
     "PasswordResetToken",
+    "PersonalAccessToken",
     "PredictionModel",
     "Profile",
     "RefreshToken",
@@ -105,4 +117,6 @@ __all__ = [
     "Share",
     "TrainingState",
     "User",
+    "VerificationCode",
+    "WebAuthnChallenge",
 ]

@@ -23,12 +23,17 @@ class User(IdMixin, CreatedAtMixin, Base):
         CheckConstraint("theme IN ('light', 'dark', 'system')", name="theme_known"),
         CheckConstraint("day_part IN ('morning', 'evening')", name="day_part_known"),
         Index("ix_users_created_at_id", "created_at", "id"),
+        CheckConstraint("email_key IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),
     )
 
     # As typed at sign-up (for display); `email_key` is the lower-cased form that
-    # makes addresses unique case-insensitively on SQLite and PostgreSQL alike.
-    email: Mapped[str] = mapped_column(String(320))
-    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    # makes addresses unique case-insensitively on SQLite and PostgreSQL alike. A user
+    # who signed up with a phone number (issue 20) may have no address: every user has
+    # one or the other (the check constraint).
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_key: Mapped[str | None] = mapped_column(String(320), unique=True)
+    # E.164 ("+4915112345678"), verified by a code at sign-up (issue 20).
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str | None] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
