@@ -42,4 +42,7 @@ echo "== coach_bench: a coach plan, offline and through the model client"
 echo
 echo "== insights_bench: predictions vs the baseline on synthetic users, training and prediction time"
 "$PY" -m bench.insights_bench --json "$OUT/insights.json" || status=1
+echo
+echo "== health_ocr_bench: scale-report photos read offline, accuracy and time per image"
+"$PY" -m bench.health_ocr_bench --json "$OUT/health_ocr.json" || status=1
 exit $status

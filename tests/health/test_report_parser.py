@@ -275,3 +275,19 @@ def test_a_value_without_its_unit_takes_the_reports_unit():
     )
     metric_report = [box("Weight", 40, 100), box("72.4 kg", 500, 100), *boxes[4:]]
     assert values(metric_report)["standard_weight_kg"] == 124.4
+
+
+def test_a_name_cut_in_two_is_joined():
+    """D15.2: the OCR cuts "Lean Body Mass" into "Lean Body" | "Mass": still one name,
+    and "Protein" | "Mass" is the mass, not the rate."""
+    found = values(
+        [
+            box("Lean Body", 40, 100),
+            box("Mass", 40 + 14 * 9 + 4, 102),
+            box("89.6 kg", 500, 100),
+            box("Protein", 40, 160),
+            box("Mass", 40 + 14 * 7 + 6, 161),
+            box("20.1", 500, 160),
+        ]
+    )
+    assert found == {"lean_body_mass_kg": 89.6, "protein_mass_kg": 20.1}

@@ -370,12 +370,42 @@ def _misread_digits(text: str) -> str:
     return re.sub(r"(?<=\d)[lI|](?=$|[\s\d.,%]|kcal|kg|cm|bpm)", "1", text)
 
 
+def _joined_labels(boxes: Sequence[TextBox]) -> list[TextBox]:
+    """The OCR sometimes cuts a name in two ("Lean Body" | "Mass"): neighbours on a row,
+    without digits, whose joined words are a name, are taken as one box."""
+    joined = list(boxes)
+    merged = True
+    while merged:
+        merged = False
+        for left in joined:
+            for right in joined:
+                if left is right or re.search(r"\d", left.text + right.text):
+                    continue
+                height = max(1, left.box[3] - left.box[1])
+                gap = right.box[0] - left.box[2]
+                if not (-height <= gap <= height and _overlap_y(left.box, right.box)):
+                    continue
+                text = f"{left.text} {right.text}"
+                found = _match_label(text)
+                if found is None or found[1] < 1.0:
+                    continue
+                joined.remove(left)
+                joined.remove(right)
+                confidence = min(left.confidence, right.confidence)
+                joined.append(TextBox(text, confidence, _union(left.box, right.box)))
+                merged = True
+                break
+            if merged:
+                break
+    return joined
+
+
 def _pieces(boxes: Sequence[TextBox]) -> tuple[list[_Piece], list[tuple[_Piece, str]]]:
     """Each box as a label, a value, or both (one line); and the boxes that are a unit
     alone ("kg" printed apart from its number)."""
     pieces: list[_Piece] = []
     units: list[tuple[_Piece, str]] = []
-    for found in boxes:
+    for found in _joined_labels(boxes):
         text = found.text.strip()
         if not text or _DATE_OR_TIME.search(text):
             continue
