@@ -35,12 +35,6 @@ CHAT_PAGE = "/chat"
 PAGE_SIZE = 30
 
 
-def _back(request: Request, path: str, text: str, kind: flash.Kind = "success") -> Response:
-    response = RedirectResponse(path, status_code=303)
-    flash.show(response, request, text, kind)
-    return response
-
-
 async def unread_extra(session: AsyncSession, user: User) -> dict[str, Any]:
     """The header's chat badge (a page extra, registered in `habitus.wiring`)."""
     return {"chat_unread": await service.unread_total(session, user)}
@@ -71,7 +65,7 @@ async def start(request: Request, user: PageUser, session: DbSession) -> Respons
     try:
         friend_id = uuid.UUID(raw)
     except ValueError:
-        return _back(request, CHAT_PAGE, "Choose a friend to write to.", "error")
+        return flash.redirect(request, CHAT_PAGE, "Choose a friend to write to.", "error")
     found, _created = await service.open_direct(session, user, friend_id)  # 404: no friend
     return RedirectResponse(f"{CHAT_PAGE}/{found.id}", status_code=303)
 
@@ -161,7 +155,7 @@ async def send(
     try:
         await service.send(session, ctx, user, conversation_id, body, client_id)
     except ValidationFailed as failed:
-        return _back(request, here, failed.message, "error")
+        return flash.redirect(request, here, failed.message, "error")
     return RedirectResponse(here, status_code=303)
 
 
@@ -177,4 +171,4 @@ async def delete_for_me(
 ) -> Response:
     """Delete for me: the others still see it."""
     await service.hide(session, user, message_id)
-    return _back(request, f"{CHAT_PAGE}/{conversation_id}", "Message deleted for you.")
+    return flash.redirect(request, f"{CHAT_PAGE}/{conversation_id}", "Message deleted for you.")

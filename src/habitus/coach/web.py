@@ -65,12 +65,6 @@ FALLBACK_WORDS = {
 }
 
 
-def _back(request: Request, path: str, text: str, kind: flash.Kind = "success") -> Response:
-    response = RedirectResponse(path, status_code=303)
-    flash.show(response, request, text, kind)
-    return response
-
-
 def _plan_page(plan_id: uuid.UUID) -> str:
     return f"{COACH_PAGE}/plans/{plan_id}"
 
@@ -206,9 +200,9 @@ async def classify(
     """D13.1: build or quit and 3-5 questions (a model, else the offline coach)."""
     goal = form.get("goal", "").strip()
     if not goal:
-        return _back(request, COACH_PAGE, "Write a goal first.", "error")
+        return flash.redirect(request, COACH_PAGE, "Write a goal first.", "error")
     if len(goal) > MAX_GOAL_CHARS:
-        return _back(
+        return flash.redirect(
             request,
             COACH_PAGE,
             f"The goal is too long: at most {MAX_GOAL_CHARS} characters.",
@@ -217,7 +211,7 @@ async def classify(
     try:
         found = await service.classify(session, ctx, user, goal)
     except (ValidationFailed, TooManyRequests) as error:
-        return _back(request, COACH_PAGE, _problem(error), "error")
+        return flash.redirect(request, COACH_PAGE, _problem(error), "error")
     shown = Questions(
         goal=goal,
         kind=found.kind,
@@ -391,8 +385,8 @@ async def start(
     try:
         plan = await service.start_plan(session, user, plan_id)
     except Conflict as error:
-        return _back(request, _plan_page(plan_id), error.message, "error")
-    return _back(
+        return flash.redirect(request, _plan_page(plan_id), error.message, "error")
+    return flash.redirect(
         request, "/today", f"Your plan has started: today's tasks are under “{plan.habit_name}”."
     )
 
@@ -408,7 +402,7 @@ async def rewrite(
     try:
         plan = await service.rewrite_draft(session, ctx, user, plan_id)
     except (Conflict, ValidationFailed, TooManyRequests) as error:
-        return _back(request, _plan_page(plan_id), _problem(error), "error")
+        return flash.redirect(request, _plan_page(plan_id), _problem(error), "error")
     return _written_in_background(request, plan)
 
 
@@ -421,7 +415,7 @@ async def delete(
     with_habit = form.get("with_habit") == "on"
     await service.delete_plan(session, user, plan_id, with_habit=with_habit)
     said = "The plan and its habit are deleted." if with_habit else "The plan is deleted."
-    return _back(request, COACH_PAGE, said)
+    return flash.redirect(request, COACH_PAGE, said)
 
 
 def _day_of(raw: str) -> date | None:
@@ -446,13 +440,13 @@ async def easier(
     chosen = _day_of(day)
     if chosen is None:
         await service.get_plan(session, user, plan_id)  # 404 before a word about dates
-        return _back(request, here, "That is not a day of this plan.", "error")
+        return flash.redirect(request, here, "That is not a day of this plan.", "error")
     try:
         await service.regenerate_day(session, ctx, user, plan_id, chosen, easier=True)
     except (Conflict, ValidationFailed, TooManyRequests) as error:
-        return _back(request, f"{here}#day-{chosen.isoformat()}", _problem(error), "error")
+        return flash.redirect(request, f"{here}#day-{chosen.isoformat()}", _problem(error), "error")
     when = f"{chosen:%A} {chosen.day} {chosen:%B}"
-    return _back(request, f"{here}#day-{chosen.isoformat()}", f"Easier tasks for {when}.")
+    return flash.redirect(request, f"{here}#day-{chosen.isoformat()}", f"Easier tasks for {when}.")
 
 
 @router.post(f"{COACH_PAGE}/plans/{{plan_id}}/regenerate-rest", dependencies=[CsrfChecked])
@@ -465,8 +459,8 @@ async def regenerate_rest(
     try:
         await service.regenerate_rest(session, ctx, user, plan_id)
     except (Conflict, TooManyRequests) as error:
-        return _back(request, here, _problem(error), "error")
-    return _back(request, here, "The days after today have new tasks.")
+        return flash.redirect(request, here, _problem(error), "error")
+    return flash.redirect(request, here, "The days after today have new tasks.")
 
 
 # --- ticking a task -------------------------------------------------------------------------
@@ -497,5 +491,7 @@ async def toggle(
     try:
         await service.set_done(session, user, task_id, done=done)
     except (Conflict, ValidationFailed) as error:
-        return _back(request, back, _problem(error), "error")
-    return _back(request, back, f"Ticked: {task.text}" if done else f"Unticked: {task.text}")
+        return flash.redirect(request, back, _problem(error), "error")
+    return flash.redirect(
+        request, back, f"Ticked: {task.text}" if done else f"Unticked: {task.text}"
+    )

@@ -55,12 +55,6 @@ class ProposedInput:
         return self.confidence is not None and self.confidence < SURE
 
 
-def _back(request: Request, path: str, text: str, kind: flash.Kind = "success") -> Response:
-    response = RedirectResponse(path, status_code=303)
-    flash.show(response, request, text, kind)
-    return response
-
-
 def _proposed_values(found: HealthExtraction) -> dict[str, float]:
     return {
         name: float(item["value"])
@@ -155,7 +149,7 @@ async def upload_photo(
             raise
         reason = error.errors[0].message if error.errors else error.message
         text = reason if not error.errors else f"That photo cannot be used: {reason}."
-        return _back(request, HEALTH_PAGE + "#photo", text, "error")
+        return flash.redirect(request, HEALTH_PAGE + "#photo", text, "error")
     return RedirectResponse(f"{PHOTO_PATH}/{found.id}", status_code=303)
 
 
@@ -165,7 +159,7 @@ async def confirm_page(
 ) -> Response:
     found = await extraction.get(session, user, extraction_id)
     if found.confirmed_at is not None:
-        return _back(request, HEALTH_PAGE, "That photo was saved already.", "info")
+        return flash.redirect(request, HEALTH_PAGE, "That photo was saved already.", "info")
     return await _confirm_page(request, session, user, found)
 
 
@@ -194,7 +188,7 @@ async def confirm(
     comes back on the page, field by field, with what was typed kept."""
     found = await extraction.get(session, user, extraction_id)
     if found.confirmed_at is not None:
-        return _back(request, HEALTH_PAGE, "That photo was saved already.", "info")
+        return flash.redirect(request, HEALTH_PAGE, "That photo was saved already.", "info")
     units = await health_settings.units_of(session, user)
     read = web_forms.read_log_form(form, units)
     proposed = _proposed_values(found)
@@ -211,7 +205,7 @@ async def confirm(
     if read.errors:
         return await _confirm_page(request, session, user, found, form=read, status_code=422)
     saved = len([v for v in read.values.values() if v is not None])
-    return _back(
+    return flash.redirect(
         request,
         HEALTH_PAGE,
         f"Saved {saved} value{'' if saved == 1 else 's'} from your photo; the photo is deleted.",
@@ -226,4 +220,4 @@ async def discard(
     # Gone already (expired, a second click) is the outcome the user wanted.
     with contextlib.suppress(NotFound):
         await extraction.discard(session, user, extraction_id)
-    return _back(request, HEALTH_PAGE, "The photo and what was read from it are deleted.")
+    return flash.redirect(request, HEALTH_PAGE, "The photo and what was read from it are deleted.")

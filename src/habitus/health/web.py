@@ -20,7 +20,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.auth.pages import CsrfChecked, Form, PageUser
@@ -44,12 +44,6 @@ MIN_CHART_DAYS = 14
 MASS_CHOICES = {"kg": "Kilograms (kg)", "lb": "Pounds (lb)"}
 LENGTH_CHOICES = {"cm": "Centimetres (cm)", "in": "Inches (in)"}
 DIRECTIONS = {"lose": "Lose weight", "gain": "Gain weight"}
-
-
-def _back(request: Request, path: str, text: str, kind: flash.Kind = "success") -> Response:
-    response = RedirectResponse(path, status_code=303)
-    flash.show(response, request, text, kind)
-    return response
 
 
 def day_text(day: date) -> str:
@@ -268,7 +262,7 @@ async def create_log(request: Request, user: PageUser, form: Form, session: DbSe
         else:
             count = len(service.values_of(log))
             what = "1 value" if count == 1 else f"{count} values"
-            return _back(request, HEALTH_PAGE, f"Saved {what} for {day_text(log.date)}.")
+            return flash.redirect(request, HEALTH_PAGE, f"Saved {what} for {day_text(log.date)}.")
     return await _page(request, session, user, log_form=read, status_code=422)
 
 
@@ -334,7 +328,9 @@ async def update_log(
         except ValidationFailed as error:
             read.add(error)
         else:
-            return _back(request, HEALTH_PAGE, f"Saved the reading of {day_text(log.date)}.")
+            return flash.redirect(
+                request, HEALTH_PAGE, f"Saved the reading of {day_text(log.date)}."
+            )
     await session.refresh(log)  # the page shows the log as stored, beside what was typed
     return await _edit_page(request, session, user, log, read, status_code=422)
 
@@ -346,7 +342,7 @@ async def delete_log(
     log = await service.get_log(session, user, log_id)
     when = day_text(log.date)
     await service.delete_log(session, user, log_id)
-    return _back(request, HEALTH_PAGE, f"Deleted the reading of {when}.")
+    return flash.redirect(request, HEALTH_PAGE, f"Deleted the reading of {when}.")
 
 
 @router.post(f"{HEALTH_PAGE}/goal")
@@ -356,17 +352,19 @@ async def set_goal(request: Request, user: PageUser, form: Form, session: DbSess
     here = f"{HEALTH_PAGE}#goal"
     chosen = form.get("direction", "")
     if chosen not in DIRECTIONS:
-        return _back(request, here, "Choose whether you want to lose or gain weight.", "error")
+        return flash.redirect(
+            request, here, "Choose whether you want to lose or gain weight.", "error"
+        )
     direction: Literal["lose", "gain"] = "lose" if chosen == "lose" else "gain"
     read = web_forms.read_log_form({"weight_kg": form.get("weight_kg", "")}, units)
     if read.errors:
         message = read.errors.get("weight_kg", "Enter the weight you are aiming for.")
-        return _back(request, here, f"The goal was not saved: {message}.", "error")
+        return flash.redirect(request, here, f"The goal was not saved: {message}.", "error")
     goal = await service.set_goal(
         session, user, weight_kg=float(read.values["weight_kg"] or 0), direction=direction
     )
     target = units.text("weight_kg", goal.weight_kg)
-    return _back(request, here, f"Goal saved: {direction} weight to {target}.")
+    return flash.redirect(request, here, f"Goal saved: {direction} weight to {target}.")
 
 
 @router.post(f"{HEALTH_PAGE}/settings")
@@ -381,5 +379,5 @@ async def set_units(request: Request, user: PageUser, form: Form, session: DbSes
             length_unit=form.get("length_unit", ""),
         )
     except ValidationFailed:
-        return _back(request, here, "Choose kg or lb, and cm or in.", "error")
-    return _back(request, here, f"Units saved: {units.mass_unit} and {units.length_unit}.")
+        return flash.redirect(request, here, "Choose kg or lb, and cm or in.", "error")
+    return flash.redirect(request, here, f"Units saved: {units.mass_unit} and {units.length_unit}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from habitus.kit import signing
 
@@ -37,6 +37,13 @@ def show(
         secure=request.app.state.settings.https,
         path="/",
     )
+
+
+def redirect(request: Request, path: str, text: str, kind: Kind = "success") -> Response:
+    """A form's answer: back to `path` (303), showing `text` there."""
+    response = RedirectResponse(path, status_code=303)
+    show(response, request, text, kind)
+    return response
 
 
 def pop(request: Request) -> dict[str, Any] | None:

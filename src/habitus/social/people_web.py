@@ -12,7 +12,7 @@ import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from habitus.auth.pages import CsrfChecked, PageUser
 from habitus.errors import AppError, NotFound, ValidationFailed
@@ -28,12 +28,6 @@ FRIENDS_PAGE = "/friends"
 # Shown whatever became of a request: the page never says who has an account (D12.1).
 SENT = "Request sent. If that person has an account, they will see it."
 AUDIENCE_WORDS = {"friend": "a friend", "public": "someone who is not your friend"}
-
-
-def _back(request: Request, path: str, text: str, kind: flash.Kind = "success") -> Response:
-    response = RedirectResponse(path, status_code=303)
-    flash.show(response, request, text, kind)
-    return response
 
 
 def _profile_page(
@@ -81,7 +75,7 @@ async def save_profile(request: Request, user: PageUser, session: DbSession) -> 
         return _profile_page(
             request, values, has_handle=found is not None, errors=errors, status_code=422
         )
-    return _back(request, "/profile", "Profile saved.")
+    return flash.redirect(request, "/profile", "Profile saved.")
 
 
 def _sentence(field: str, message: str) -> str:
@@ -99,7 +93,7 @@ async def preview(
     """Your profile as a friend, or as anyone else, would see it (D12.2)."""
     found = await profiles.profile_of(session, user.id)
     if found is None:
-        return _back(request, "/profile", "Choose a handle first.", "info")
+        return flash.redirect(request, "/profile", "Choose a handle first.", "info")
     view = await profiles.view_of(session, found, audience)
     return render(
         request,
@@ -141,7 +135,7 @@ async def find(request: Request, user: PageUser, session: DbSession, ctx: Contex
     """Send a request to a handle or an email address, whichever was typed."""
     who = str((await request.form()).get("who", "")).strip()
     if not who:
-        return _back(request, FRIENDS_PAGE, "Type a handle or an email address.", "error")
+        return flash.redirect(request, FRIENDS_PAGE, "Type a handle or an email address.", "error")
     by_email = "@" in who.lstrip("@")
     try:
         await friends.send_request(
@@ -149,10 +143,12 @@ async def find(request: Request, user: PageUser, session: DbSession, ctx: Contex
         )
     except ValidationFailed as failed:
         problem = failed.errors[0]
-        return _back(request, FRIENDS_PAGE, f"That {problem.field} {problem.message}.", "error")
+        return flash.redirect(
+            request, FRIENDS_PAGE, f"That {problem.field} {problem.message}.", "error"
+        )
     except AppError as refused:  # too many requests
-        return _back(request, FRIENDS_PAGE, refused.message, "error")
-    return _back(request, FRIENDS_PAGE, SENT)
+        return flash.redirect(request, FRIENDS_PAGE, refused.message, "error")
+    return flash.redirect(request, FRIENDS_PAGE, SENT)
 
 
 @router.post("/friends/requests/{request_id}/accept", dependencies=[CsrfChecked])
@@ -160,7 +156,7 @@ async def accept(
     request: Request, request_id: uuid.UUID, user: PageUser, session: DbSession
 ) -> Response:
     await friends.accept(session, user, request_id)
-    return _back(request, FRIENDS_PAGE, "Request accepted: you are friends now.")
+    return flash.redirect(request, FRIENDS_PAGE, "Request accepted: you are friends now.")
 
 
 @router.post("/friends/requests/{request_id}/decline", dependencies=[CsrfChecked])
@@ -168,7 +164,7 @@ async def decline(
     request: Request, request_id: uuid.UUID, user: PageUser, session: DbSession
 ) -> Response:
     await friends.decline(session, user, request_id)
-    return _back(request, FRIENDS_PAGE, "Request declined.", "info")
+    return flash.redirect(request, FRIENDS_PAGE, "Request declined.", "info")
 
 
 @router.post("/friends/{user_id}/unfriend", dependencies=[CsrfChecked])
@@ -176,7 +172,7 @@ async def unfriend(
     request: Request, user_id: uuid.UUID, user: PageUser, session: DbSession
 ) -> Response:
     await friends.unfriend(session, user, user_id)
-    return _back(request, FRIENDS_PAGE, "Removed from your friends.", "info")
+    return flash.redirect(request, FRIENDS_PAGE, "Removed from your friends.", "info")
 
 
 @router.post("/friends/{user_id}/block", dependencies=[CsrfChecked])
@@ -184,7 +180,7 @@ async def block(
     request: Request, user_id: uuid.UUID, user: PageUser, session: DbSession
 ) -> Response:
     await blocks.block(session, user, user_id)
-    return _back(request, FRIENDS_PAGE, "Blocked: you no longer see each other.", "info")
+    return flash.redirect(request, FRIENDS_PAGE, "Blocked: you no longer see each other.", "info")
 
 
 @router.post("/blocks/{user_id}/unblock", dependencies=[CsrfChecked])
@@ -194,5 +190,5 @@ async def unblock(
     try:
         await blocks.unblock(session, user, user_id)
     except NotFound:
-        return _back(request, FRIENDS_PAGE, "That person was not blocked.", "info")
-    return _back(request, FRIENDS_PAGE, "Unblocked.", "info")
+        return flash.redirect(request, FRIENDS_PAGE, "That person was not blocked.", "info")
+    return flash.redirect(request, FRIENDS_PAGE, "Unblocked.", "info")
