@@ -143,6 +143,29 @@ COVERED_ELSEWHERE |= {"health_logs", "health_goals"}
 LATER_HEALTH_TABLES = ("health_settings", "health_extractions", "health_photos")
 USER_ROWS.update({name: (lambda t, who: t.c.user_id == who.id) for name in LATER_HEALTH_TABLES})
 COVERED_ELSEWHERE |= set(LATER_HEALTH_TABLES)
+# Issue 20: passkeys and their waiting challenges go with the user (FK cascade;
+# tests/auth/test_passkeys_api.py checks it).
+USER_ROWS.update(
+    {name: (lambda t, who: t.c.user_id == who.id) for name in ("passkeys", "webauthn_challenges")}
+)
+COVERED_ELSEWHERE |= {"passkeys", "webauthn_challenges"}
+# Issue 20: access tokens and linked single sign-on identities go with the user (FK
+# cascade; tests/auth/test_access_tokens_api.py and test_oidc_flow.py check it). A sign-in
+# in progress names nobody (one waiting for a password names its user inside `pending`,
+# for 10 minutes, and is refused once the user is gone).
+USER_ROWS.update(
+    {
+        name: (lambda t, who: t.c.user_id == who.id)
+        for name in ("personal_access_tokens", "oidc_identities")
+    }
+)
+USER_ROWS["oidc_logins"] = lambda _t, _who: false()
+COVERED_ELSEWHERE |= {"personal_access_tokens", "oidc_identities", "oidc_logins"}
+# Issue 20: a waiting email change names its user and goes with them (FK cascade;
+# tests/auth/test_verification_account.py checks it). A sign-up waiting for its code has
+# no user yet; it goes within 15 minutes.
+USER_ROWS["verification_codes"] = lambda t, who: t.c.user_id == who.id
+COVERED_ELSEWHERE |= {"verification_codes"}
 # Bookkeeping of the whole server, with no user's data in it (model calls: counts for
 # the admin page, no user id, no text).
 USER_ROWS["event_cursors"] = lambda _t, _who: false()

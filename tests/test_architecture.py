@@ -126,6 +126,18 @@ IDEMPOTENCY_EXEMPT = {
     "/api/v1/auth/token",
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",
+    # One-time codes (issue 20): no user yet to key a replay on; a code works once.
+    "/api/v1/auth/verify",
+    "/api/v1/auth/verify/resend",
+    # Passkey ceremonies (issue 20): each answers a single-use challenge, so a repeat
+    # must be refused, not replayed (and a sign-in's answer holds tokens).
+    "/api/v1/auth/passkeys/register/options",
+    "/api/v1/auth/passkeys/register",
+    "/api/v1/auth/passkeys/login/options",
+    "/api/v1/auth/passkeys/login",
+    # A new personal access token (issue 20): the answer is the secret, shown once; a
+    # replay cache would keep it.
+    "/api/v1/me/tokens",
 }
 
 

@@ -154,6 +154,19 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_from: str = "Habitus <habitus@localhost>"
     smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # Issue 20: an Apprise URL of an SMS gateway, with `{phone}` where the recipient's
+    # number goes; sign-up codes (and phone users' reset codes) go out through it.
+    sms_url: str | None = None
+    # Sign-ups confirmed by a code sent to the address or phone before the account
+    # exists. None: on when an email (SMTP) or SMS channel is configured.
+    verify_signups: bool | None = None
+    # Issue 20: sign-in with an OpenID Connect provider (Google, Authentik, Keycloak),
+    # on when the issuer and the client id are set (auth/oidc.py, docs/OPERATIONS.md).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_name: str = Field(default="single sign-on", min_length=1, max_length=40)
+    oidc_scopes: str = "openid email profile"
     # Web Push: the VAPID key pair is generated at first start into the data directory.
     vapid_subject: str = "mailto:admin@localhost"
     push_ttl_hours: int = Field(default=12, ge=0, le=24 * 28)
@@ -217,6 +230,22 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key is not None:
             check_production_secret(self.secret_key)
         return self
+
+    @field_validator("sms_url")
+    @classmethod
+    def _check_sms_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if "{phone}" not in value:
+            raise ValueError("the SMS URL needs {phone} where the recipient's number goes")
+        return value.strip()
+
+    @property
+    def signups_verified(self) -> bool:
+        """Whether a sign-up waits for a code (`verify_signups`, else: a channel exists)."""
+        if self.verify_signups is not None:
+            return self.verify_signups
+        return self.smtp_host is not None or self.sms_url is not None
 
     @property
     def is_sqlite(self) -> bool:

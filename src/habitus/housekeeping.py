@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus import db
 from habitus.http import idempotency
 from habitus.kit import clock
-from habitus.models import AuthSession, PasswordResetToken, RefreshToken
+from habitus.models import AuthSession, PasswordResetToken, RefreshToken, VerificationCode
+from habitus.models.identity import OidcLogin
 from habitus.registry import JobContext
 
 log = structlog.get_logger(__name__)
@@ -41,8 +42,14 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
             or_(PasswordResetToken.expires_at < now, PasswordResetToken.used_at.is_not(None))
         )
     )
+    # One-time codes past their 15 minutes (issue 20): a sign-up never confirmed goes.
+    codes = await session.execute(delete(VerificationCode).where(VerificationCode.expires_at < now))
+    # Single sign-on attempts never finished (issue 20): refused after 10 minutes anyway.
+    oidc_logins = await session.execute(delete(OidcLogin).where(OidcLogin.expires_at < now))
     return {
         "idempotency_keys": keys,
+        "oidc_logins": db.rowcount(oidc_logins),
+        "verification_codes": db.rowcount(codes),
         "password_reset_tokens": db.rowcount(resets),
         "refresh_tokens": db.rowcount(tokens),
         "sessions": db.rowcount(sessions),

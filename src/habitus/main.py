@@ -19,6 +19,15 @@ from habitus import __version__, db, probes, worker
 from habitus.admin import api as admin_api
 from habitus.admin import web as admin_web
 from habitus.analytics import api as analytics_api
+from habitus.auth import (
+    access_tokens_api,
+    access_tokens_web,
+    oidc_web,
+    passkeys_api,
+    passkeys_web,
+    verification_api,
+    verification_web,
+)
 from habitus.auth import api as auth_api
 from habitus.auth import web as auth_web
 from habitus.breaks import api as breaks_api
@@ -178,6 +187,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_api.router)
+    api.include_router(verification_api.router)
+    api.include_router(passkeys_api.router)
+    api.include_router(access_tokens_api.router)
     api.include_router(habits_api.router)
     api.include_router(breaks_api.router)
     api.include_router(admin_api.router)
@@ -200,6 +212,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(probes.router)
     app.include_router(auth_web.router)
+    app.include_router(verification_web.router)
+    app.include_router(passkeys_web.router)
+    app.include_router(access_tokens_web.router)
+    app.include_router(oidc_web.router)
     app.include_router(imports_web.router)
     app.include_router(admin_web.router)
     app.include_router(today_web.router)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.auth.logs import AppLog
 from tests.auth.mailserver import MailServer, running_mail_server
+from tests.auth.smsgateway import SmsGateway, running_sms_gateway
 from tests.conftest import PersonaFactory
 
 
@@ -29,3 +30,10 @@ def mail_server() -> Iterator[MailServer]:
 def app_log(capfd: pytest.CaptureFixture[str]) -> AppLog:
     """What the app writes to its log during the test (see tests/auth/logs.py)."""
     return AppLog(capfd)
+
+
+@pytest.fixture
+def sms_gateway() -> Iterator[SmsGateway]:
+    """A loopback SMS gateway the app reaches through Apprise's json:// (issue 20)."""
+    with running_sms_gateway() as gateway:
+        yield gateway

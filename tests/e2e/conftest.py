@@ -253,7 +253,7 @@ def sign_in(page: Page, account: Account, *, finish_onboarding: bool = True) -> 
     page.goto("/login")
     page.get_by_label("Email").fill(account.email)
     page.get_by_label("Password").fill(account.password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_load_state()
     if finish_onboarding and re.search(r"/onboarding", page.url):
         page.locator("#onboarding-skip").click()

@@ -256,7 +256,7 @@ def browsing(chromium_path: str, e2e_server: LiveServer, data: Data) -> Iterator
     page.goto("/login")
     page.get_by_label("Email").fill(data.account.email)
     page.get_by_label("Password").fill(data.account.password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_load_state()
     if "/onboarding" in page.url:
         page.locator("#onboarding-skip").click()

@@ -16,6 +16,7 @@ from habitus.exports import account
 from habitus.exports.account import EXPORTED, NOT_EXPORTED
 from habitus.exports.schemas import AccountExport
 from habitus.models import Base, Entry, Habit, HabitBreak, HabitSchedule, Notification
+from habitus.models.identity import OidcIdentity
 from tests.fixtures.personas import Persona
 from tests.habits.helpers import API, create_habit, entry_put, patch_habit, patch_me, problem
 
@@ -104,6 +105,24 @@ async def arrange(client: httpx.AsyncClient, persona: Persona) -> None:
         f"{API}/habits/{read['id']}/reminders", json={"time": "21:30"}, headers=persona.headers
     )
     assert made.status_code == 201, made.text
+    # Issue 20: an access token (its name and dates are exported, never the token).
+    token = await client.post(
+        f"{API}/me/tokens", json={"name": "Shortcuts", "scopes": ["read"]}, headers=persona.headers
+    )
+    assert token.status_code == 201, token.text
+
+
+async def give_a_sign_in(db_session: AsyncSession, persona: Persona) -> None:
+    """Issue 20: a single sign-on identity linked to the account."""
+    db_session.add(
+        OidcIdentity(
+            user_id=persona.id,
+            issuer="https://id.example.org",
+            subject=f"subject-of-{persona.id}",
+            email=persona.email,
+        )
+    )
+    await db_session.commit()
 
 
 async def give_a_notification(db_session: AsyncSession, persona: Persona) -> None:
@@ -251,6 +270,8 @@ async def test_the_export_holds_every_row_of_every_exported_table(
     await arrange_social(client, alice, bob, charlie)
     await give_a_notification(db_session, alice)
     await give_a_notification(db_session, bob)
+    await give_a_sign_in(db_session, alice)
+    await give_a_sign_in(db_session, bob)
     response = await client.get(URL, headers=alice.headers)
     assert response.status_code == 200, response.text
     document = response.json()

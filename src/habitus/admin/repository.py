@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.kit.pagination import after_time_id
@@ -19,10 +19,14 @@ def _escape_like(text: str) -> str:
 async def list_users(
     session: AsyncSession, *, search: str | None, limit: int, after: list[Any] | None
 ) -> list[User]:
-    """Newest first, then by id; `search` matches part of the address, any case."""
+    """Newest first, then by id; `search` matches part of the address (any case) or of
+    the phone number."""
     query = select(User).order_by(User.created_at.desc(), User.id.desc()).limit(limit)
     if search:
-        query = query.where(User.email_key.like(f"%{_escape_like(search.lower())}%", escape="\\"))
+        pattern = f"%{_escape_like(search.lower())}%"
+        query = query.where(
+            or_(User.email_key.like(pattern, escape="\\"), User.phone.like(pattern, escape="\\"))
+        )
     if (later := after_time_id(User, after)) is not None:
         query = query.where(later)
     return list(await session.scalars(query))

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from habitus.admin import model_calls, service
 from habitus.admin.schemas import DisableIn, InviteIn
-from habitus.auth import reset_links
+from habitus.auth import identifiers, reset_links
 from habitus.auth.pages import CsrfChecked, Form, PageAdmin
 from habitus.errors import AppError, field_errors_from_pydantic
 from habitus.http.dependencies import Context, DbSession
@@ -93,7 +93,9 @@ async def disable(
             status_code=error.status_code,
         )
     response = RedirectResponse("/admin", status_code=303)
-    flash.show(response, request, f"{user.email} is disabled and signed out.", "success")
+    flash.show(
+        response, request, f"{identifiers.shown(user)} is disabled and signed out.", "success"
+    )
     return response
 
 
@@ -103,7 +105,7 @@ async def enable(
 ) -> Response:
     user = await service.enable_user(session, user_id=user_id)
     response = RedirectResponse("/admin", status_code=303)
-    flash.show(response, request, f"{user.email} can sign in again.", "success")
+    flash.show(response, request, f"{identifiers.shown(user)} can sign in again.", "success")
     return response
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from habitus import db
-from habitus.auth import onboarding, service
+from habitus.auth import identifiers, onboarding, service
 from habitus.auth.pages import Form, MaybePageUser, PageUser
 from habitus.auth.schemas import UserPatch
 from habitus.auth.settings_port import IMPORT_FORM
@@ -178,7 +178,7 @@ def _settings_page(
     context = {
         "values": {**_settings_values(user), **(values or {})},
         "errors": errors or {},
-        "email": user.email,
+        "email": identifiers.shown(user),  # a phone-only user (issue 20): the number
         "zones": time_zones(),
         "day_starts": day_start_choices(),
         "week_starts": WEEK_STARTS,
@@ -252,7 +252,7 @@ async def settings_submit(
                 user=user,
                 current_password=form.get("current_password", ""),
                 new_password=form.get("new_password", ""),
-                keep_session_id=principal.session.id if principal else None,
+                keep_session_id=principal.session.id if principal and principal.session else None,
                 ip=client_address(request),
             )
         else:

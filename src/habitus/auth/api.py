@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from habitus import db
-from habitus.auth import service
+from habitus.auth import service, verification_api
 from habitus.auth.dependencies import CurrentUser
 from habitus.auth.schemas import (
     LoginIn,
@@ -44,23 +44,18 @@ def _pair(issued: service.Issued, ctx: Context) -> TokenPair:
     "/auth/register",
     status_code=status.HTTP_201_CREATED,
     tags=["auth"],
-    responses=problems(403, 409),
+    response_model=UserOut,
+    responses={**problems(403, 409, 429), **verification_api.STARTED_RESPONSE},
 )
 @db.prepares_before_writing
-async def register(body: RegisterIn, session: DbSession, ctx: Context, ip: ClientIp) -> UserOut:
-    """Create an account. With `HABITUS_REGISTRATION=invite`, `invite_token` is required;
+async def register(
+    body: RegisterIn, session: DbSession, ctx: Context, ip: ClientIp
+) -> UserOut | JSONResponse:
+    """Create an account with an email address or a phone number. When sign-ups are
+    verified (issue 20), 202: a code is sent and the account exists once it comes back
+    (POST /auth/verify). With `HABITUS_REGISTRATION=invite`, `invite_token` is required;
     with `closed`, sign-up is refused (403)."""
-    user = await service.register(
-        session,
-        ctx,
-        email=str(body.email),
-        password=body.password,
-        display_name=body.display_name,
-        timezone=body.timezone,
-        invite_token=body.invite_token,
-        ip=ip,
-    )
-    return UserOut.model_validate(user)
+    return await verification_api.sign_up(body, session, ctx, ip)
 
 
 async def _login(
@@ -85,8 +80,10 @@ async def _login(
 async def login(
     body: LoginIn, request: Request, session: DbSession, ctx: Context, ip: ClientIp
 ) -> TokenPair:
-    """Exchange email and password for an access token (15 minutes) and a refresh token."""
-    return await _login(request, session, ctx, email=body.email, password=body.password, ip=ip)
+    """Exchange email (or phone) and password for an access token (15 minutes) and a
+    refresh token."""
+    login = verification_api.login_name(body)
+    return await _login(request, session, ctx, email=login, password=body.password, ip=ip)
 
 
 @router.post("/auth/token", tags=["auth"], responses=problems(401, 403))

@@ -15,7 +15,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
-from habitus.auth import repository
+from habitus.auth import access_tokens, identifiers, repository
 from habitus.auth.service import WEB_SESSION_TOUCH
 from habitus.auth.tokens import InvalidToken, read_access_token, token_digest
 from habitus.context import AppContext
@@ -24,6 +24,7 @@ from habitus.http import idempotency
 from habitus.http.dependencies import SESSION_COOKIE, Context, DbSession
 from habitus.kit import clock, csrf
 from habitus.models import AuthSession, User
+from habitus.models.identity import PersonalAccessToken
 
 bearer_scheme = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
@@ -34,9 +35,12 @@ bearer_scheme = OAuth2PasswordBearer(
 
 @dataclass(slots=True)
 class Principal:
+    """`session` is the sign-in (None for a personal access token: `token` instead)."""
+
     user: User
-    session: AuthSession
-    via: Literal["bearer", "cookie"]
+    session: AuthSession | None
+    via: Literal["bearer", "cookie", "token"]
+    token: PersonalAccessToken | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,7 @@ class Viewer:
     def of(cls, user: User) -> Viewer:
         return cls(
             id=user.id,
-            email=user.email,
+            email=identifiers.shown(user),  # a phone-only user (issue 20): the number
             display_name=user.display_name,
             timezone=user.timezone,
             day_start_hour=user.day_start_hour,
@@ -123,12 +127,18 @@ async def get_principal(
     if cached is not None:
         return cached
     principal = None
-    if token:
+    if token and access_tokens.is_personal_token(token):
+        # A personal access token (issue 20): looked up by its hash, not decoded.
+        user, pat = await access_tokens.authenticate(
+            session, token, method=request.method, path=request.url.path
+        )
+        principal = Principal(user=user, session=None, via="token", token=pat)
+    elif token:
         principal = await _from_bearer(session, ctx, token)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         principal = await _from_cookie(session, cookie)
         if principal is not None:
-            request.state.web_session_id = principal.session.id
+            request.state.web_session_id = principal.session and principal.session.id
             if request.url.path.startswith("/api/"):
                 # Cookie-authenticated API calls (the web UI's own scripts) need the
                 # CSRF header; Bearer calls cannot be forged by another site.

@@ -28,6 +28,11 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email_key == email_key(email)))
 
 
+async def user_by_phone(session: AsyncSession, phone: str) -> User | None:
+    """The user whose (E.164) phone number this is."""
+    return await session.scalar(select(User).where(User.phone == phone))
+
+
 async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 

@@ -26,7 +26,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db, mailer
-from habitus.auth import repository, sealing
+from habitus.auth import identifiers, repository, sealing
 from habitus.config import Settings
 from habitus.context import AppContext
 from habitus.kit import clock
@@ -68,7 +68,9 @@ async def deliver(
 ) -> None:
     """Get `link`, made for the (flushed) reset token `reset`, to `user`."""
     settings = ctx.settings
-    if settings.smtp_host is not None:
+    # A user with a phone and no address (issue 20) gets a code by SMS instead, when
+    # the server can send one (`auth.verification`); else the administrator passes it on.
+    if settings.smtp_host is not None and user.email is not None:
         mail = ResetMail(
             user_id=user.id,
             address=user.email,
@@ -191,7 +193,10 @@ async def waiting_links(session: AsyncSession) -> list[WaitingLink]:
     found = await repository.live_reset_notices(session, clock.now(), limit=LISTED_AT_MOST)
     return [
         WaitingLink(
-            id=notice.id, email=user.email, asked_at=notice.created_at, expires_at=notice.expires_at
+            id=notice.id,
+            email=identifiers.shown(user),
+            asked_at=notice.created_at,
+            expires_at=notice.expires_at,
         )
         for notice, user in found
     ]
@@ -212,4 +217,4 @@ async def reveal(
         ctx.settings.signing_key, SEALING_PURPOSE, notice.sealed_link, bound_to=user.id.bytes
     )
     log.info("password_reset_link_shown", user_id=str(user.id), admin_id=str(admin.id))
-    return RevealedLink(email=user.email, link=link, expires_at=notice.expires_at)
+    return RevealedLink(email=identifiers.shown(user), link=link, expires_at=notice.expires_at)

@@ -14,8 +14,11 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from habitus.auth.identifiers import PHONE_RULE, e164
 from habitus.core.time import MAX_DAY_START_HOUR, Weekday
 from habitus.kit.validation import NoNul
 from habitus.kit.zones import canonical_zone
@@ -47,12 +50,52 @@ Password = Annotated[
 ]
 
 
+def _check_phone(value: str) -> str:
+    number = e164(value)
+    if number is None:
+        raise ValueError(PHONE_RULE)
+    return number
+
+
+# Issue 20: a phone number, given in international form, kept in E.164.
+Phone = Annotated[
+    str,
+    StringConstraints(max_length=32),
+    AfterValidator(_check_phone),
+    Field(description="International form (E.164), such as +4915112345678."),
+]
+
+
 class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class RegisterIn(StrictBody):
-    email: EmailStr = Field(max_length=320)
+class _EmailOrPhone(StrictBody):
+    """A body that names an account by `email` or `phone` (issue 20): with neither, the
+    422 names `email` as missing, as when it was the only way."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _neither_is_a_missing_email(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "email" not in data and "phone" not in data:
+            return {**data, "email": _ABSENT}
+        return data
+
+    @field_validator("email", mode="before", check_fields=False)
+    @classmethod
+    def _absent_email(cls, value: Any) -> Any:
+        if value is _ABSENT:
+            raise PydanticCustomError("missing", "Field required")
+        return value
+
+
+_ABSENT = object()
+
+
+class RegisterIn(_EmailOrPhone):
+    # One of the two (issue 20): a phone only where the server can text it a code.
+    email: EmailStr | None = Field(default=None, max_length=320)
+    phone: Phone | None = None
     password: Password
     display_name: DisplayName | None = None
     timezone: TimeZoneName = "UTC"
@@ -61,9 +104,11 @@ class RegisterIn(StrictBody):
     )
 
 
-class LoginIn(StrictBody):
-    # Not EmailStr: a malformed address gets the same 401 as a wrong password.
-    email: Annotated[str, NoNul] = Field(min_length=1, max_length=320)
+class LoginIn(_EmailOrPhone):
+    # Not EmailStr: a malformed address gets the same 401 as a wrong password. A phone
+    # number may stand here too, or in `phone` (issue 20); one of the two is required.
+    email: Annotated[str, NoNul] | None = Field(default=None, min_length=1, max_length=320)
+    phone: Annotated[str, NoNul] | None = Field(default=None, min_length=1, max_length=32)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -86,7 +131,8 @@ class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None = Field(description="null for an account made with a phone number.")
+    phone: str | None = Field(default=None, description="E.164, when the account has one.")
     display_name: str | None
     timezone: str
     day_start_hour: int

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
-from habitus.auth import repository, reset_links, throttle
+from habitus.auth import identifiers, repository, reset_links, throttle
 from habitus.auth.passwords import password_problem
 from habitus.auth.tokens import (
     issue_access_token,
@@ -61,19 +61,61 @@ class RefreshRejected:
 # --- sign-up ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    """A sign-up that passed every check, its password hashed: what makes the account
+    (at once, or once its code is entered: issue 20, kept as JSON meanwhile)."""
+
+    email: str | None
+    phone: str | None
+    password_hash: str
+    display_name: str | None
+    timezone: str
+    invite_token: str | None
+
+
 async def register(
     session: AsyncSession,
     ctx: AppContext,
     *,
-    email: str,
+    email: str | None,
     password: str,
+    phone: str | None = None,
     display_name: str | None = None,
     timezone: str = "UTC",
     invite_token: str | None = None,
     ip: str | None = None,
 ) -> User:
     """Create an account, honouring the server's registration mode. Sign-ups from one
-    client address (`ip`; None for the operator's CLI) are rate limited, tried or not.
+    client address (`ip`; None for the operator's CLI) are rate limited, tried or not."""
+    sign_up = await check_sign_up(
+        session,
+        ctx,
+        email=email,
+        phone=phone,
+        password=password,
+        display_name=display_name,
+        timezone=timezone,
+        invite_token=invite_token,
+        ip=ip,
+    )
+    return await create_account(session, ctx, sign_up)
+
+
+async def check_sign_up(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    email: str | None,
+    phone: str | None,
+    password: str,
+    display_name: str | None,
+    timezone: str,
+    invite_token: str | None,
+    ip: str | None,
+) -> SignUp:
+    """Every check of a sign-up but whether its address or phone is taken (which a
+    verified sign-up must not tell: issue 20), and the password's hash.
 
     The password is hashed before anything is read, and the writer turn taken only after
     every check (issue 11, item 4): a sign-up waiting for its password turn holds no
@@ -96,23 +138,44 @@ async def register(
     if problem:
         raise ValidationFailed.field("password", problem, rule="password_policy")
     password_hash = await ctx.hasher.hash(password)
-    invite = await _usable_invite(session, invite_token, email) if mode == "invite" else None
-    if await repository.user_by_email(session, email) is not None:
-        raise _email_taken()
-    await db.start_writing(session)
-    user = User(
-        email=email.strip(),
-        email_key=repository.email_key(email),
+    if mode == "invite":
+        await _usable_invite(session, invite_token, email)
+    return SignUp(
+        email=email.strip() if email is not None else None,
+        phone=phone,
         password_hash=password_hash,
         display_name=display_name,
         timezone=timezone,
+        invite_token=invite_token,
+    )
+
+
+async def create_account(session: AsyncSession, ctx: AppContext, sign_up: SignUp) -> User:
+    """Make the account of a checked sign-up (its invite, if any, is spent)."""
+    invite = (
+        await _usable_invite(session, sign_up.invite_token, sign_up.email)
+        if ctx.settings.registration == "invite"
+        else None
+    )
+    if sign_up.email is not None and await repository.user_by_email(session, sign_up.email):
+        raise _email_taken()
+    if sign_up.phone is not None and await repository.user_by_phone(session, sign_up.phone):
+        raise _phone_taken()
+    await db.start_writing(session)
+    user = User(
+        email=sign_up.email,
+        email_key=repository.email_key(sign_up.email) if sign_up.email is not None else None,
+        phone=sign_up.phone,
+        password_hash=sign_up.password_hash,
+        display_name=sign_up.display_name,
+        timezone=sign_up.timezone,
         theme="system",
     )
     session.add(user)
     try:
         await session.flush()
     except IntegrityError as error:  # a concurrent sign-up with the same address won
-        raise _email_taken() from error
+        raise _email_taken() if sign_up.email is not None else _phone_taken() from error
     if invite is not None:
         claimed = await session.execute(
             update(Invite)
@@ -122,6 +185,14 @@ async def register(
         if db.rowcount(claimed) != 1:
             raise _invite_error("was already used")
     return user
+
+
+def _phone_taken() -> Conflict:
+    return Conflict(
+        "An account with this phone number already exists.",
+        code="phone-taken",
+        errors=[FieldError("phone", "is already registered", rule="unique")],
+    )
 
 
 def _email_taken() -> Conflict:
@@ -177,6 +248,14 @@ async def _usable_invite(session: AsyncSession, token: str | None, email: str | 
 # --- sign-in ----------------------------------------------------------------------
 
 
+async def user_by_login(session: AsyncSession, login: str) -> User | None:
+    """The user an email address or a phone number (issue 20) names, or None."""
+    if identifiers.looks_like_phone(login):
+        phone = identifiers.e164(login)
+        return await repository.user_by_phone(session, phone) if phone else None
+    return await repository.user_by_email(session, login)
+
+
 async def authenticate(
     session: AsyncSession, ctx: AppContext, *, email: str, password: str, ip: str
 ) -> User:
@@ -189,13 +268,13 @@ async def authenticate(
     checked before the writer turn is taken: only the last-login time is written, after
     `db.start_writing` (issue 11, item 4).
     """
-    key = repository.email_key(email)
+    key = identifiers.key_of_text(email)
     await throttle.refuse_if_throttled(ctx, key, ip)
     await throttle.slow_down(ctx, key)
     async with ctx.hasher.turn():  # waits before the read: holding no connection
         # Again: guesses sent all at once all passed the first check together.
         await throttle.refuse_if_throttled(ctx, key, ip)
-        user = await repository.user_by_email(session, email)
+        user = await user_by_login(session, email)
         matched = await ctx.hasher.verify(user.password_hash if user else None, password)
     if user is None or not matched:
         await throttle.count_failure(ctx, key, ip)
@@ -219,14 +298,15 @@ async def confirm_password(
     """Ask a signed-in user for their password again (before deleting the account,
     changing the password). Throttled like sign-in; a wrong one is a 422 on `field`.
     Writes nothing: the caller takes the writer turn after it (`db.start_writing`)."""
-    await throttle.refuse_if_throttled(ctx, user.email_key, ip)
-    await throttle.slow_down(ctx, user.email_key)
+    key = identifiers.key_of(user)
+    await throttle.refuse_if_throttled(ctx, key, ip)
+    await throttle.slow_down(ctx, key)
     if not await ctx.hasher.verify(user.password_hash, password):
-        await throttle.count_failure(ctx, user.email_key, ip)
+        await throttle.count_failure(ctx, key, ip)
         raise ValidationFailed.field(
             field, "is not your current password", rule="password_mismatch"
         )
-    await throttle.forget_failures(ctx, user.email_key, ip)
+    await throttle.forget_failures(ctx, key, ip)
 
 
 async def start_session(
@@ -374,7 +454,8 @@ async def delete_account(
     await db.start_writing(session)
     # Others' data the user shares in (a challenge they own) is handed on first.
     await publish(session, user, [AccountDeleting()])
-    await repository.forget_invite_address(session, user.email_key, clock.now())
+    if user.email_key is not None:
+        await repository.forget_invite_address(session, user.email_key, clock.now())
     await session.delete(user)
     await session.flush()
 
@@ -433,7 +514,7 @@ async def request_password_reset(
     """Send a one-hour, single-use link to reset the password of the account behind
     `email`, if there is one that may sign in. The caller answers the same whether or
     not it exists (RESET_REQUESTED). Throttled per address and per client address."""
-    key = repository.email_key(email)
+    key = identifiers.key_of_text(email)
     if ctx.settings.rate_limit_enabled:
         for limit_key, rate in (
             ("reset:account:" + key, RESET_REQUESTS_PER_ACCOUNT),
@@ -446,7 +527,7 @@ async def request_password_reset(
                     "Too many reset requests; "
                     f"try again in {throttle.minutes(decision.retry_after)}.",
                 )
-    user = await repository.user_by_email(session, email) if key else None
+    user = await user_by_login(session, email) if key else None
     if user is None or user.is_disabled:
         return
     token = new_opaque_token()
@@ -500,7 +581,7 @@ async def reset_password(
     await repository.delete_reset_notices_of(session, user.id)
     user.password_hash = password_hash
     await repository.revoke_user_sessions(session, user.id, now=now, reason="password reset")
-    await throttle.forget_failures(ctx, user.email_key)
+    await throttle.forget_failures(ctx, identifiers.key_of(user))
     await session.flush()
     return user
 

@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
-from habitus.auth import form_words, service
+from habitus.auth import form_words, identifiers, service, sms, verification, verification_api
 from habitus.auth.account_web import router as account_router
 from habitus.auth.pages import CsrfChecked, Form, MaybePageUser
 from habitus.auth.schemas import RegisterIn
+from habitus.context import AppContext
 from habitus.errors import AccountDisabled, AppError, TooManyRequests
 from habitus.http.dependencies import SESSION_COOKIE, Context, DbSession, client_address
 from habitus.http.routing import TransactionalRoute
@@ -57,6 +59,25 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
         secure=settings.https or request.url.scheme == "https",
         path="/",
     )
+
+
+async def sign_in_browser(
+    request: Request, session: AsyncSession, ctx: AppContext, user: User, target: str
+) -> Response:
+    """Start a web session for `user` (password, passkey, code or single sign-on: every
+    way in ends here) and send the browser on to `target` with its cookie."""
+    issued = await service.start_session(
+        session,
+        ctx,
+        user=user,
+        kind="web",
+        ip=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    response = RedirectResponse(landing_for(user, target), status_code=303)
+    assert issued.cookie_token is not None
+    set_session_cookie(response, request, issued.cookie_token)
+    return response
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -104,17 +125,7 @@ async def login_submit(request: Request, form: Form, session: DbSession, ctx: Co
         return render(
             request, "auth/login.html", {**context, "error": error.message}, status_code=401
         )
-    issued = await service.start_session(
-        session,
-        ctx,
-        user=user,
-        kind="web",
-        ip=client_address(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    response = RedirectResponse(landing_for(user, target), status_code=303)
-    assert issued.cookie_token is not None
-    set_session_cookie(response, request, issued.cookie_token)
+    response = await sign_in_browser(request, session, ctx, user, target)
     return response
 
 
@@ -153,9 +164,12 @@ async def register_submit(
     if not values["email"]:
         errors["email"] = form_words.NO_EMAIL
     body: RegisterIn | None = None
+    # "Email or phone" (issue 20): a number goes in `phone`; its errors show on the field.
+    by_phone = identifiers.looks_like_phone(values["email"])
     try:
         body = RegisterIn(
-            email=values["email"],
+            email=None if by_phone else values["email"] or None,
+            phone=values["email"] if by_phone else None,
             password=password,
             display_name=values["display_name"] or None,
             timezone=values["timezone"] or "UTC",
@@ -163,7 +177,7 @@ async def register_submit(
         )
     except ValidationError as error:
         for name, message in form_errors(error, wording=form_words.wording).items():
-            errors.setdefault(name, message)
+            errors.setdefault("email" if name == "phone" else name, message)
     if weak := form_words.password_error(password, values["email"] or None):
         errors.setdefault("password", weak)
     if errors or body is None:
@@ -174,16 +188,7 @@ async def register_submit(
             status_code=422,
         )
     try:
-        user = await service.register(
-            session,
-            ctx,
-            email=str(body.email),
-            password=body.password,
-            display_name=body.display_name,
-            timezone=body.timezone,
-            invite_token=body.invite_token,
-            ip=client_address(request),
-        )
+        outcome = await verification_api.begin_sign_up(body, session, ctx, client_address(request))
     except TooManyRequests as error:
         return render(
             request,
@@ -194,18 +199,13 @@ async def register_submit(
         )
     except AppError as error:
         errors = form_errors(error, wording=form_words.wording)
+        if "phone" in errors:
+            errors.setdefault("email", errors.pop("phone"))
     else:
-        issued = await service.start_session(
-            session,
-            ctx,
-            user=user,
-            kind="web",
-            ip=client_address(request),
-            user_agent=request.headers.get("user-agent"),
-        )
-        response = RedirectResponse(landing_for(user, "/"), status_code=303)
-        assert issued.cookie_token is not None
-        set_session_cookie(response, request, issued.cookie_token)
+        if isinstance(outcome, verification.Started):  # the code page (verification_web)
+            return RedirectResponse(f"/register/verify?id={outcome.id}", status_code=303)
+        user = outcome
+        response = await sign_in_browser(request, session, ctx, user, "/")
         flash.show(response, request, "Welcome to Habitus! Let's set up your day.", "success")
         return response
     return render(
@@ -218,7 +218,7 @@ async def register_submit(
 
 @router.post("/logout", dependencies=[CsrfChecked])
 async def logout(request: Request, principal: MaybePageUser, session: DbSession) -> Response:
-    if principal is not None:
+    if principal is not None and principal.session is not None:
         await service.end_session(session, session_id=principal.session.id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -237,12 +237,24 @@ async def forgot_page(request: Request) -> Response:
 @router.post("/forgot", response_class=HTMLResponse)
 async def forgot_submit(request: Request, form: Form, session: DbSession, ctx: Context) -> Response:
     email = form.get("email", "").strip()
-    if problem := form_words.email_words(email):
+    by_phone = identifiers.looks_like_phone(email)
+    phone = identifiers.e164(email) if by_phone else None
+    if problem := (
+        (None if phone else identifiers.PHONE_RULE) if by_phone else form_words.email_words(email)
+    ):
         errors = {"email": problem}
         return render(
             request, "auth/forgot.html", {"email": email, "errors": errors}, status_code=422
         )
     try:
+        if phone is not None and sms.available(ctx.settings):
+            # A code by SMS (issue 20), entered on the next page, whether or not the
+            # number has an account; without an SMS gateway the administrator passes on a
+            # link, as for an address without SMTP.
+            started = await verification.start_phone_reset(
+                session, ctx, phone=phone, ip=client_address(request)
+            )
+            return RedirectResponse(f"/reset/code?id={started.id}", status_code=303)
         await service.request_password_reset(session, ctx, email=email, ip=client_address(request))
     except TooManyRequests as error:
         return render(
@@ -290,17 +302,7 @@ async def reset_submit(request: Request, form: Form, session: DbSession, ctx: Co
             status_code=error.status_code,
         )
     # Every sign-in of the account ended; this browser starts a fresh one.
-    issued = await service.start_session(
-        session,
-        ctx,
-        user=user,
-        kind="web",
-        ip=client_address(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    response = RedirectResponse(landing_for(user, "/today"), status_code=303)
-    assert issued.cookie_token is not None
-    set_session_cookie(response, request, issued.cookie_token)
+    response = await sign_in_browser(request, session, ctx, user, "/today")
     flash.show(
         response,
         request,

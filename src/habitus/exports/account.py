@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from habitus.auth import access_tokens, oidc
 from habitus.auth import repository as auth_repository
 from habitus.auth.dependencies import Principal
 from habitus.auth.schemas import SessionOut, UserOut
@@ -73,6 +74,10 @@ EXPORTED: dict[str, str] = {
     "health_logs": "health.logs",
     "health_goals": "health.goal",
     "health_settings": "health.settings",
+    # Issue 20: names, scopes and dates of access tokens (never their hashes), and the
+    # single sign-on identities linked to the account.
+    "personal_access_tokens": "access_tokens",
+    "oidc_identities": "sign_ins",
 }
 
 # table -> why its rows are not in the document
@@ -115,6 +120,15 @@ NOT_EXPORTED: dict[str, str] = {
     "confirms them (what was confirmed is in `health.logs`)",
     "health_photos": "short-lived: the encrypted photo of an extraction, deleted on "
     "confirmation or after 24 hours",
+    # Issue 20.
+    "verification_codes": "secrets (hashes of one-time codes), gone within 15 minutes; "
+    "the address they confirm is in `user`",
+    # Issue 20: a passkey is a credential of this server (its public key means nothing
+    # elsewhere); names and dates are at GET /me/passkeys.
+    "passkeys": "credentials of this server (WebAuthn public keys), of no use elsewhere; "
+    "their names and dates are listed at GET /me/passkeys",
+    "webauthn_challenges": "short-lived: a passkey ceremony's challenge, spent when "
+    "answered, gone after 5 minutes",
 }
 
 
@@ -159,6 +173,8 @@ async def export_head(session: AsyncSession, principal: Principal, settings: Set
         },
         coach=await coach_export.export_of(session, user.id),
         health=await health_export.export_of(session, user.id),
+        access_tokens=await access_tokens.export_of(session, user.id),
+        sign_ins=await oidc.export_of(session, user.id),
     )
     return head.model_dump_json().encode()
 

@@ -189,6 +189,15 @@ class AccountExportHead(BaseModel):
         description="Health metrics (D15): every log (date, time, source and its fields "
         "in metric units), the weight goal and the units chosen (kg/lb, cm/in).",
     )
+    access_tokens: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Personal access tokens: name, scopes and dates (never the token).",
+    )
+    sign_ins: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Single sign-on identities linked to the account: issuer, subject, "
+        "the address the provider gave, dates.",
+    )
 
 
 class AccountExport(AccountExportHead):
