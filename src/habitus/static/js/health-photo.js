@@ -30,7 +30,9 @@
     show();
     const focusable = steps[current].querySelector("input, summary, button");
     if (focusable) focusable.focus({ preventScroll: true });
-    form.scrollIntoView({ block: "start", behavior: "smooth" });
+    // At once, not smoothly: a scroll still moving would move the Next button under a
+    // second tap and the tap would miss it.
+    if (form.getBoundingClientRect().top < 0) form.scrollIntoView({ block: "start" });
   }
 
   back.addEventListener("click", () => go(current - 1));
