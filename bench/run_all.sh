@@ -13,9 +13,9 @@ mkdir -p "$OUT"
 
 if [[ -n "${BENCH_QUICK:-}" ]]; then
     CORE=(--reps 50) TODAY=(--reps 30 --cold-reps 3) LOAD=(--duration 3 --warmup 1)
-    PAGE=(--reps 30) SUMMARIES=(--reps 10) REMINDERS=(--count 1000)
+    PAGE=(--reps 30) SUMMARIES=(--reps 10) REMINDERS=(--count 1000) METRICS=(--reps 10)
 else
-    CORE=() TODAY=() LOAD=() PAGE=() SUMMARIES=() REMINDERS=()
+    CORE=() TODAY=() LOAD=() PAGE=() SUMMARIES=() REMINDERS=() METRICS=()
 fi
 
 status=0
@@ -45,4 +45,7 @@ echo "== insights_bench: predictions vs the baseline on synthetic users, trainin
 echo
 echo "== health_ocr_bench: scale-report photos read offline, accuracy and time per image"
 "$PY" -m bench.health_ocr_bench --json "$OUT/health_ocr.json" || status=1
+echo
+echo "== metrics_bench: GET /admin/metrics, 10,000 users x 1 year, from the daily rollup"
+"$PY" -m bench.metrics_bench "${METRICS[@]}" --json "$OUT/metrics.json" || status=1
 exit $status

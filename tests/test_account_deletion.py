@@ -166,11 +166,29 @@ COVERED_ELSEWHERE |= {"personal_access_tokens", "oidc_identities", "oidc_logins"
 # no user yet; it goes within 15 minutes.
 USER_ROWS["verification_codes"] = lambda t, who: t.c.user_id == who.id
 COVERED_ELSEWHERE |= {"verification_codes"}
+# Issue 21: product events, activity days, NPS answers and the survey's state go with
+# the user (FK cascade; tests/metrics/test_metrics_deletion.py checks it); the daily
+# rollup holds counts only.
+USER_ROWS.update(
+    {
+        name: (lambda t, who: t.c.user_id == who.id)
+        for name in ("product_events", "activity_days", "nps_responses", "survey_states")
+    }
+)
+COVERED_ELSEWHERE |= {"product_events", "activity_days", "nps_responses", "survey_states"}
+USER_ROWS["metric_days"] = lambda _t, _who: false()
 # Bookkeeping of the whole server, with no user's data in it (model calls: counts for
 # the admin page, no user id, no text).
 USER_ROWS["event_cursors"] = lambda _t, _who: false()
 USER_ROWS["model_calls"] = lambda _t, _who: false()
-GLOBAL_TABLES = frozenset({"event_cursors", "model_calls"})
+GLOBAL_TABLES = frozenset({"event_cursors", "model_calls", "metric_days"})
+# Issue 21: a user's Stripe subscription goes with the user (FK cascade;
+# tests/plans/test_plans_deletion.py checks it); the webhook events applied are the
+# server's, Stripe's event ids and kinds, naming nobody.
+USER_ROWS["subscriptions"] = lambda t, who: t.c.user_id == who.id
+COVERED_ELSEWHERE |= {"subscriptions"}
+USER_ROWS["billing_events"] = lambda _t, _who: false()
+GLOBAL_TABLES |= {"billing_events"}
 # Tables whose rows survive the user's deletion with every reference to them cleared.
 ROWS_OUTLIVE_THE_USER = frozenset({"invites"})
 

@@ -182,7 +182,8 @@ def test_no_naive_datetime_calls_in_src():
 # the composition root that ties them (wiring, main, cli, worker).
 FEATURES = frozenset(
     {"admin", "analytics", "auth", "breaks", "exports", "habits", "imports", "insights"}
-    | {"chat", "coach", "gamification", "health", "reminders", "social", "web"}
+    | {"chat", "coach", "gamification", "health", "plans", "reminders", "social", "web"}
+    | {"metrics"}
 )
 ROOT = frozenset({"wiring", "main", "cli", "worker"})
 

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     web_session_days: int = Field(default=30, ge=1, le=365)
     invite_days: int = Field(default=7, ge=1, le=365)
+    # Issue 21: how long product events (docs/METRICS.md) are kept; housekeeping sweeps.
+    product_events_days: int = Field(default=400, ge=1, le=3660)
 
     # Argon2id cost. The defaults follow RFC 9106's second recommended option;
     # tests lower them to stay fast.
@@ -182,6 +184,20 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=120.0, gt=0, le=86400)
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
 
+    # Plans (issue 21, plans/): off, everything is free and nobody sees a plan. On
+    # (HABITUS_PLANS=on), the free plan has these limits and an admin (or Stripe, below)
+    # makes an account pro, which has none.
+    plans: bool = False
+    plan_free_active_habits: int = Field(default=5, ge=0, le=10_000)
+    plan_free_challenges: bool = False
+    # Optional Stripe billing (plans/billing.py): all three set, a Checkout link and the
+    # signed webhook that sets the plan; otherwise admins alone set plans.
+    stripe_secret_key: str | None = None
+    stripe_price_id: str | None = None
+    stripe_webhook_secret: str | None = None
+    # Where Stripe's API is (tests point it at a local fake; leave it unset).
+    stripe_api_base: str | None = None
+
     # HTTP.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     forwarded_allow_ips: str = "127.0.0.1"
@@ -254,6 +270,13 @@ class Settings(BaseSettings):
     @property
     def https(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def billing_enabled(self) -> bool:
+        """Stripe billing is on: plans are on and all three Stripe settings are set."""
+        return self.plans and all(
+            (self.stripe_secret_key, self.stripe_price_id, self.stripe_webhook_secret)
+        )
 
     @cached_property
     def signing_key(self) -> str:

@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus import db
 from habitus.http import idempotency
 from habitus.kit import clock
-from habitus.models import AuthSession, PasswordResetToken, RefreshToken, VerificationCode
+from habitus.models import (
+    AuthSession,
+    PasswordResetToken,
+    ProductEvent,
+    RefreshToken,
+    VerificationCode,
+)
 from habitus.models.identity import OidcLogin
 from habitus.registry import JobContext
 
@@ -56,9 +62,21 @@ async def sweep(session: AsyncSession) -> dict[str, int]:
     }
 
 
+async def sweep_product_events(session: AsyncSession, keep_days: int) -> int:
+    """Issue 21: product events older than HABITUS_PRODUCT_EVENTS_DAYS go (the daily
+    rollup has counted them already)."""
+    cutoff = clock.now() - timedelta(days=keep_days)
+    return db.rowcount(
+        await session.execute(delete(ProductEvent).where(ProductEvent.occurred_at < cutoff))
+    )
+
+
 async def run(ctx: JobContext) -> int:
     """The worker's job (every INTERVAL_SECONDS): one sweep; rows removed."""
     async with db.job_transaction(ctx.maker) as session:
         removed = await sweep(session)
+        removed["product_events"] = await sweep_product_events(
+            session, ctx.settings.product_events_days
+        )
     log.info("housekeeping", **removed)
     return sum(removed.values())

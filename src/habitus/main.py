@@ -19,6 +19,7 @@ from habitus import __version__, db, probes, worker
 from habitus.admin import api as admin_api
 from habitus.admin import web as admin_web
 from habitus.analytics import api as analytics_api
+from habitus.analytics import web as analytics_web
 from habitus.auth import (
     access_tokens_api,
     access_tokens_web,
@@ -69,8 +70,12 @@ from habitus.kit.fanout import build_fanout
 from habitus.kit.logging import configure_logging
 from habitus.kit.ratelimit import build_limiter
 from habitus.kit.responses import problem_components
+from habitus.metrics import api as metrics_api
+from habitus.metrics import web as metrics_web
 from habitus.migrations_runner import upgrade_async
+from habitus.plans import billing_web
 from habitus.reminders import api as reminders_api
+from habitus.reminders import overview_web as reminders_overview_web
 from habitus.reminders import unsubscribe as unsubscribe_web
 from habitus.reminders import web as reminders_web
 from habitus.reminders.vapid import load_or_create_vapid
@@ -193,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(habits_api.router)
     api.include_router(breaks_api.router)
     api.include_router(admin_api.router)
+    api.include_router(metrics_api.router)
     api.include_router(analytics_api.router)
     api.include_router(exports_api.router)
     api.include_router(imports_api.router)
@@ -217,7 +223,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(access_tokens_web.router)
     app.include_router(oidc_web.router)
     app.include_router(imports_web.router)
+    # /admin/metrics before the admin pages' own paths.
+    app.include_router(metrics_web.router)
     app.include_router(admin_web.router)
+    app.include_router(billing_web.router)
     app.include_router(today_web.router)
     app.include_router(gamification_web.router)
     app.include_router(challenges_web.router)
@@ -228,6 +237,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(insights_web.router)
     app.include_router(breaks_web.router)
     app.include_router(reminders_web.router)
+    app.include_router(reminders_overview_web.router)
+    app.include_router(analytics_web.router)
     app.include_router(pwa.router)
     app.include_router(pages.router)
     app.include_router(unsubscribe_web.router)

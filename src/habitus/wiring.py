@@ -32,6 +32,7 @@ from habitus.events.kinds import (
     CoachTaskDone,
     DayCompleted,
     DayWritten,
+    EntryLogged,
     HabitChanged,
     HabitCreated,
     HabitUnarchived,
@@ -39,8 +40,10 @@ from habitus.events.kinds import (
     HealthLogged,
     HistoryRewritten,
     OnboardingFinished,
+    StreakBroken,
     StreakExtended,
     UserSettingsChanged,
+    UserSignedUp,
 )
 from habitus.gamification import consumers as achievements
 from habitus.gamification import freezes
@@ -57,6 +60,9 @@ from habitus.health import extraction as health_extraction
 from habitus.health.analysis_ports import HABIT_COMPLETION
 from habitus.imports import web as imports_web
 from habitus.imports.ports import HABIT_WRITER
+from habitus.metrics import reactions as product_events
+from habitus.metrics import rollup as metrics_rollup
+from habitus.metrics import web as metrics_web
 from habitus.registry import Registry, registry
 from habitus.reminders import (
     event_hooks,
@@ -113,6 +119,12 @@ def _register(target: Registry) -> None:
     target.on(HealthLogged, rewards.health_logged)
     # D12.3: challenges an account owns are handed on before it goes.
     target.on(AccountDeleting, social_challenges.account_deleting)
+    # Issue 21: the operator's product events, written with the action they count.
+    target.on(UserSignedUp, product_events.user_signed_up)
+    target.on(HabitCreated, product_events.habit_created)
+    target.on(EntryLogged, product_events.habit_logged)
+    target.on(StreakExtended, product_events.streak_extended)
+    target.on(StreakBroken, product_events.streak_broken)
 
     # After the commit, in the worker, from the log.
     target.consume(event_hooks.CONSUMER, event_hooks.forward, kinds=event_hooks.KINDS)
@@ -135,6 +147,8 @@ def _register(target: Registry) -> None:
     target.job("insights.alerts", insights.check_alerts, every_seconds=300.0)
     target.job("coach.take_over", coach_jobs.take_over, every_seconds=coach_jobs.INTERVAL_SECONDS)
     target.job("housekeeping", housekeeping.run, every_seconds=housekeeping.INTERVAL_SECONDS)
+    # Issue 21: the daily rollup GET /admin/metrics reads (today's row, partial, too).
+    target.job("metrics.rollup", metrics_rollup.run, every_seconds=metrics_rollup.INTERVAL_SECONDS)
     # D15.2: a photo waiting for confirmation is deleted after 24 hours.
     target.job(
         "health.expire_extractions",
@@ -157,3 +171,4 @@ def _register(target: Registry) -> None:
     # What every signed-in page shows besides its content.
     target.page_extra("unread_count", reminder_queries.unread_count_extra)
     target.page_extra("chat_unread", chat_web.unread_extra)
+    target.page_extra("nps_survey", metrics_web.nps_extra)

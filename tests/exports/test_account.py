@@ -165,6 +165,8 @@ def in_document(document: dict[str, Any], place: str) -> int:
         return int(document["health"][place.removeprefix("health.")] is not None)
     if place == "health.logs":
         return len(document["health"]["logs"])
+    if place == "surveys.nps":
+        return len(document["surveys"]["nps"])
     return len(document[place])
 
 
@@ -254,6 +256,12 @@ async def arrange_social(
             headers=persona.headers,
         )
         assert units.status_code == 200, units.text
+    # Issue 21: an NPS answer each.
+    for persona in (alice, bob):
+        answered = await client.post(
+            f"{API}/surveys/nps", json={"score": 9, "comment": "Nice"}, headers=persona.headers
+        )
+        assert answered.status_code == 201, answered.text
 
 
 async def test_the_export_holds_every_row_of_every_exported_table(

@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from habitus.admin import service
-from habitus.admin.schemas import AdminUserOut, DisableIn, InviteCreated, InviteIn, InviteOut
+from habitus.admin.schemas import (
+    AdminUserOut,
+    DisableIn,
+    InviteCreated,
+    InviteIn,
+    InviteOut,
+    PlanIn,
+)
 from habitus.auth.dependencies import AdminUser, idempotent
 from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
@@ -73,6 +80,15 @@ async def list_users(
 @router.get("/users/{user_id}", responses=problems(404))
 async def get_user(user_id: uuid.UUID, _admin: AdminUser, session: DbSession) -> AdminUserOut:
     return admin_user_out(await service.get_user(session, user_id))
+
+
+@router.patch("/users/{user_id}", responses=problems(404))
+async def update_user(
+    user_id: uuid.UUID, body: PlanIn, _admin: AdminUser, session: DbSession
+) -> AdminUserOut:
+    """Set the account's `plan` ("free" or "pro"; issue 21). Plans limit anything only
+    with HABITUS_PLANS=on."""
+    return admin_user_out(await service.set_plan(session, user_id=user_id, plan=body.plan))
 
 
 @router.post("/users/{user_id}/disable", responses=problems(404), dependencies=[idempotent()])

@@ -19,6 +19,13 @@ class AdminUserOut(UserOut):
     disabled_at: datetime | None
     disabled_reason: str | None
     last_login_at: datetime | None
+    plan: Literal["free", "pro"] = Field(
+        default="free", description="Limits anything only with HABITUS_PLANS=on (issue 21)."
+    )
+
+
+class PlanIn(StrictBody):
+    plan: Literal["free", "pro"] = Field(description="The account's plan (issue 21).")
 
 
 class DisableIn(StrictBody):

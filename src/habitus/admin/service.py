@@ -67,6 +67,15 @@ async def disable_user(
     return user
 
 
+async def set_plan(session: AsyncSession, *, user_id: uuid.UUID, plan: str) -> User:
+    """Move an account to the free or pro plan (issue 21; an admin's word, whatever a
+    billing provider said last)."""
+    user = await get_user(session, user_id)
+    user.plan = plan
+    await session.flush()
+    return user
+
+
 async def enable_user(session: AsyncSession, *, user_id: uuid.UUID) -> User:
     user = await get_user(session, user_id)
     user.disabled_at = None

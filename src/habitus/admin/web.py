@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from habitus.admin import model_calls, service
-from habitus.admin.schemas import DisableIn, InviteIn
+from habitus.admin.schemas import DisableIn, InviteIn, PlanIn
 from habitus.auth import identifiers, reset_links
 from habitus.auth.pages import CsrfChecked, Form, PageAdmin
 from habitus.errors import AppError, field_errors_from_pydantic
@@ -96,6 +96,29 @@ async def disable(
     flash.show(
         response, request, f"{identifiers.shown(user)} is disabled and signed out.", "success"
     )
+    return response
+
+
+@router.post("/users/{user_id}/plan")
+async def set_plan(
+    request: Request, user_id: uuid.UUID, _admin: PageAdmin, form: Form, session: DbSession
+) -> Response:
+    """Issue 21: the plan select of a user's row (shown with HABITUS_PLANS=on)."""
+    try:
+        body = PlanIn.model_validate({"plan": form.get("plan", "")})
+    except ValidationError:
+        return await _page(
+            request,
+            session,
+            q=None,
+            cursor=None,
+            extra={"errors": {"users": "Choose the free or the pro plan."}},
+            status_code=422,
+        )
+    user = await service.set_plan(session, user_id=user_id, plan=body.plan)
+    response = RedirectResponse("/admin", status_code=303)
+    text = f"{identifiers.shown(user)} is on the {user.plan} plan."
+    flash.show(response, request, text, "success")
     return response
 
 

@@ -61,6 +61,7 @@ class Viewer:
     theme: str = "system"
     day_part: str | None = None
     onboarded: bool = True
+    plan: str = "free"  # issue 21; shown only with HABITUS_PLANS=on
 
     @classmethod
     def of(cls, user: User) -> Viewer:
@@ -75,6 +76,7 @@ class Viewer:
             theme=user.theme or "system",
             day_part=user.day_part,
             onboarded=user.onboarded_at is not None,
+            plan=user.plan or "free",
         )
 
 

@@ -102,6 +102,12 @@ class RegisterIn(_EmailOrPhone):
     invite_token: str | None = Field(
         default=None, max_length=200, description="Required when sign-up is by invite."
     )
+    ref: Annotated[str, NoNul] | None = Field(
+        default=None,
+        max_length=64,
+        description="Where the person came from (a link's ref or utm_source), for the "
+        "operator's sign-up counts.",
+    )
 
 
 class LoginIn(_EmailOrPhone):

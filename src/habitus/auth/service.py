@@ -30,7 +30,7 @@ from habitus.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from habitus.events.kinds import AccountDeleting, UserSettingsChanged
+from habitus.events.kinds import AccountDeleting, UserSettingsChanged, UserSignedUp
 from habitus.events.service import publish
 from habitus.kit import clock
 from habitus.kit.rates import Rate
@@ -72,6 +72,8 @@ class SignUp:
     display_name: str | None
     timezone: str
     invite_token: str | None
+    # Issue 21: where the person came from (`?ref=` / `utm_source`), for the operator.
+    source: str | None = None
 
 
 async def register(
@@ -113,6 +115,7 @@ async def check_sign_up(
     timezone: str,
     invite_token: str | None,
     ip: str | None,
+    source: str | None = None,
 ) -> SignUp:
     """Every check of a sign-up but whether its address or phone is taken (which a
     verified sign-up must not tell: issue 20), and the password's hash.
@@ -147,6 +150,7 @@ async def check_sign_up(
         display_name=display_name,
         timezone=timezone,
         invite_token=invite_token,
+        source=source,
     )
 
 
@@ -184,6 +188,7 @@ async def create_account(session: AsyncSession, ctx: AppContext, sign_up: SignUp
         )
         if db.rowcount(claimed) != 1:
             raise _invite_error("was already used")
+    await publish(session, user, [UserSignedUp(source=sign_up.source)])
     return user
 
 

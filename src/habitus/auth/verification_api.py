@@ -112,6 +112,7 @@ async def begin_sign_up(
         timezone=body.timezone,
         invite_token=body.invite_token,
         ip=ip,
+        source=body.ref,
     )
     if ctx.settings.signups_verified or checked.phone is not None:
         return await verification.start_signup(session, ctx, sign_up=checked, ip=ip)

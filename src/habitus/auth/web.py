@@ -129,9 +129,21 @@ async def login_submit(request: Request, form: Form, session: DbSession, ctx: Co
     return response
 
 
+def acquisition_source(value: str | None) -> str | None:
+    """A `?ref=` or `utm_source` as the sign-up records it: trimmed to 64 printable
+    characters, None when there is none (issue 21)."""
+    cleaned = "".join(ch for ch in (value or "") if ch.isprintable()).strip()[:64]
+    return cleaned or None
+
+
 @router.get("/register", response_class=HTMLResponse)
 async def register_page(
-    request: Request, principal: MaybePageUser, session: DbSession, invite: str | None = None
+    request: Request,
+    principal: MaybePageUser,
+    session: DbSession,
+    invite: str | None = None,
+    ref: str | None = None,
+    utm_source: str | None = None,
 ) -> Response:
     if principal is not None:
         return RedirectResponse("/", status_code=303)
@@ -143,7 +155,14 @@ async def register_page(
     return render(
         request,
         "auth/register.html",
-        {"values": {}, "invite": invite, "errors": errors, "invite_unusable": bool(errors)},
+        {
+            "values": {},
+            "invite": invite,
+            "errors": errors,
+            "invite_unusable": bool(errors),
+            # Issue 21: the acquisition source rides along in the form.
+            "ref": acquisition_source(ref or utm_source),
+        },
     )
 
 
@@ -157,6 +176,7 @@ async def register_submit(
         for name in ("email", "display_name", "timezone", "invite_token")
     }
     invite = values.pop("invite_token") or None
+    ref = acquisition_source(form.get("ref"))
     password = form.get("password", "")
     # Every field's problem at once (issue 13): the form's own checks, the input model's
     # and the password rules, before the service (which stops at its first).
@@ -174,6 +194,7 @@ async def register_submit(
             display_name=values["display_name"] or None,
             timezone=values["timezone"] or "UTC",
             invite_token=invite,
+            ref=ref,
         )
     except ValidationError as error:
         for name, message in form_errors(error, wording=form_words.wording).items():
@@ -184,7 +205,7 @@ async def register_submit(
         return render(
             request,
             "auth/register.html",
-            {"values": values, "invite": invite, "errors": errors},
+            {"values": values, "invite": invite, "errors": errors, "ref": ref},
             status_code=422,
         )
     try:
@@ -193,7 +214,7 @@ async def register_submit(
         return render(
             request,
             "auth/register.html",
-            {"values": values, "invite": invite, "errors": {"form": error.message}},
+            {"values": values, "invite": invite, "errors": {"form": error.message}, "ref": ref},
             status_code=429,
             headers=error.headers,
         )
@@ -211,7 +232,7 @@ async def register_submit(
     return render(
         request,
         "auth/register.html",
-        {"values": values, "invite": invite, "errors": errors},
+        {"values": values, "invite": invite, "errors": errors, "ref": ref},
         status_code=422,
     )
 

@@ -386,6 +386,17 @@ class HealthLogged(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UserSignedUp(DomainEvent):
+    """A new account (issue 21); `source`: where the person came from (a `?ref=` or
+    `utm_source` on the sign-up page or API), None: nowhere said."""
+
+    kind: ClassVar[str] = "user_signed_up"
+    # A signal for the subscribers (the product events count it), not a fact for the log.
+    logged: ClassVar[bool] = False
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AccountDeleting(DomainEvent):
     """The user's account is about to be deleted (in the same transaction): what others
     share with it (a challenge it owns) must be handed on first."""

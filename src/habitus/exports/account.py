@@ -38,6 +38,7 @@ from habitus.habits import repository as habits_repository
 from habitus.habits.export import export_habits
 from habitus.health import export as health_export
 from habitus.kit import clock
+from habitus.metrics import export as nps_export
 from habitus.reminders import queries as reminder_queries
 from habitus.reminders import repository as reminders_repository
 from habitus.reminders.presenters import channel_out, notification_out, reminder_out
@@ -78,6 +79,8 @@ EXPORTED: dict[str, str] = {
     # single sign-on identities linked to the account.
     "personal_access_tokens": "access_tokens",
     "oidc_identities": "sign_ins",
+    # Issue 21: the user's own NPS answers (score, comment, when).
+    "nps_responses": "surveys.nps",
 }
 
 # table -> why its rows are not in the document
@@ -129,6 +132,16 @@ NOT_EXPORTED: dict[str, str] = {
     "their names and dates are listed at GET /me/passkeys",
     "webauthn_challenges": "short-lived: a passkey ceremony's challenge, spent when "
     "answered, gone after 5 minutes",
+    # Issue 21 (docs/METRICS.md).
+    "product_events": "the operator's counts of actions whose data is exported where it "
+    "belongs (habits, entries, shares); kept HABITUS_PRODUCT_EVENTS_DAYS days",
+    "activity_days": "derived: the days the user did anything, for the operator's active "
+    "user counts (the actions themselves are in the document)",
+    "survey_states": "bookkeeping of when the NPS question was dismissed or answered "
+    "(the answers are in `surveys.nps`)",
+    # Issue 21 (plans/billing.py): only with Stripe billing on.
+    "subscriptions": "the payment provider's ids for the account (customer, subscription) "
+    "and the subscription's last status; invoices and receipts are Stripe's",
 }
 
 
@@ -175,6 +188,7 @@ async def export_head(session: AsyncSession, principal: Principal, settings: Set
         health=await health_export.export_of(session, user.id),
         access_tokens=await access_tokens.export_of(session, user.id),
         sign_ins=await oidc.export_of(session, user.id),
+        surveys=await nps_export.export_of(session, user.id),
     )
     return head.model_dump_json().encode()
 

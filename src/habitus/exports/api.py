@@ -29,6 +29,10 @@ ToDate = Annotated[
     QueryDate | None, Query(alias="to", description="Local date, inclusive (default: the last).")
 ]
 HabitFilter = Annotated[uuid.UUID | None, Query(description="Only this habit.")]
+CategoryFilter = Annotated[
+    str | None,
+    Query(max_length=60, description="Only habits of this category (empty: those without)."),
+]
 Kind = Annotated[
     service.CalendarKind,
     Query(
@@ -90,6 +94,7 @@ async def entries_csv(
     first: FromDate = None,
     last: ToDate = None,
     habit_id: HabitFilter = None,
+    category: CategoryFilter = None,
 ) -> CSVResponse:
     """Every entry from `from` to `to` (default: all of them) as CSV with the header
     `habit_id,habit_name,date,status,value,note,logged_at`, oldest first, streamed.
@@ -99,7 +104,9 @@ async def entries_csv(
     await service.habits_for(session, user, habit_id, archived=None)  # 404 if not hers
     today = today_of(user)
     return CSVResponse(
-        service.entries_csv(request.app.state.sessionmaker, user.id, first, last, habit_id),
+        service.entries_csv(
+            request.app.state.sessionmaker, user.id, first, last, habit_id, category
+        ),
         media_type="text/csv; charset=utf-8",
         headers=_attachment(f"habitus-entries-{today.isoformat()}.csv"),
     )
@@ -122,11 +129,13 @@ async def calendar_ics(
     habit_id: HabitFilter = None,
     first: FromDate = None,
     last: ToDate = None,
+    category: CategoryFilter = None,
 ) -> ICSResponse:
     """Completed days as all-day events (`✓ Read`; the UID is stable per habit and date,
     so importing again updates instead of duplicating), or with `kind=schedule` the
-    habits' schedules as recurring events. `from`/`to` limit the completed days."""
-    document = await service.calendar(session, user, kind, habit_id, first, last)
+    habits' schedules as recurring events. `from`/`to` and `category` limit the
+    completed days."""
+    document = await service.calendar(session, user, kind, habit_id, first, last, category)
     name = "habitus-schedules.ics" if kind == "schedule" else "habitus.ics"
     return ICSResponse(
         document.chunks(),

@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, delete, select
+from sqlalchemy import Row, Select, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
@@ -18,10 +18,15 @@ from habitus.models import CalendarFeed, Entry, Habit, User
 
 
 def entry_rows(
-    user_id: uuid.UUID, first: date | None, last: date | None, habit_id: uuid.UUID | None
+    user_id: uuid.UUID,
+    first: date | None,
+    last: date | None,
+    habit_id: uuid.UUID | None,
+    category: str | None = None,
 ) -> Select[Any]:
     """The CSV's rows: (habit_id, habit name, date, status, value, note, logged_at), by
-    date, then in the user's habit order."""
+    date, then in the user's habit order; `category`: only habits of it ("" those
+    without one, as the reports' filter)."""
     query: Any = (
         select(
             Entry.habit_id,
@@ -38,6 +43,8 @@ def entry_rows(
     )
     if habit_id is not None:
         query = query.where(Entry.habit_id == habit_id)
+    if category is not None:
+        query = query.where(func.coalesce(Habit.category, "") == category)
     if first is not None:
         query = query.where(Entry.local_date >= first)
     if last is not None:

@@ -198,6 +198,11 @@ class AccountExportHead(BaseModel):
         description="Single sign-on identities linked to the account: issuer, subject, "
         "the address the provider gave, dates.",
     )
+    surveys: dict[str, Any] = Field(
+        default_factory=lambda: {"nps": []},
+        description="Answers to the in-app questions (issue 21): each NPS answer's score, "
+        "comment and date.",
+    )
 
 
 class AccountExport(AccountExportHead):

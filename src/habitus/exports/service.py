@@ -69,6 +69,7 @@ async def entries_csv(
     first: date | None,
     last: date | None,
     habit_id: uuid.UUID | None,
+    category: str | None = None,
 ) -> AsyncIterator[bytes]:
     """The CSV, streamed from the database in chunks of rows (constant memory). It reads
     in a session of its own: the request's has ended by the time the body is sent."""
@@ -76,7 +77,7 @@ async def entries_csv(
     yield writer.header()
     async with maker() as session:
         result = await session.stream(
-            repository.entry_rows(user_id, first, last, habit_id).execution_options(
+            repository.entry_rows(user_id, first, last, habit_id, category).execution_options(
                 yield_per=CSV_CHUNK_ROWS
             )
         )
@@ -111,12 +112,16 @@ async def done_days(
     habit_id: uuid.UUID | None,
     first: date | None,
     last: date | None,
+    category: str | None = None,
 ) -> list[ical.DoneDay]:
     """Every completed day: a required day whose outcome is `done` (D5, D6), and an
     extra the user logged (a `done` entry that completes a day that was not required).
-    Archived habits keep their history, so their days are here too."""
+    Archived habits keep their history, so their days are here too. `category`: only
+    habits of it ("" those without one)."""
     check_range(first, last)
     habits = await habits_for(session, user, habit_id, archived=None)
+    if category is not None:
+        habits = [habit for habit in habits if (habit.category or "") == category]
     today = today_of(user)
     week_start = weekday_number(user.week_start)
     contexts = await contexts_for(session, user, habits, today, kept_states=False)
@@ -265,12 +270,15 @@ async def calendar(
     habit_id: uuid.UUID | None = None,
     first: date | None = None,
     last: date | None = None,
+    category: str | None = None,
 ) -> CalendarDocument:
     if kind == "schedule":
         head = ical.calendar_head("Habitus schedules", "When each habit is due.")
         return CalendarDocument(head, [], await plans(session, user, habit_id))
     head = ical.calendar_head("Habitus", "Completed habit days.")
-    return CalendarDocument(head, await done_days(session, user, habit_id, first, last), [])
+    return CalendarDocument(
+        head, await done_days(session, user, habit_id, first, last, category), []
+    )
 
 
 # --- the private feed --------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from habitus.kit.pagination import Page, Pagination
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, not_modified, problems
 from habitus.kit.validation import QueryDate, check_window
 from habitus.models import Habit, User
+from habitus.plans.dependencies import Plans
 from habitus.registry import registry
 
 router = APIRouter(route_class=TransactionalRoute, responses=AUTHENTICATED_PROBLEMS)
@@ -49,10 +50,13 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/habits", status_code=status.HTTP_201_CREATED, tags=["habits"], dependencies=[idempotent()]
 )
-async def create_habit(body: HabitCreate, user: CurrentUser, session: DbSession) -> HabitOut:
+async def create_habit(
+    body: HabitCreate, user: CurrentUser, session: DbSession, limits: Plans
+) -> HabitOut:
     """Create a habit. `schedule` is one of DOMAIN.md D3's types; a measurable habit needs
-    a `target`. It starts today unless `start_date` says otherwise."""
-    habit = await service.create_habit(session, user, body)
+    a `target`. It starts today unless `start_date` says otherwise. With plans on, a free
+    account past its active habits is a 403 `plan-limit`."""
+    habit = await service.create_habit(session, user, body, limits=limits)
     return (await presenters.habits_out(session, user, [habit]))[0]
 
 
@@ -75,11 +79,12 @@ async def get_habit(habit_id: uuid.UUID, user: CurrentUser, session: DbSession) 
 
 @router.patch("/habits/{habit_id}", tags=["habits"], responses=NOT_FOUND)
 async def update_habit(
-    habit_id: uuid.UUID, body: HabitUpdate, user: CurrentUser, session: DbSession
+    habit_id: uuid.UUID, body: HabitUpdate, user: CurrentUser, session: DbSession, limits: Plans
 ) -> HabitOut:
-    """Change any field; `archived: true|false` archives or restores. A new `schedule`
-    takes effect today: days before keep the schedule they had."""
-    habit = await service.update_habit(session, user, habit_id, body)
+    """Change any field; `archived: true|false` archives or restores (restoring past a
+    free plan's active habits is a 403 `plan-limit`). A new `schedule` takes effect
+    today: days before keep the schedule they had."""
+    habit = await service.update_habit(session, user, habit_id, body, limits=limits)
     return (await presenters.habits_out(session, user, [habit]))[0]
 
 

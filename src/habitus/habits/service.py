@@ -50,6 +50,7 @@ from habitus.habits.schemas import HabitCreate, HabitUpdate, schedule_to_json
 from habitus.kit import clock
 from habitus.kit.validation import check_window
 from habitus.models import Entry, Habit, User
+from habitus.plans.limits import UNLIMITED, PlanLimits, check_active_habits, check_restore
 
 # A write keeps a newer walk of the history once the kept one is this far behind.
 STATE_REFRESH = timedelta(days=7)
@@ -59,7 +60,11 @@ MILESTONES = (7, 14, 21, 30, 50, 66, 100, 150, 200, 365, 500, 730, 1000)
 # --- habits ------------------------------------------------------------------------------
 
 
-async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> Habit:
+async def create_habit(
+    session: AsyncSession, user: User, body: HabitCreate, *, limits: PlanLimits = UNLIMITED
+) -> Habit:
+    """A new habit. `limits`: the plan's (issue 21), given by the user's own requests;
+    habits made on their behalf (starters, challenges, imports) pass none."""
     today = today_of(user)
     start = body.start_date or today
     target = body.target.model_dump() if body.target else None
@@ -70,6 +75,7 @@ async def create_habit(session: AsyncSession, user: User, body: HabitCreate) -> 
         start_date=start,
         end_date=body.end_date,
     )
+    await check_active_habits(session, user, limits)
     habit = Habit(
         user_id=user.id,
         name=body.name,
@@ -118,8 +124,16 @@ async def _locked(session: AsyncSession, user: User, habit_id: uuid.UUID) -> Hab
 
 
 async def update_habit(
-    session: AsyncSession, user: User, habit_id: uuid.UUID, body: HabitUpdate
+    session: AsyncSession,
+    user: User,
+    habit_id: uuid.UUID,
+    body: HabitUpdate,
+    *,
+    limits: PlanLimits = UNLIMITED,
 ) -> Habit:
+    if "archived" in body.model_fields_set and body.archived is False:
+        # Before the lock's write: a refusal leaves nothing changed, whatever the answer.
+        await check_restore(session, user, habit_id, limits)
     habit = await _locked(session, user, habit_id)
     today = today_of(user)
     sent = body.model_fields_set

@@ -21,7 +21,7 @@ from habitus.auth.dependencies import IdempotencyKeyHeader, OptionalPrincipal
 from habitus.auth.pages import PageUser
 from habitus.errors import NotFound, ValidationFailed
 from habitus.events.kinds import DomainEvent
-from habitus.habits import queries, repository, service, today_prefs
+from habitus.habits import queries, repository, service, today_prefs, today_top
 from habitus.habits import today_views as views
 from habitus.habits.evaluation import today_of
 from habitus.habits.schemas import MAX_VALUE
@@ -110,6 +110,8 @@ async def today_page(request: Request, user: PageUser, session: DbSession) -> Re
             "view": view,
             "ring": view.ring,
             "choices": today_prefs.CHOICES,
+            # Issue 21: the best current streaks, from the cards just loaded (no query).
+            "top": today_top.top_habits(view.cards),
             # The rewards strip and achievement toasts (issue 14).
             "rewards": await registry.port(TODAY_REWARDS).today_extras(request, session, user),
         },

@@ -24,12 +24,15 @@ from habitus.habits.evaluation import today_of
 from habitus.habits.icon import SUGGESTED as SUGGESTED_ICONS
 from habitus.habits.ports import HABIT_REMINDERS
 from habitus.habits.schemas import HabitCreate, HabitOut, HabitUpdate, ScheduleIn
-from habitus.http.dependencies import DbSession
+from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
 from habitus.kit.forms import form_errors
 from habitus.kit.templating import render
 from habitus.models import User
+from habitus.plans import notes
+from habitus.plans.dependencies import Plans
+from habitus.plans.limits import PlanLimitReached
 from habitus.registry import registry
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -340,6 +343,7 @@ async def _form_page(
     values: Mapping[str, str],
     errors: Mapping[str, str] | None = None,
     habit: HabitOut | None = None,
+    upgrade: notes.UpgradeNote | None = None,
     status_code: int = 200,
 ) -> Response:
     everything = await service.list_habits(session, user, archived=None)
@@ -360,6 +364,7 @@ async def _form_page(
             "preview": preview,
             "today": today,
             "suggested_icons": SUGGESTED_ICONS,
+            "upgrade": upgrade,
         },
         status_code=status_code,
     )
@@ -441,8 +446,12 @@ async def habits_page(
 
 
 @router.get("/habits/new", response_class=HTMLResponse)
-async def new_habit_page(request: Request, user: PageUser, session: DbSession) -> Response:
-    return await _form_page(request, session, user, values=new_values(user, today_of(user)))
+async def new_habit_page(
+    request: Request, user: PageUser, session: DbSession, limits: Plans, ctx: Context
+) -> Response:
+    upgrade = await notes.habit_note(session, user, limits, ctx.settings)
+    values = new_values(user, today_of(user))
+    return await _form_page(request, session, user, values=values, upgrade=upgrade)
 
 
 @router.get("/habits/preview", response_class=HTMLResponse)
@@ -455,7 +464,7 @@ async def schedule_preview(request: Request, user: PageUser) -> Response:
 
 @router.post("/habits/new", response_class=HTMLResponse)
 async def create_habit(
-    request: Request, user: PageUser, form: Form, session: DbSession
+    request: Request, user: PageUser, form: Form, session: DbSession, limits: Plans, ctx: Context
 ) -> Response:
     errors: dict[str, str] = {}
     data = habit_fields_from_form(form, errors, creating=True)
@@ -467,7 +476,7 @@ async def create_habit(
         _add_errors(errors, error)
     if body is not None and not errors:
         try:
-            habit = await service.create_habit(session, user, body)
+            habit = await service.create_habit(session, user, body, limits=limits)
             if reminder is not None:
                 # The same transaction: a 422 below rolls the habit back too.
                 await registry.port(HABIT_REMINDERS).add(
@@ -475,6 +484,12 @@ async def create_habit(
                 )
         except ValidationFailed as error:
             _add_errors(errors, error)
+        except PlanLimitReached as error:
+            # An upgrade note above the form, what was typed kept (issue 21).
+            upgrade = notes.note_for(error, ctx.settings)
+            return await _form_page(
+                request, session, user, values=form, upgrade=upgrade, status_code=403
+            )
         else:
             words = describe.schedule_in_words(
                 data["schedule"], week_start=user.week_start, today=today_of(user)
@@ -574,9 +589,18 @@ async def archive_habit(
 
 @router.post("/habits/{habit_id}/restore", dependencies=[CsrfChecked])
 async def restore_habit(
-    request: Request, habit_id: uuid.UUID, user: PageUser, session: DbSession
+    request: Request, habit_id: uuid.UUID, user: PageUser, session: DbSession, limits: Plans
 ) -> Response:
-    habit = await service.update_habit(session, user, habit_id, HabitUpdate(archived=False))
+    try:
+        habit = await service.update_habit(
+            session, user, habit_id, HabitUpdate(archived=False), limits=limits
+        )
+    except PlanLimitReached as error:
+        # A note on the list rather than an error page (nothing was written before the
+        # check refused, so the redirect's commit changes nothing).
+        response = RedirectResponse("/habits", status_code=303)
+        flash.show(response, request, error.message, "info")
+        return response
     return _redirect(request, f"/habits#habit-{habit.id}", f"Restored {_quoted(habit.name)}.")
 
 

@@ -112,6 +112,8 @@ async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, requir
     key = validate_key(key)
     fingerprint = request_fingerprint(request, await request.body())
     session = db.request_session(request)
+    # What the write's subscribers may read (issue 21: habit_logged records it).
+    session.info["idempotency_key"] = key
     if db.writes_deferred(session):
         await _look_up(request, session, Pending(user_id, key, fingerprint))
         return

@@ -42,6 +42,15 @@ from habitus.models.invite import Invite
 from habitus.models.notification import Notification, ReminderOccurrence
 from habitus.models.password_reset import PasswordResetToken
 from habitus.models.password_reset_notice import PasswordResetNotice
+from habitus.models.product import (
+    ActivityDay,
+    BillingEvent,
+    MetricDay,
+    NpsResponse,
+    ProductEvent,
+    Subscription,
+    SurveyState,
+)
 from habitus.models.refresh_token import RefreshToken
 from habitus.models.reminder import Reminder
 from habitus.models.reward import AchievementEarned, RewardLedgerRow, RewardState
@@ -61,10 +70,12 @@ from habitus.models.user import User
 
 __all__ = [
     "AchievementEarned",
+    "ActivityDay",
     "AlertDismissal",
     "AlertNotice",
     "AuthSession",
     "Base",
+    "BillingEvent",
     "Block",
     "CalendarFeed",
     "Challenge",
@@ -99,8 +110,10 @@ __all__ = [
     "Invite",
     "Message",
     "MessageHide",
+    "MetricDay",
     "ModelCall",
     "Notification",
+    "NpsResponse",
     "OidcIdentity",
     "OidcLogin",
     "Passkey",
@@ -108,6 +121,7 @@ __all__ = [
     "PasswordResetToken",
     "PersonalAccessToken",
     "PredictionModel",
+    "ProductEvent",
     "Profile",
     "RefreshToken",
     "Reminder",
@@ -115,6 +129,8 @@ __all__ = [
     "RewardLedgerRow",
     "RewardState",
     "Share",
+    "Subscription",
+    "SurveyState",
     "TrainingState",
     "User",
     "VerificationCode",

@@ -22,6 +22,7 @@ class User(IdMixin, CreatedAtMixin, Base):
         CheckConstraint("day_start_hour BETWEEN 0 AND 6", name="day_start_hour_range"),
         CheckConstraint("theme IN ('light', 'dark', 'system')", name="theme_known"),
         CheckConstraint("day_part IN ('morning', 'evening')", name="day_part_known"),
+        CheckConstraint("plan IN ('free', 'pro')", name="plan_known"),
         Index("ix_users_created_at_id", "created_at", "id"),
         CheckConstraint("email_key IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),
     )
@@ -34,6 +35,8 @@ class User(IdMixin, CreatedAtMixin, Base):
     email_key: Mapped[str | None] = mapped_column(String(320), unique=True)
     # E.164 ("+4915112345678"), verified by a code at sign-up (issue 20).
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # Issue 21: "free" or "pro"; only limits anything with HABITUS_PLANS=on.
+    plan: Mapped[str] = mapped_column(String(4), default="free", server_default="free")
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str | None] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from habitus import db
 from habitus.config import Settings
 from habitus.kit import clock, signing
+from habitus.metrics import recording as product_events
 from habitus.models import Channel, Delivery
 from habitus.reminders import messages, metrics, repository
 from habitus.reminders.channel_types import CHANNEL_TYPES
@@ -174,6 +175,9 @@ async def record(
         ],
     )
     sent: list[dict[str, object]] = []
+    # Issue 21: a delivery sent, or given up on (dead), is a product event; a retry to
+    # come is neither yet.
+    counted: list[tuple[str, uuid.UUID | None, dict[str, object]]] = []
     for item in outcomes:
         delivery, kind = item.delivery, item.channel.type if item.channel else "unknown"
         if item.status == "sent":
@@ -184,6 +188,7 @@ async def record(
                 }
             )
             metrics.SENT.labels(kind).inc()
+            counted.append((product_events.REMINDER_SENT, delivery.user_id, {"channel": kind}))
             metrics.LATENESS.labels(kind).observe(max(0.0, (now - delivery.due_at).total_seconds()))
             continue
         metrics.FAILED.labels(kind, item.status).inc()
@@ -196,12 +201,14 @@ async def record(
         }
         if last:
             metrics.DEAD.labels(kind).inc()
+            counted.append((product_events.REMINDER_FAILED, delivery.user_id, {"channel": kind}))
         if not await repository.finish_delivery(session, delivery.id, worker, values):
             continue  # the lease ran out and another worker took the row over
         if item.status == "permanent" and item.channel is not None and item.error:
             await _turn_off(session, item.channel, item.error, now)
     # Successes in one executemany, each only while this worker still holds its claim.
     await repository.mark_sent(session, worker, sent)
+    await product_events.record_many(session, counted)
 
 
 async def _turn_off(session: AsyncSession, channel: Channel, reason: str, now: datetime) -> None:

@@ -39,6 +39,7 @@ from habitus.models import (
     Profile,
     User,
 )
+from habitus.plans.limits import UNLIMITED, PlanLimits, check_challenge_creation
 from habitus.registry import registry
 from habitus.social import access
 from habitus.social.challenges_schemas import ChallengeCreate
@@ -262,8 +263,12 @@ def _check_templates(body: ChallengeCreate) -> None:
         raise ValidationFailed(errors)
 
 
-async def create(session: AsyncSession, user: User, body: ChallengeCreate) -> Challenge:
-    """D12.3: the challenge, its habit templates, and the owner as its first member."""
+async def create(
+    session: AsyncSession, user: User, body: ChallengeCreate, *, limits: PlanLimits = UNLIMITED
+) -> Challenge:
+    """D12.3: the challenge, its habit templates, and the owner as its first member.
+    `limits`: the plan's (issue 21); a free plan may not allow creating one."""
+    check_challenge_creation(user, limits)
     _check_templates(body)
     end = body.start_date + timedelta(days=body.days - 1)
     if end > LATEST_DATE:

@@ -15,6 +15,7 @@ from habitus.http.routing import TransactionalRoute
 from habitus.kit.pagination import Page, Pagination, page_of, time_id_key
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, problems
 from habitus.models import ChallengeHabit
+from habitus.plans.dependencies import Plans
 from habitus.social import challenges
 from habitus.social.challenges_schemas import (
     ChallengeCreate,
@@ -81,11 +82,12 @@ def challenge_out(view: challenges.ChallengeView) -> ChallengeOut:
     dependencies=[idempotent()],
 )
 async def create_challenge(
-    body: ChallengeCreate, user: CurrentUser, session: DbSession
+    body: ChallengeCreate, user: CurrentUser, session: DbSession, limits: Plans
 ) -> ChallengeOut:
     """A challenge with its habits (D12.3); the owner is its first member and gets the
-    habits at once."""
-    challenge = await challenges.create(session, user, body)
+    habits at once. With plans on, a free account may not create one unless
+    HABITUS_PLAN_FREE_CHALLENGES: 403 `plan-limit`."""
+    challenge = await challenges.create(session, user, body, limits=limits)
     return challenge_out(await challenges.view_of(session, user, challenge))
 
 

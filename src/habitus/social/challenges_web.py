@@ -28,6 +28,9 @@ from habitus.http.routing import TransactionalRoute
 from habitus.kit import flash
 from habitus.kit.templating import render
 from habitus.models import User
+from habitus.plans import notes
+from habitus.plans.dependencies import Plans
+from habitus.plans.limits import PlanLimitReached
 from habitus.social import access, challenges
 from habitus.social.challenges_schemas import MAX_DAYS, ChallengeCreate
 
@@ -110,6 +113,7 @@ async def _list_page(
     *,
     form: dict[str, Any] | None = None,
     errors: list[str] | None = None,
+    upgrade: notes.UpgradeNote | None = None,
     status_code: int = 200,
 ) -> Response:
     today = today_of(user)
@@ -125,15 +129,22 @@ async def _list_page(
             "errors": errors or [],
             "schedules": [(key, label) for key, (label, _) in SCHEDULES.items()],
             "max_days": MAX_DAYS,
+            # Issue 21: with plans on and creation not in the user's plan, an upgrade
+            # note stands where the form would be.
+            "upgrade": upgrade,
         },
         status_code=status_code,
     )
 
 
 @router.get("/challenges", response_class=HTMLResponse)
-async def challenges_page(request: Request, user: PageUser, session: DbSession) -> Response:
-    """My challenges, invitations to join, and a form for a new one."""
-    return await _list_page(request, session, user)
+async def challenges_page(
+    request: Request, user: PageUser, session: DbSession, limits: Plans, ctx: Context
+) -> Response:
+    """My challenges, invitations to join, and a form for a new one (or, when the plan
+    does not allow creating one, an upgrade note)."""
+    upgrade = notes.challenge_note(user, limits, ctx.settings)
+    return await _list_page(request, session, user, upgrade=upgrade)
 
 
 def _form_values(data: Any) -> dict[str, Any]:
@@ -181,11 +192,13 @@ def _plain(field: str, message: str) -> str:
 
 
 @router.post("/challenges", response_class=HTMLResponse, dependencies=[CsrfChecked])
-async def create_challenge(request: Request, user: PageUser, session: DbSession) -> Response:
+async def create_challenge(
+    request: Request, user: PageUser, session: DbSession, limits: Plans, ctx: Context
+) -> Response:
     form = _form_values(await request.form())
     try:
         body = ChallengeCreate.model_validate(_body_of(form))
-        challenge = await challenges.create(session, user, body)
+        challenge = await challenges.create(session, user, body, limits=limits)
     except ValidationError as error:
         errors = []
         for problem in error.errors():
@@ -195,6 +208,9 @@ async def create_challenge(request: Request, user: PageUser, session: DbSession)
     except ValidationFailed as failed:
         errors = [_plain(problem.field, problem.message) for problem in failed.errors]
         return await _list_page(request, session, user, form=form, errors=errors, status_code=422)
+    except PlanLimitReached as error:
+        upgrade = notes.note_for(error, ctx.settings)
+        return await _list_page(request, session, user, upgrade=upgrade, status_code=403)
     response = RedirectResponse(f"/challenges/{challenge.id}", status_code=303)
     flash.show(response, request, f"Challenge “{challenge.name}” created.", "success")
     return response

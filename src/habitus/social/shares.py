@@ -29,6 +29,7 @@ from habitus.habits.evaluation import evaluate, today_of
 from habitus.kit import clock
 from habitus.kit.pagination import after_time_id
 from habitus.kit.rates import Rate
+from habitus.metrics import recording as product_events
 from habitus.models import Habit, Profile, Share, User
 from habitus.social.access import blocked_between
 
@@ -65,6 +66,7 @@ async def create(
     share = Share(user_id=user.id, habit_id=habit.id, token_hash=hash_token(token))
     session.add(share)
     await session.flush()
+    await product_events.record(session, product_events.SHARE_CREATED, user.id)
     return NewShare(share, token)
 
 

@@ -1,0 +1,1 @@
+"""Plans (issue 21): free and pro, the free plan's limits, and optional Stripe billing."""
