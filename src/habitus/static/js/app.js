@@ -113,3 +113,18 @@
     window.caches.delete("habitus-pages").then(done, done);
   });
 })();
+
+// The sticky top bar is as tall as its links make it (they wrap on a phone, more of them
+// as features are added): whatever gets focus or is scrolled to must land below it
+// (WCAG 2.4.11), so the page's scroll padding follows the bar's real height instead of
+// a number in the stylesheet (which stays as the fallback without this script).
+(function () {
+  var bar = document.querySelector(".topbar");
+  if (!bar || !window.ResizeObserver) {
+    return;
+  }
+  var root = document.documentElement;
+  new ResizeObserver(function () {
+    root.style.scrollPaddingTop = Math.ceil(bar.getBoundingClientRect().height + 16) + "px";
+  }).observe(bar);
+})();
