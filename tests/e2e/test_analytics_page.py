@@ -4,12 +4,11 @@ Chart.js charts are drawn (canvas with pixels), the presets and the category fil
 change the figures, the tables under the charts open, and the export buttons download
 files that honour the filters; Today's "top 3 habits" card links here. check_page
 (axe-core, no sideways scrolling) and screenshots at 360 and 1280 px, light and dark,
-in $HABITUS_SHOTS or /tmp/shots/ (analytics-*.png)."""
+in $HABITUS_SHOTS or tests/e2e/screenshots/analytics/ (analytics-*.png)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -20,23 +19,23 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Account, api, check_page, sign_in
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("HABITUS_SHOTS", "/tmp/shots"))
 SIZES = ((360, 780), (1280, 900))
 
 
 def look_everywhere(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    folder = shots_dir("analytics")
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
             page.wait_for_timeout(250)  # the charts redraw at the new size
             page.screenshot(
-                path=str(SHOTS / f"analytics-{name}-{width}-{scheme}.png"), full_page=True
+                path=str(folder / f"analytics-{name}-{width}-{scheme}.png"), full_page=True
             )
             check_page(page)
     page.emulate_media(color_scheme="light")

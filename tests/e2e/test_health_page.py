@@ -3,40 +3,40 @@ weights logged through the form a week apart, then the summary card (latest valu
 its change with an arrow), the chart drawn by Chart.js with both lines, a weight goal
 with its progress, and the edit page. Every state goes through check_page (axe-core and
 no sideways scrolling) at 360 and 1280 px, light and dark, with screenshots in
-$HABITUS_SHOTS or /tmp/shots/ (health-*.png).
+$HABITUS_SHOTS or tests/e2e/screenshots/health/ (health-*.png).
 
 The browser fixtures are this folder's (a live `habitus serve`, Chromium, the watch that
 fails a test on a console error or a request leaving the app's origin)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Account, check_page, sign_in
+from tests.e2e.shots import shots_dir
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("HABITUS_SHOTS", "/tmp/shots"))
 SIZES = ((360, 780), (1280, 900))
 
 
 def look_everywhere(page: Page, name: str) -> None:
     """check_page at both sizes in both themes, a full-page screenshot of each."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    folder = shots_dir("health")
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
             page.wait_for_timeout(250)  # the chart redraws at the new size
-            page.screenshot(path=str(SHOTS / f"health-{name}-{width}-{scheme}.png"), full_page=True)
+            page.screenshot(
+                path=str(folder / f"health-{name}-{width}-{scheme}.png"), full_page=True
+            )
             check_page(page)
     page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 360, "height": 780})

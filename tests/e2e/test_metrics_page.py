@@ -2,15 +2,13 @@
 three Chart.js charts drawn from the daily rollup) and the NPS card on Today (an account
 14 days old: answered with the score buttons; another dismissed with "Not now").
 check_page (axe-core, no sideways scrolling) and screenshots at 360 and 1280 px, light
-and dark, in $HABITUS_SHOTS or /tmp/shots/ (metrics-*.png)."""
+and dark, in $HABITUS_SHOTS or tests/e2e/screenshots/metrics/ (metrics-*.png)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -22,22 +20,22 @@ from habitus.metrics import rollup
 from habitus.models import ActivityDay, User
 from tests.e2e.conftest import ADMIN_EMAIL, PASSWORD, Account, check_page, sign_in
 from tests.e2e.seeding import _with_session, add, user_id
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("HABITUS_SHOTS", "/tmp/shots"))
 SIZES = ((360, 780), (1280, 900))
 
 
 def look_everywhere(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    folder = shots_dir("metrics")
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
             page.screenshot(
-                path=str(SHOTS / f"metrics-{name}-{width}-{scheme}.png"), full_page=True
+                path=str(folder / f"metrics-{name}-{width}-{scheme}.png"), full_page=True
             )
             check_page(page)
     page.emulate_media(color_scheme="light")

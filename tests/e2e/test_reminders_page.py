@@ -3,35 +3,33 @@ reminders in one list; a reminder switched off and on and its time and days edit
 place through htmx (the page is not reloaded: a marker set on the window survives), the
 next firing shown in the user's zone; then the same edit without script, as a plain form.
 check_page (axe-core, no sideways scrolling) and screenshots at 360 and 1280 px, light
-and dark, in $HABITUS_SHOTS or /tmp/shots/ (reminders-*.png)."""
+and dark, in $HABITUS_SHOTS or tests/e2e/screenshots/reminders/ (reminders-*.png)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Account, api, check_page, sign_in
+from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("HABITUS_SHOTS", "/tmp/shots"))
 SIZES = ((360, 780), (1280, 900))
 
 
 def look_everywhere(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    folder = shots_dir("reminders")
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
             page.screenshot(
-                path=str(SHOTS / f"reminders-{name}-{width}-{scheme}.png"), full_page=True
+                path=str(folder / f"reminders-{name}-{width}-{scheme}.png"), full_page=True
             )
             check_page(page)
     page.emulate_media(color_scheme="light")
