@@ -9,23 +9,10 @@
 
   var charts = [];
 
-  function cssVar(name, fallback) {
-    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-    return value || fallback;
-  }
-
-  function withAlpha(colour, alpha) {
-    var match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
-    if (!match) {
-      return colour;
-    }
-    return "rgba(" + parseInt(match[1], 16) + ", " + parseInt(match[2], 16) + ", " +
-      parseInt(match[3], 16) + ", " + alpha + ")";
-  }
-
-  function reducedMotion() {
-    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  }
+  var theme = window.HabitusChartTheme;
+  var cssVar = theme.cssVar;
+  var withAlpha = theme.withAlpha;
+  var reducedMotion = theme.reducedMotion;
 
   function paint(chart) {
     var accent = cssVar("--accent", "#0f766e");
@@ -120,17 +107,7 @@
       }
       charts.push(draw(canvas, data, canvas.getAttribute("data-an-chart") === "line" ? "line" : "bar"));
     });
-    if (window.matchMedia) {
-      var query = window.matchMedia("(prefers-color-scheme: dark)");
-      var repaint = function () { charts.forEach(paint); };
-      if (query.addEventListener) {
-        query.addEventListener("change", repaint);
-      }
-      new MutationObserver(repaint).observe(document.documentElement, {
-        attributes: true,
-        attributeFilter: ["data-theme"],
-      });
-    }
+    theme.onThemeChange(function () { charts.forEach(paint); });
   }
 
   if (document.readyState === "loading") {

@@ -9,23 +9,10 @@
 
   var DAY_MS = 24 * 60 * 60 * 1000;
 
-  function cssVar(name, fallback) {
-    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-    return value || fallback;
-  }
-
-  function withAlpha(colour, alpha) {
-    var match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
-    if (!match) {
-      return colour;
-    }
-    return "rgba(" + parseInt(match[1], 16) + ", " + parseInt(match[2], 16) + ", " +
-      parseInt(match[3], 16) + ", " + alpha + ")";
-  }
-
-  function reducedMotion() {
-    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  }
+  var theme = window.HabitusChartTheme;
+  var cssVar = theme.cssVar;
+  var withAlpha = theme.withAlpha;
+  var reducedMotion = theme.reducedMotion;
 
   function dayLabel(start, offset, withYear) {
     // The window's first day plus `offset` days, as "6 Dec" (or "6 Dec 2026").
@@ -150,17 +137,7 @@
       return;
     }
     var chart = draw(canvas, data);
-    var repaint = function () { paint(chart); };
-    if (window.matchMedia) {
-      var query = window.matchMedia("(prefers-color-scheme: dark)");
-      if (query.addEventListener) {
-        query.addEventListener("change", repaint);
-      }
-    }
-    new MutationObserver(repaint).observe(document.documentElement, {
-      attributes: true,
-      attributeFilter: ["data-theme"],
-    });
+    theme.onThemeChange(function () { paint(chart); });
   }
 
   if (document.readyState === "loading") {
