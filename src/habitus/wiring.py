@@ -33,6 +33,7 @@ from habitus.events.kinds import (
     DayCompleted,
     DayWritten,
     EntryLogged,
+    ExportRequested,
     HabitChanged,
     HabitCreated,
     HabitUnarchived,
@@ -121,6 +122,7 @@ def _register(target: Registry) -> None:
     target.on(AccountDeleting, social_challenges.account_deleting)
     # Issue 21: the operator's product events, written with the action they count.
     target.on(UserSignedUp, product_events.user_signed_up)
+    target.on(ExportRequested, product_events.export_requested)
     target.on(HabitCreated, product_events.habit_created)
     target.on(EntryLogged, product_events.habit_logged)
     target.on(StreakExtended, product_events.streak_extended)

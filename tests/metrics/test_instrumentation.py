@@ -155,3 +155,27 @@ async def test_housekeeping_sweeps_events_past_the_retention(app, frozen_clock, 
     assert removed == 1
     assert [row.props["age"] for row in await rows(app, "habit_logged")] == [399]
     assert await active_days(app, alice.id) == [TODAY]
+
+
+async def test_each_export_is_counted_with_its_format(client, app, frozen_clock, alice):
+    """Issue 21: `export_requested` names the format (entries CSV, calendar ICS, the
+    analytics page's JSON, the whole account), counts as an activity day, and a refused
+    export (a 422 on the dates) leaves none."""
+    from tests.fixtures.web import web_login
+
+    for path in ("/api/v1/export/entries.csv", "/api/v1/export/calendar.ics", "/api/v1/me/export"):
+        response = await client.get(path, headers=alice.headers)
+        assert response.status_code == 200, (path, response.text)
+    refused = await client.get(
+        "/api/v1/export/entries.csv",
+        params={"from": "2026-11-20", "to": "2026-11-01"},
+        headers=alice.headers,
+    )
+    assert refused.status_code == 422
+    await web_login(client, alice.email, alice.password)
+    page_json = await client.get("/analytics/export.json", params={"days": "30"})
+    assert page_json.status_code == 200, page_json.text
+    found = await rows(app, "export_requested")
+    assert sorted(row.props["format"] for row in found) == ["account", "csv", "ics", "json"]
+    assert {row.user_id for row in found} == {alice.id}
+    assert await active_days(app, alice.id) == [TODAY]

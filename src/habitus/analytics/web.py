@@ -20,6 +20,8 @@ from habitus.analytics import figures as analytics_figures
 from habitus.analytics.figures import PRESETS, Bucket, Figures, Filters
 from habitus.auth.pages import PageUser
 from habitus.errors import ValidationFailed
+from habitus.events.kinds import ExportRequested
+from habitus.events.service import publish
 from habitus.habits.evaluation import today_of
 from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
@@ -119,6 +121,7 @@ async def analytics_json(
     found = await analytics_figures.figures(
         session, user, filters, threshold=ctx.settings.summary_threshold_days
     )
+    await publish(session, user, [ExportRequested(format="json")])
     name = f"habitus-analytics-{filters.first.isoformat()}-{filters.last.isoformat()}.json"
     return Response(
         json.dumps(found.as_json(), indent=2),

@@ -397,6 +397,17 @@ class UserSignedUp(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ExportRequested(DomainEvent):
+    """The user asked for a copy of their data (issue 21): `format` is csv, ics, json
+    (the analytics page's figures) or account (the whole account, GET /me/export)."""
+
+    kind: ClassVar[str] = "export_requested"
+    # A signal for the product events, not a fact about the user's data.
+    logged: ClassVar[bool] = False
+    format: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AccountDeleting(DomainEvent):
     """The user's account is about to be deleted (in the same transaction): what others
     share with it (a challenge it owns) must be handed on first."""

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from habitus.auth.dependencies import CurrentPrincipal, CurrentUser, idempotent
+from habitus.events.kinds import ExportRequested
+from habitus.events.service import publish
 from habitus.exports import account, service
 from habitus.exports.schemas import AccountExport, CalendarFeedCreated, CalendarFeedOut
 from habitus.habits.evaluation import today_of
@@ -102,6 +104,8 @@ async def entries_csv(
     with `'` so that spreadsheets do not run it as a formula."""
     service.check_range(first, last)
     await service.habits_for(session, user, habit_id, archived=None)  # 404 if not hers
+    # Counted with the request (product metrics), committed before the body streams.
+    await publish(session, user, [ExportRequested(format="csv")])
     today = today_of(user)
     return CSVResponse(
         service.entries_csv(
@@ -136,6 +140,7 @@ async def calendar_ics(
     habits' schedules as recurring events. `from`/`to` and `category` limit the
     completed days."""
     document = await service.calendar(session, user, kind, habit_id, first, last, category)
+    await publish(session, user, [ExportRequested(format="ics")])
     name = "habitus-schedules.ics" if kind == "schedule" else "habitus.ics"
     return ICSResponse(
         document.chunks(),
@@ -233,6 +238,7 @@ async def export_me(
     and the calendar feed (without its token). No secrets. Streamed: the entries follow
     the rest, read in chunks."""
     head = await account.export_head(session, principal, request.app.state.ctx.settings)
+    await publish(session, principal.user, [ExportRequested(format="account")])
     today = today_of(principal.user)
     return JSONDocument(
         account.document(head, request.app.state.sessionmaker, principal.user.id),

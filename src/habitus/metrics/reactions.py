@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus.events.kinds import (
     DomainEvent,
     EntryLogged,
+    ExportRequested,
     HabitCreated,
     StreakBroken,
     StreakExtended,
@@ -88,4 +89,11 @@ async def streak_broken(
         user.id,
         {"previous": event.previous, "unit": event.unit},
     )
+    return None
+
+
+async def export_requested(
+    session: AsyncSession, user: User, event: ExportRequested
+) -> Sequence[DomainEvent] | None:
+    await recording.record(session, recording.EXPORT_REQUESTED, user.id, {"format": event.format})
     return None
