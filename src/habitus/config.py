@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     plans: bool = False
     plan_free_active_habits: int = Field(default=5, ge=0, le=10_000)
     plan_free_challenges: bool = False
+    # The free plan's analytics: windows up to this many days, the weekly report only.
+    plan_free_analytics_days: int = Field(default=30, ge=7, le=3660)
+    plan_free_exports: bool = False
     # Optional Stripe billing (plans/billing.py): all three set, a Checkout link and the
     # signed webhook that sets the plan; otherwise admins alone set plans.
     stripe_secret_key: str | None = None

@@ -28,15 +28,17 @@ from tests.plans.helpers import habits_made, plan_of, post_habit, set_plan
 WEBHOOK = "/billing/stripe/webhook"
 
 
-def event(kind: str, obj: dict[str, Any], event_id: str | None = None) -> str:
+def event(
+    kind: str, obj: dict[str, Any], event_id: str | None = None, *, created: int | None = None
+) -> str:
     """A Stripe event as its webhook body (the fields Habitus reads, and Stripe's
-    envelope)."""
+    envelope); `created`: when Stripe made it (default now)."""
     return json.dumps(
         {
             "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
             "object": "event",
             "api_version": "2025-01-27.acacia",
-            "created": int(time.time()),
+            "created": int(time.time()) if created is None else created,
             "livemode": False,
             "pending_webhooks": 1,
             "type": kind,
@@ -217,6 +219,33 @@ async def test_subscription_updates_follow_stripe_status(
     stored = await subscription_of(db_session, alice)
     assert stored is not None
     assert stored.current_period_end is not None
+
+
+async def test_an_event_delivered_late_does_not_undo_a_newer_one(
+    billing_client: httpx.AsyncClient, alice: Persona, db_session: AsyncSession
+) -> None:
+    """Issue 21: Stripe does not deliver events in order. A cancellation made at T+60
+    arrives first, the "active" update made at T arrives after it: the older event is
+    answered (200, outcome "stale", so Stripe stops retrying) and changes nothing; an
+    event made later than the cancellation applies again."""
+    made = int(time.time()) - 600
+    await send(
+        billing_client, event("checkout.session.completed", completed(alice.id), created=made)
+    )
+    cancelled = event("customer.subscription.deleted", subscription("canceled"), created=made + 60)
+    assert (await send(billing_client, cancelled)).json()["outcome"] == "applied"
+    assert await plan_of(db_session, alice) == "free"
+    late = event("customer.subscription.updated", subscription("active"), created=made + 30)
+    answer = await send(billing_client, late)
+    assert answer.status_code == 200
+    assert answer.json()["outcome"] == "stale"
+    assert await plan_of(db_session, alice) == "free"
+    stored = await subscription_of(db_session, alice)
+    assert stored is not None
+    assert stored.status == "canceled"
+    renewed = event("customer.subscription.updated", subscription("active"), created=made + 90)
+    assert (await send(billing_client, renewed)).json()["outcome"] == "applied"
+    assert await plan_of(db_session, alice) == "pro"
 
 
 # --- the Checkout link --------------------------------------------------------------------

@@ -29,6 +29,8 @@ from habitus.kit.responses import (
     rounded_ratio,
 )
 from habitus.kit.validation import QueryDate, check_window
+from habitus.plans.dependencies import Plans
+from habitus.plans.limits import check_analytics_window, check_report
 
 router = APIRouter(
     route_class=TransactionalRoute, tags=["reports"], responses=AUTHENTICATED_PROBLEMS
@@ -165,10 +167,13 @@ async def monthly_report(
     session: DbSession,
     ctx: Context,
     month: Annotated[str, Query(max_length=7, description="Month, e.g. 2026-11.")],
+    limits: Plans,
     habit_id: HabitFilter = None,
     category: CategoryFilter = None,
 ) -> ReportOut | Response:
-    """The weekly report's figures for a calendar month. Sends an `ETag`."""
+    """The weekly report's figures for a calendar month. Sends an `ETag`. Part of Pro
+    when plans are on (403 `plan-limit`, `advanced_analytics`)."""
+    check_report(user, limits, "monthly")
     first, last = queries.month_window(month)
     return await _report(
         request, response, user, session, ctx, month, first, last, habit_id, category
@@ -183,11 +188,13 @@ async def yearly_report(
     session: DbSession,
     ctx: Context,
     year: Annotated[int, Query(ge=1900, le=2199, description="Calendar year, e.g. 2026.")],
+    limits: Plans,
     habit_id: HabitFilter = None,
     category: CategoryFilter = None,
 ) -> ReportOut | Response:
     """The weekly report's figures for a calendar year (read from monthly summaries).
-    Sends an `ETag`."""
+    Sends an `ETag`. Part of Pro when plans are on (403 `plan-limit`)."""
+    check_report(user, limits, "yearly")
     first, last = queries.year_window(year)
     return await _report(
         request, response, user, session, ctx, str(year), first, last, habit_id, category
@@ -201,6 +208,7 @@ async def overall_stats(
     user: CurrentUser,
     session: DbSession,
     ctx: Context,
+    limits: Plans,
     first: Annotated[
         QueryDate | None, Query(alias="from", description="Default: 29 days before `to`.")
     ] = None,
@@ -208,10 +216,12 @@ async def overall_stats(
 ) -> OverviewOut | Response:
     """Across your active habits: the consistency score (the mean habit strength), the
     completion rate over the window and over the last 7 and 30 days, and each habit's
-    strength, streak and rate. Sends an `ETag`."""
+    strength, streak and rate. Sends an `ETag`. With plans on, a free account's window
+    is at most `HABITUS_PLAN_FREE_ANALYTICS_DAYS` days (403 `plan-limit`)."""
     last = last or today_of(user)
     first = first or last - timedelta(days=29)
     check_window(first, last)
+    check_analytics_window(user, limits, (last - first).days + 1)
     etag = await queries.etag(session, user, None, "stats", first, last)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged

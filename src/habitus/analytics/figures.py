@@ -37,6 +37,11 @@ class Filters:
     category: str | None
     preset: int | None  # the preset the window matches (ending today), if any
 
+    @property
+    def days(self) -> int:
+        """How many days the window holds, both ends counted."""
+        return (self.last - self.first).days + 1
+
     def query(self) -> dict[str, str]:
         """The filters as query parameters, for the export links."""
         found = {"from": self.first.isoformat(), "to": self.last.isoformat()}

@@ -9,7 +9,7 @@ Thin: the figures are `analytics.figures`, read through `analytics.queries`.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +27,9 @@ from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit.forms import form_errors
 from habitus.kit.templating import WEEKDAY_WORDS, render
+from habitus.plans import notes
+from habitus.plans.dependencies import Plans
+from habitus.plans.limits import PlanLimits, check_analytics_window, check_exports
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -87,12 +90,21 @@ def _context(found: Figures) -> dict[str, Any]:
     }
 
 
+def _free_window(filters: Filters, limits: PlanLimits) -> Filters:
+    """The longest window the free plan shows, ending where the asked one ends."""
+    days = limits.free_analytics_days
+    first = filters.last - timedelta(days=days - 1)
+    preset = days if filters.preset is not None and days in PRESETS else None
+    return Filters(first, filters.last, filters.category, preset)
+
+
 @router.get(ANALYTICS_PAGE, response_class=HTMLResponse)
 async def analytics_page(
-    request: Request, user: PageUser, session: DbSession, ctx: Context
+    request: Request, user: PageUser, session: DbSession, ctx: Context, limits: Plans
 ) -> Response:
     """`?days=30|90|365` or `?from=&to=`, and `?category=`; bad input is shown by its
-    field (422) with the default window's figures."""
+    field (422) with the default window's figures. With plans on, a free account asking
+    for a longer window than its plan shows gets an upgrade note and the free window."""
     params = dict(request.query_params)
     today = today_of(user)
     errors: dict[str, str] = {}
@@ -101,11 +113,16 @@ async def analytics_page(
     except ValidationFailed as error:
         errors = form_errors(error, {"from": "from", "to": "to", "days": "days"})
         filters = analytics_figures.filters_of({"category": params.get("category", "")[:60]}, today)
+    upgrade = notes.analytics_note(user, limits, ctx.settings, filters.days)
+    if upgrade is not None:
+        filters = _free_window(filters, limits)
     found = await analytics_figures.figures(
         session, user, filters, threshold=ctx.settings.summary_threshold_days
     )
     context = _context(found)
     context["errors"] = errors
+    context["upgrade"] = upgrade
+    context["exports_upgrade"] = notes.exports_note(user, limits, ctx.settings)
     # What was typed, shown back by the fields that refused it.
     context["typed"] = {name: params.get(name, "") for name in ("from", "to")} if errors else {}
     return render(request, "analytics/page.html", context, status_code=422 if errors else 200)
@@ -113,11 +130,13 @@ async def analytics_page(
 
 @router.get(f"{ANALYTICS_PAGE}/export.json")
 async def analytics_json(
-    request: Request, user: PageUser, session: DbSession, ctx: Context
+    request: Request, user: PageUser, session: DbSession, ctx: Context, limits: Plans
 ) -> Response:
     """The page's figures for the same filters as a JSON download (a 422 problem for bad
-    filters, naming the field)."""
+    filters, naming the field; with plans on, a 403 `plan-limit` for a free account)."""
     filters = analytics_figures.filters_of(dict(request.query_params), today_of(user))
+    check_exports(user, limits)
+    check_analytics_window(user, limits, filters.days)
     found = await analytics_figures.figures(
         session, user, filters, threshold=ctx.settings.summary_threshold_days
     )

@@ -20,6 +20,8 @@ from habitus.http.dependencies import Context, DbSession
 from habitus.http.routing import TransactionalRoute
 from habitus.kit.responses import AUTHENTICATED_PROBLEMS, COMMON_PROBLEMS, problems
 from habitus.kit.validation import QueryDate
+from habitus.plans.dependencies import Plans
+from habitus.plans.limits import check_exports
 
 router = APIRouter(route_class=TransactionalRoute)
 TAGS: list[str | Enum] = ["export"]
@@ -93,6 +95,7 @@ async def entries_csv(
     request: Request,
     user: CurrentUser,
     session: DbSession,
+    limits: Plans,
     first: FromDate = None,
     last: ToDate = None,
     habit_id: HabitFilter = None,
@@ -101,8 +104,10 @@ async def entries_csv(
     """Every entry from `from` to `to` (default: all of them) as CSV with the header
     `habit_id,habit_name,date,status,value,note,logged_at`, oldest first, streamed.
     A text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed
-    with `'` so that spreadsheets do not run it as a formula."""
+    with `'` so that spreadsheets do not run it as a formula. Part of Pro when plans
+    are on (403 `plan-limit`, `exports`)."""
     service.check_range(first, last)
+    check_exports(user, limits)
     await service.habits_for(session, user, habit_id, archived=None)  # 404 if not hers
     # Counted with the request (product metrics), committed before the body streams.
     await publish(session, user, [ExportRequested(format="csv")])
@@ -129,6 +134,7 @@ async def entries_csv(
 async def calendar_ics(
     user: CurrentUser,
     session: DbSession,
+    limits: Plans,
     kind: Kind = "done",
     habit_id: HabitFilter = None,
     first: FromDate = None,
@@ -138,7 +144,8 @@ async def calendar_ics(
     """Completed days as all-day events (`✓ Read`; the UID is stable per habit and date,
     so importing again updates instead of duplicating), or with `kind=schedule` the
     habits' schedules as recurring events. `from`/`to` and `category` limit the
-    completed days."""
+    completed days. Part of Pro when plans are on (403 `plan-limit`, `exports`)."""
+    check_exports(user, limits)
     document = await service.calendar(session, user, kind, habit_id, first, last, category)
     await publish(session, user, [ExportRequested(format="ics")])
     name = "habitus-schedules.ics" if kind == "schedule" else "habitus.ics"

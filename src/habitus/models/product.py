@@ -93,6 +93,9 @@ class Subscription(Base):
     subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(32))
     current_period_end: Mapped[datetime | None]
+    # When Stripe created the last event applied here: Stripe does not promise to deliver
+    # events in order, so an event older than this one describes a past state.
+    event_created_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 

@@ -17,6 +17,11 @@ secret, and the timestamp within 5 minutes). Events handled:
   customer id, then by `metadata.user_id`; pro while the status is active, trialing or
   past_due (Stripe's retries), free otherwise and after deletion.
 
+Stripe does not deliver events in order: each subscription keeps the `created` time of
+the last event applied to it, and an older event arriving later is answered 200 with
+the outcome "stale" and changes nothing (a retried cancellation cannot be undone by a
+late "active").
+
 An event for no known user is answered 200 and ignored (Stripe would retry anything
 else forever); it is still recorded, so a replay stays a no-op.
 """
@@ -46,7 +51,7 @@ HANDLED = frozenset(
 )
 SIGNATURE_TOLERANCE_SECONDS = 300
 
-Outcome = Literal["applied", "duplicate", "ignored"]
+Outcome = Literal["applied", "duplicate", "ignored", "stale"]
 
 
 class BadSignature(Exception):
@@ -102,6 +107,9 @@ class WebhookEvent:
     id: str
     type: str
     object: dict[str, Any]
+    # When Stripe created the event (its `created`, whole seconds): events may arrive
+    # in any order, so this, not the arrival, says which state is the newest.
+    created: datetime | None = None
 
 
 def verify(payload: bytes, signature: str | None, secret: str) -> WebhookEvent:
@@ -115,7 +123,10 @@ def verify(payload: bytes, signature: str | None, secret: str) -> WebhookEvent:
     body = event.to_dict()
     try:
         return WebhookEvent(
-            id=str(body["id"]), type=str(body["type"]), object=body["data"]["object"]
+            id=str(body["id"]),
+            type=str(body["type"]),
+            object=body["data"]["object"],
+            created=_moment(body.get("created")),
         )
     except (KeyError, TypeError) as error:
         raise BadSignature("the event has no id, type or data.object") from error
@@ -128,9 +139,12 @@ async def apply(session: AsyncSession, event: WebhookEvent) -> Outcome:
     if not await _first_delivery(session, event):
         return "duplicate"
     if event.type == "checkout.session.completed":
-        return await _checkout_completed(session, event.object)
+        return await _checkout_completed(session, event.object, event.created)
     return await _subscription_changed(
-        session, event.object, deleted=event.type == "customer.subscription.deleted"
+        session,
+        event.object,
+        event.created,
+        deleted=event.type == "customer.subscription.deleted",
     )
 
 
@@ -159,25 +173,31 @@ def _text(value: object) -> str | None:
     return str(value) if value else None
 
 
-async def _checkout_completed(session: AsyncSession, checkout: dict[str, Any]) -> Outcome:
+async def _checkout_completed(
+    session: AsyncSession, checkout: dict[str, Any], created: datetime | None
+) -> Outcome:
     user_id = _uuid(checkout.get("client_reference_id"))
     user = await session.get(User, user_id) if user_id else None
     if user is None:
         return "ignored"
     paid = checkout.get("payment_status") != "unpaid"
-    await _keep(
+    return await _keep(
         session,
         user,
         customer_id=_text(checkout.get("customer")),
         subscription_id=_text(checkout.get("subscription")),
         status="active" if paid else "incomplete",
         period_end=None,
+        created=created,
     )
-    return "applied"
 
 
 async def _subscription_changed(
-    session: AsyncSession, subscription: dict[str, Any], *, deleted: bool
+    session: AsyncSession,
+    subscription: dict[str, Any],
+    created: datetime | None,
+    *,
+    deleted: bool,
 ) -> Outcome:
     subscription_id = _text(subscription.get("id"))
     customer_id = _text(subscription.get("customer"))
@@ -185,15 +205,15 @@ async def _subscription_changed(
     if user is None:
         return "ignored"
     status = "canceled" if deleted else str(subscription.get("status") or "incomplete")
-    await _keep(
+    return await _keep(
         session,
         user,
         customer_id=customer_id,
         subscription_id=subscription_id,
         status=status[:32],
         period_end=_period_end(subscription),
+        created=created,
     )
-    return "applied"
 
 
 async def _owner(
@@ -224,7 +244,12 @@ def _period_end(subscription: dict[str, Any]) -> datetime | None:
     if value is None:
         items = (subscription.get("items") or {}).get("data") or []
         value = items[0].get("current_period_end") if items else None
-    if not isinstance(value, int):
+    return _moment(value)
+
+
+def _moment(value: object) -> datetime | None:
+    """A Stripe timestamp (Unix seconds) as an aware datetime; None when absent."""
+    if not isinstance(value, int) or isinstance(value, bool):
         return None
     return datetime.fromtimestamp(value, tz=UTC)
 
@@ -237,22 +262,30 @@ async def _keep(
     subscription_id: str | None,
     status: str,
     period_end: datetime | None,
-) -> None:
-    """Store the subscription as Stripe last described it and set the user's plan."""
+    created: datetime | None,
+) -> Outcome:
+    """Store the subscription as Stripe last described it and set the user's plan;
+    "stale" (nothing changed) for an event older than the last one applied."""
     row = await session.get(Subscription, user.id)
     if row is None:
         row = Subscription(user_id=user.id, status=status)
         session.add(row)
     elif (
+        created is not None and row.event_created_at is not None and created < row.event_created_at
+    ):
+        return "stale"  # delivered late: a newer event already said how things stand
+    elif (
         subscription_id
         and row.subscription_id not in {None, subscription_id}
         and status not in PRO_STATUSES
     ):
-        return  # the end of an older subscription the user has since replaced
+        return "ignored"  # the end of an older subscription the user has since replaced
     row.customer_id = customer_id or row.customer_id
     row.subscription_id = subscription_id or row.subscription_id
     row.status = status
     row.current_period_end = period_end or row.current_period_end
+    row.event_created_at = created or row.event_created_at
     row.updated_at = clock.now()
     user.plan = "pro" if status in PRO_STATUSES else "free"
     await session.flush()
+    return "applied"

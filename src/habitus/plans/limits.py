@@ -2,14 +2,19 @@
 
 Plans are off by default (`HABITUS_PLANS`): then `PlanLimits.enabled` is false, every
 check returns at once and nobody sees a plan. On, a free account may keep
-`plan_free_active_habits` habits active (not archived) and may create challenges only
-if `plan_free_challenges`; a pro account has no limits. Going past a limit is a 403
-with problem type `urn:habitus:problem:plan-limit` naming the limit (`limit`), which
-the pages turn into an upgrade note.
+`plan_free_active_habits` habits active (not archived), may create challenges only if
+`plan_free_challenges`, sees analytics over at most `plan_free_analytics_days` days and
+without the monthly and yearly reports ("advanced analytics"; the weekly summary stays
+free), and downloads CSV, iCalendar or the analytics page's JSON only if
+`plan_free_exports`. The whole-account export (GET /me/export) is never limited: a
+person may always take their data with them. A pro account has no limits. Going past a
+limit is a 403 with problem type `urn:habitus:problem:plan-limit` naming the limit
+(`limit`), which the pages turn into an upgrade note.
 
 Services take the limits as an argument (`limits=`), given by the route from the
 settings (`plans.dependencies.Plans`): creating or restoring a habit
-(`habits.service`) and creating a challenge (`social.challenges`). Habits made on the
+(`habits.service`), creating a challenge (`social.challenges`); the analytics and
+export routes check their windows and formats themselves (they write nothing). Habits made on the
 user's behalf (onboarding's starters, a joined challenge's habits, imports) are not
 refused; they still count towards the limit.
 """
@@ -29,7 +34,7 @@ from habitus.models import Habit, User
 
 Plan = Literal["free", "pro"]
 PLANS: tuple[Plan, ...] = ("free", "pro")
-LimitName = Literal["active_habits", "challenge_creation"]
+LimitName = Literal["active_habits", "challenge_creation", "advanced_analytics", "exports"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,8 @@ class PlanLimits:
     enabled: bool = False
     free_active_habits: int = 5
     free_challenges: bool = False
+    free_analytics_days: int = 30
+    free_exports: bool = False
 
     def applies_to(self, user: User) -> bool:
         """Whether this user is held to the free plan's limits."""
@@ -51,6 +58,8 @@ def limits_of(settings: Settings) -> PlanLimits:
         enabled=settings.plans,
         free_active_habits=settings.plan_free_active_habits,
         free_challenges=settings.plan_free_challenges,
+        free_analytics_days=settings.plan_free_analytics_days,
+        free_exports=settings.plan_free_exports,
     )
 
 
@@ -104,6 +113,41 @@ def check_challenge_creation(user: User, limits: PlanLimits) -> None:
         raise PlanLimitReached(
             "challenge_creation",
             "Creating challenges is part of Pro; on the free plan you can join them.",
+            allowed=0,
+        )
+
+
+def check_report(user: User, limits: PlanLimits, period: str) -> None:
+    """Raise `PlanLimitReached` when the free plan does not include this report: the
+    weekly one is the free plan's summary, the monthly and yearly ones are Pro's."""
+    if limits.applies_to(user) and period != "weekly":
+        raise PlanLimitReached(
+            "advanced_analytics",
+            f"The {period} report is part of Pro; the free plan has the weekly one.",
+            allowed=limits.free_analytics_days,
+        )
+
+
+def check_analytics_window(user: User, limits: PlanLimits, days: int) -> None:
+    """Raise `PlanLimitReached` when an analytics window of `days` days (both ends
+    counted) is longer than the free plan shows."""
+    if limits.applies_to(user) and days > limits.free_analytics_days:
+        raise PlanLimitReached(
+            "advanced_analytics",
+            f"The free plan shows analytics over the last {limits.free_analytics_days} "
+            "days; longer ranges are part of Pro.",
+            allowed=limits.free_analytics_days,
+        )
+
+
+def check_exports(user: User, limits: PlanLimits) -> None:
+    """Raise `PlanLimitReached` unless the user's plan includes CSV, iCalendar and the
+    analytics JSON (never called for the whole-account export)."""
+    if limits.applies_to(user) and not limits.free_exports:
+        raise PlanLimitReached(
+            "exports",
+            "CSV, calendar and analytics downloads are part of Pro; "
+            "Settings still has the download of all your data.",
             allowed=0,
         )
 

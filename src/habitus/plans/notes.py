@@ -14,7 +14,9 @@ from habitus.plans.limits import (
     PlanLimitReached,
     PlanLimits,
     active_habit_count,
+    check_analytics_window,
     check_challenge_creation,
+    check_exports,
 )
 
 
@@ -51,6 +53,28 @@ def challenge_note(user: User, limits: PlanLimits, settings: Settings) -> Upgrad
     """The note the challenge form shows when creating one would be refused."""
     try:
         check_challenge_creation(user, limits)
+    except PlanLimitReached as error:
+        return note_for(error, settings)
+    return None
+
+
+def analytics_note(
+    user: User, limits: PlanLimits, settings: Settings, days: int
+) -> UpgradeNote | None:
+    """The note the analytics page shows in place of a window longer than the free
+    plan's (the page then shows the free window)."""
+    try:
+        check_analytics_window(user, limits, days)
+    except PlanLimitReached as error:
+        return note_for(error, settings)
+    return None
+
+
+def exports_note(user: User, limits: PlanLimits, settings: Settings) -> UpgradeNote | None:
+    """The note a page shows in place of the CSV, iCalendar and analytics downloads when
+    the user's plan does not include them."""
+    try:
+        check_exports(user, limits)
     except PlanLimitReached as error:
         return note_for(error, settings)
     return None
