@@ -128,3 +128,25 @@
     root.style.scrollPaddingTop = Math.ceil(bar.getBoundingClientRect().height + 16) + "px";
   }).observe(bar);
 })();
+
+// "More" in the top bar is a <details>: it opens and closes without this script. With
+// it, the drop-down behaves like a menu people know: a click elsewhere or Escape closes
+// it (Escape gives focus back to its toggle), and following one of its links closes it.
+(function () {
+  var menu = document.querySelector(".more-menu");
+  if (!menu) {
+    return;
+  }
+  var toggle = menu.querySelector("summary");
+  document.addEventListener("click", function (event) {
+    if (menu.open && !menu.contains(event.target)) {
+      menu.open = false;
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && menu.open) {
+      menu.open = false;
+      toggle.focus();
+    }
+  });
+})();
