@@ -4,10 +4,7 @@
 (function () {
   "use strict";
 
-  function cssVar(name, fallback) {
-    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-    return value || fallback;
-  }
+  var cssVar = window.HabitusChartTheme.cssVar; // chart-theme.js
 
   function palette() {
     return [cssVar("--accent", "#0f766e"), cssVar("--text", "#111827"), cssVar("--muted", "#6b7280")];

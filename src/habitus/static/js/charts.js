@@ -6,10 +6,9 @@
 
   var charts = [];
 
-  function cssVar(name, fallback) {
-    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-    return value || fallback;
-  }
+  // Theme colours, transparency, reduced motion and theme changes: chart-theme.js.
+  var theme = window.HabitusChartTheme;
+  var cssVar = theme.cssVar;
 
   function colours() {
     return {
@@ -21,19 +20,8 @@
     };
   }
 
-  function withAlpha(colour, alpha) {
-    // "#rrggbb" -> rgba(); anything else is left as it is.
-    var match = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
-    if (!match) {
-      return colour;
-    }
-    return "rgba(" + parseInt(match[1], 16) + ", " + parseInt(match[2], 16) + ", " +
-      parseInt(match[3], 16) + ", " + alpha + ")";
-  }
-
-  function reducedMotion() {
-    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  }
+  var withAlpha = theme.withAlpha;
+  var reducedMotion = theme.reducedMotion;
 
   function paint(chart) {
     var c = colours();
@@ -209,17 +197,7 @@
       charts.push(data.kind === "amounts" ? amountsChart(canvas, data) : scoreChart(canvas, data));
     });
     // The theme may follow the system: repaint when it changes.
-    if (window.matchMedia) {
-      var query = window.matchMedia("(prefers-color-scheme: dark)");
-      var repaint = function () { charts.forEach(paint); };
-      if (query.addEventListener) {
-        query.addEventListener("change", repaint);
-      }
-      new MutationObserver(repaint).observe(document.documentElement, {
-        attributes: true,
-        attributeFilter: ["data-theme"],
-      });
-    }
+    theme.onThemeChange(function () { charts.forEach(paint); });
   }
 
   if (document.readyState === "loading") {
