@@ -141,7 +141,8 @@ async def test_past_breaks_are_folded_away(
     await web_login(client, alice.email, alice.password)
     await plan(client, start_date="2026-11-01", end_date="2026-11-03", reason="Flu")
     page = (await client.get("/breaks")).text
-    details = page[page.index('<details class="past-breaks">') : page.index("</details>")]
+    start = page.index('<details class="past-breaks">')
+    details = page[start : page.index("</details>", start)]
     assert f"Sun 1 Nov{DASH}Tue 3 Nov" in details
     assert "Flu" in details
     assert "/delete" not in details
