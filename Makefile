@@ -23,7 +23,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 VENDOR_STAMP := src/habitus/static/vendor/.built
 
-.PHONY: install install-dev run serve migrate test test-sqlite test-postgres lint typecheck fuzz check clean help bench
+.PHONY: install install-dev install-python assets run serve migrate test test-sqlite test-postgres lint typecheck fuzz check clean help bench
 
 help:
 	@echo "make run    install and serve on SQLite (http://$(HOST):$(PORT))"
@@ -52,7 +52,14 @@ $(VENDOR_STAMP): node_modules/.installed scripts/build-assets.mjs $(wildcard src
 	node scripts/build-assets.mjs
 	@touch $@
 
-install: $(VENV)/.installed-run $(VENDOR_STAMP)
+# `install` in two halves, because the container image (Dockerfile) builds each in a
+# stage of its own with these very targets: what CI runs natively is what the image runs
+# (tests/ops/test_container_files.py).
+install: install-python assets
+
+install-python: $(VENV)/.installed-run
+
+assets: $(VENDOR_STAMP)
 
 install-dev: $(VENV)/.installed-dev $(VENDOR_STAMP)
 

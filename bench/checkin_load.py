@@ -167,6 +167,7 @@ class Load:
     duration: int
     warmup: int
     habits: int  # measurable habits the check-ins go to, in turn
+    worker: bool = True  # the in-process worker (event consumers) runs, as by default
 
 
 @dataclass
@@ -254,9 +255,10 @@ def drive(server: Server, paths: list[str], token: str, load: Load, postgres: bo
     )
 
 
-def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
+def server_env(database_url: str, data_dir: Path, *, worker: bool = True) -> dict[str, str]:
     """`habitus serve` at its defaults but for the database, no rate limits, and an
-    access token that outlives the run."""
+    access token that outlives the run; `worker=False`: without the in-process worker
+    (issue 22: how much of a check-in's CPU is the event consumers' work after it)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HABITUS_")}
     env.update(
         {
@@ -265,6 +267,7 @@ def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
             "HABITUS_SECRET_KEY": secrets.token_urlsafe(48),
             "HABITUS_RATE_LIMIT_ENABLED": "false",
             "HABITUS_ACCESS_TOKEN_MINUTES": "120",
+            "HABITUS_RUN_WORKER": "true" if worker else "false",
         }
     )
     return env
@@ -334,9 +337,8 @@ def bench_database(
 
     data_dir = workdir / f"data-{label}"
     data_dir.mkdir()
-    with serve(
-        "habitus", [str(BIN / "habitus"), "serve"], server_env(habitus_url, data_dir), workdir
-    ) as server:
+    env = server_env(habitus_url, data_dir, worker=load.worker)
+    with serve("habitus", [str(BIN / "habitus"), "serve"], env, workdir) as server:
         login = httpx.post(
             f"{server.base_url}/api/v1/auth/login",
             json={"email": seeded.email, "password": seeded.password},
@@ -414,17 +416,22 @@ def main(argv: list[str] | None = None) -> int:
         help="spread the check-ins over this many habits (default 1: all on one habit)",
     )
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument(
+        "--no-worker", action="store_true", help="serve with HABITUS_RUN_WORKER=false"
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
-    load = Load(args.connections, args.threads, args.duration, args.warmup, args.habits)
+    load = Load(
+        args.connections, args.threads, args.duration, args.warmup, args.habits, not args.no_worker
+    )
     info = asyncio.run(machine.describe())
     print(
         f"checkin_load: wrk -t{load.threads} -c{load.connections}, {load.warmup} s warm-up + "
         f"{load.duration} s measured, each server alone, check-ins on {load.habits} "
-        f"habit(s); {machine.one_line(info)}; "
+        f"habit(s){'' if load.worker else ', worker off'}; {machine.one_line(info)}; "
         f"{info['wrk']}",
         flush=True,
     )

@@ -36,6 +36,7 @@ from habitus.habits import service
 from habitus.habits.schemas import schedule_to_json
 from habitus.migrations_runner import upgrade
 from habitus.models import Entry, Habit, HabitSchedule, User
+from habitus.wiring import register_all
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "HABITUS_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -224,6 +225,10 @@ async def seed(
             started = time.perf_counter()
             # The app's own code: each habit's version bumped and its state kept, as
             # after a change that touches every habit; committed like a CLI job.
+            # The reactions (summaries) must be wired, as the CLI does before every
+            # command: a seed run before any app was built published to an empty
+            # registry, so SQLite (seeded first) had no summaries (found in issue 22).
+            register_all()
             async with job_transaction(create_sessionmaker(engine)) as session:
                 user = (await session.scalars(select(User).where(User.id == user_id))).one()
                 await service.refresh_states(session, user, None, changed_from=None)

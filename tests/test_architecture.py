@@ -143,9 +143,13 @@ IDEMPOTENCY_EXEMPT = {
 
 def test_every_api_post_accepts_an_idempotency_key():
     """API.md Idempotency: every POST accepts an Idempotency-Key (auth endpoints aside)."""
-    from habitus.auth.dependencies import _idempotency_optional, _idempotency_required
+    from habitus.auth.dependencies import (
+        _idempotency_optional,
+        _idempotency_required,
+        _idempotency_required_at_end,
+    )
 
-    guards = {_idempotency_optional, _idempotency_required}
+    guards = {_idempotency_optional, _idempotency_required, _idempotency_required_at_end}
     posts = [
         (path, route)
         for path, methods, route in _api_routes(create_app())

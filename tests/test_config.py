@@ -260,3 +260,15 @@ def test_out_of_range_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: 
     with pytest.raises(ValidationError) as caught:
         Settings()
     assert name.removeprefix("HABITUS_").lower() in str(caught.value)
+
+
+def test_sign_in_cache_is_off_on_a_shared_database_without_redis():
+    """Issue 22 (auth/signin_cache.py): a sign-in may be kept per process only where a
+    revocation reaches every process at once: one SQLite machine, or any database with
+    Redis. PostgreSQL without Redis (maybe several machines) keeps none, unless the
+    operator chose a lifetime."""
+    pg = "postgresql+asyncpg://habitus@db/habitus"
+    assert Settings().sign_in_cache_seconds == 30.0  # SQLite: one machine
+    assert Settings(database_url=pg).sign_in_cache_seconds == 0.0
+    assert Settings(database_url=pg, redis_url="redis://r:6379/0").sign_in_cache_seconds == 30.0
+    assert Settings(database_url=pg, auth_cache_seconds=10).sign_in_cache_seconds == 10.0

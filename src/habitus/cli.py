@@ -61,8 +61,6 @@ def serve(
 ) -> None:
     """Serve the web app and the API (migrating the database first unless
     HABITUS_AUTO_MIGRATE=false)."""
-    import uvicorn
-
     from habitus.kit.logging import configure_logging
 
     settings = _settings()
@@ -73,9 +71,26 @@ def serve(
 
         upgrade(settings.database_url)
         os.environ["HABITUS_AUTO_MIGRATE"] = "false"
+    if workers > 1 and not settings.redis_url:
+        # Issue 22: without Redis a process cannot tell the others of a revoked sign-in,
+        # so none keeps verified sign-ins (auth/signin_cache.py).
+        os.environ["HABITUS_AUTH_CACHE_SECONDS"] = "0"
     structlog.get_logger("habitus.cli").info(
         "serving", version=__version__, url=f"http://{host}:{port}", workers=workers
     )
+    from habitus.kit import prometheus
+
+    # Several processes share the port: /metrics sums them all (kit/prometheus.py).
+    shared_metrics: contextlib.AbstractContextManager[None] = (
+        prometheus.shared_across_processes() if workers > 1 else contextlib.nullcontext()
+    )
+    with shared_metrics:
+        _run_uvicorn(host, port, workers, settings)
+
+
+def _run_uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
+    import uvicorn
+
     uvicorn.run(
         "habitus.main:create_app",
         factory=True,
@@ -87,6 +102,9 @@ def serve(
         log_config=None,
         access_log=False,
         server_header=False,
+        # Issue 22: on SIGTERM, requests in flight get this long to finish; after it
+        # uvicorn cancels them (its default waits for ever).
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
     )
 
 
@@ -289,6 +307,93 @@ def train_user(
 
 
 @app.command()
+def backup(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            file_okay=False,
+            help="Folder for the backup (default: HABITUS_BACKUP_DIR, else <data dir>/backups).",
+        ),
+    ] = None,
+) -> None:
+    """Back up the database (SQLite's online backup, or pg_dump) and the data directory's
+    secrets (signing, chat and push keys) into one timestamped file, readable by you alone.
+    Safe while the app runs."""
+    from rich.text import Text
+
+    from habitus.backups.commands import Refused, take_backup
+
+    # No configure_logging here or in `restore`: Python's default (warnings to stderr) is
+    # what these need, and they speak through their own output.
+    settings = _settings()
+    try:
+        made = asyncio.run(take_backup(settings, output))
+    except Refused as error:
+        console.print(Text.assemble(("No backup: ", "red"), str(error)), soft_wrap=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"{made.path} ({_size(made.size)})")
+
+
+@app.command()
+def restore(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The backup.")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the contents of a database that has data.")
+    ] = False,
+) -> None:
+    """Restore a backup made by `habitus backup` into the configured database (of the same
+    kind) and its secrets into the data directory, then migrate it to this version's schema.
+    Stop the app and its workers first."""
+    from rich.text import Text
+    from sqlalchemy.engine import make_url
+
+    from habitus.backups.commands import DIALECT_WORDS, Refused, plan_restore
+    from habitus.backups.commands import restore as restore_backup
+
+    settings = _settings()
+    try:
+        plan = asyncio.run(plan_restore(settings, file, force=force))
+    except Refused as error:
+        console.print(Text.assemble(("Not restored: ", "red"), str(error)), soft_wrap=True)
+        raise typer.Exit(1) from error
+    made = plan.manifest
+    target = make_url(settings.database_url).render_as_string(hide_password=True)
+    question = (
+        f"Restore {file.name} ({DIALECT_WORDS[made.dialect]}, made {made.created_at.isoformat()}"
+        f" by Habitus {made.app_version or '?'}) into {target}"
+        + (", replacing everything in it?" if plan.replaces else "?")
+    )
+    if not yes and not typer.confirm(question, default=False):
+        console.print("Nothing restored.")
+        raise typer.Exit(1)
+    try:
+        done = asyncio.run(restore_backup(settings, plan))
+    except Refused as error:
+        console.print(Text.assemble(("Restore failed: ", "red"), str(error)), soft_wrap=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"Restored {file.name} into {target}.")
+    if done.migrated_to:
+        typer.echo(f"Migrated from {made.revision} to {done.migrated_to}.")
+    for note in done.notes:
+        typer.echo(f"  - {note}")
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    value, unit = size / 1024, "KiB"
+    for larger in ("MiB", "GiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, larger
+    return f"{value:.1f} {unit}"
+
+
+@app.command()
 def worker(
     once: Annotated[
         bool, typer.Option("--once", help="One pass over every job, then exit.")
@@ -299,6 +404,7 @@ def worker(
     workers may run at once (web processes then set HABITUS_RUN_WORKER=false)."""
     from habitus import worker as app_worker
     from habitus.db import create_engine, create_sessionmaker
+    from habitus.kit import tracing
     from habitus.kit.logging import configure_logging
     from habitus.migrations_runner import upgrade
 
@@ -306,11 +412,20 @@ def worker(
     configure_logging(settings.log_level, settings.log_format)
     if settings.auto_migrate:
         upgrade(settings.database_url)
+    if settings.worker_metrics_port is not None and not once:
+        # Issue 22: the dead-letter and lateness alerts read the worker's own counts.
+        from habitus.kit.prometheus import serve_worker_metrics
+
+        serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_host)
 
     async def main() -> None:
         engine = create_engine(
             settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds
         )
+        # Issue 22: a span per job run (and its SQL and sends), resource role "worker".
+        traces = tracing.start(settings, role="worker") if settings.otel_enabled else None
+        if traces is not None:
+            traces.instrument_engine(engine)
         maker = create_sessionmaker(engine)
         try:
             if once:
@@ -321,9 +436,14 @@ def worker(
                     f"read {found.get('events.consumers', 0)} events"
                 )
             else:
-                await app_worker.run_forever(maker, settings)
+                # SIGTERM lets in-flight deliveries finish (issue 22).
+                await app_worker.run_until_signalled(maker, settings)
         finally:
             await engine.dispose()
+            if traces is not None:
+                # Sends the spans still buffered: a blocking POST (at most the exporter's
+                # timeout, 10 s, when the collector is down), kept off the event loop.
+                await asyncio.to_thread(traces.shutdown)
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())

@@ -67,11 +67,19 @@ class Settings(BaseSettings):
     # Optional Redis: shared rate-limit counters (and later caches) across processes.
     redis_url: str | None = None
     redis_prefix: str = "habitus:"
+    # Issue 22: how long a process keeps a verified sign-in (no SQL per request); a
+    # revocation is still refused at once (auth/signin_cache.py). 0 turns it off.
+    auth_cache_seconds: float = Field(default=30.0, ge=0)
 
     # Migrations at start-up (one-machine installs); multi-process deployments run
     # `habitus migrate` once and set this to false.
     auto_migrate: bool = True
     run_worker: bool = True
+    # Issue 22, graceful shutdown: on SIGTERM a web process stops taking connections and
+    # lets its in-flight requests finish, a worker lets its in-flight deliveries finish
+    # and records them; whatever is still running after this many seconds is cut off
+    # (a cut-off delivery is sent again once its lease runs out: at least once).
+    shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=600)
 
     # Tokens and sessions.
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -184,6 +192,20 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=120.0, gt=0, le=86400)
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
 
+    # Backups (issue 22, backups/): where `habitus backup` and the worker write them
+    # (unset: <data_dir>/backups); the worker backs up when the newest is older than the
+    # interval (0: never) and keeps this many, deleting the oldest.
+    backup_dir: Path | None = None
+    backup_interval_hours: float = Field(default=0, ge=0, le=24 * 366)
+    backup_keep: int = Field(default=7, ge=1, le=10_000)
+    # Issue 22, firing ahead: reminders due within this many seconds are prepared early
+    # (decided, written to the inbox and the ledger, dated at their instant); 0 turns
+    # it off. The dispatcher claims deliveries due within `delivery_claim_ahead_seconds`
+    # and waits for each one's instant (never sends early); at least the poll interval,
+    # or a delivery claimed at the last poll before its instant is late by the rest.
+    reminder_fire_ahead_seconds: float = Field(default=30.0, ge=0, le=300)
+    delivery_claim_ahead_seconds: float = Field(default=2.0, ge=0, le=30)
+
     # Plans (issue 21, plans/): off, everything is free and nobody sees a plan. On
     # (HABITUS_PLANS=on), the free plan has these limits and an admin (or Stripe, below)
     # makes an account pro, which has none.
@@ -206,6 +228,14 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
+    # Issue 22, tracing (kit/tracing.py): OpenTelemetry spans for requests, SQL, outgoing
+    # HTTP and worker jobs, sent over OTLP/HTTP. Off by default. Endpoint unset: the
+    # standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT, else
+    # http://localhost:4318/v1/traces. The ratio is of new traces kept (0..1).
+    otel_enabled: bool = False
+    otel_endpoint: str | None = None
+    otel_service_name: str = Field(default="habitus", min_length=1, max_length=100)
+    otel_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     # /metrics answers a request with `Authorization: Bearer <metrics_token>` (when set)
     # or from these networks; in production nobody else (404). Outside production it is
     # open unless a token is set.
@@ -213,6 +243,12 @@ class Settings(BaseSettings):
     metrics_networks: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["127.0.0.0/8", "::1/128"]
     )
+    # Issue 22: `habitus worker` has no web server, yet its counts (deliveries sent, dead
+    # letters, lateness) are what the alerts read. With a port set it serves them at
+    # http://<host>:<port>/metrics, to be scraped like the web processes. No token there:
+    # keep the port on a private network (compose.yaml publishes it nowhere).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
 
     @field_validator("metrics_networks")
     @classmethod
@@ -231,6 +267,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("otel_endpoint")
+    @classmethod
+    def _blank_endpoint_is_unset(cls, value: str | None) -> str | None:
+        # `HABITUS_OTEL_ENDPOINT=` (a copied .env template): fall back to the standard
+        # OTEL_* variables rather than post to "".
+        return value.strip() if value is not None and value.strip() else None
 
     @field_validator("secret_key")
     @classmethod
@@ -273,6 +316,17 @@ class Settings(BaseSettings):
     @property
     def https(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def sign_in_cache_seconds(self) -> float:
+        """How long this process may keep a verified sign-in. Unless the operator set
+        HABITUS_AUTH_CACHE_SECONDS, PostgreSQL without Redis keeps none: several machines
+        may share that database, and only Redis tells them all of a revocation at once."""
+        chosen = "auth_cache_seconds" in self.model_fields_set
+        shared_database = not self.database_url.startswith("sqlite")
+        if not chosen and shared_database and not self.redis_url:
+            return 0.0
+        return self.auth_cache_seconds
 
     @property
     def billing_enabled(self) -> bool:

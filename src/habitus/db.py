@@ -10,7 +10,7 @@ places allowed to call `commit()` (tests/test_architecture.py checks it).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -263,14 +263,29 @@ def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+_AFTER_COMMIT_ASYNC = "after_commit_async"
+
+
+def after_commit_async(
+    session: AsyncSession | Session, callback: Callable[[], Awaitable[None]]
+) -> None:
+    """Await `callback` right after this session's transaction has committed, before the
+    request answers: for news other processes must have at once (issue 22: a revoked
+    sign-in, through Redis). May be called from SQLAlchemy's own `after_commit` event."""
+    session.info.setdefault(_AFTER_COMMIT_ASYNC, []).append(callback)
+
+
 async def _commit(session: AsyncSession) -> None:
     await session.commit()
     for callback in session.info.pop(_AFTER_COMMIT, []):
         callback()
+    for awaited in session.info.pop(_AFTER_COMMIT_ASYNC, []):
+        await awaited()
 
 
 async def _rollback(session: AsyncSession) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+    session.info.pop(_AFTER_COMMIT_ASYNC, None)
     await session.rollback()
 
 

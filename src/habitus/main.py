@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from habitus import __version__, db, probes, worker
 from habitus.admin import api as admin_api
@@ -26,6 +26,7 @@ from habitus.auth import (
     oidc_web,
     passkeys_api,
     passkeys_web,
+    signin_cache,
     verification_api,
     verification_web,
 )
@@ -66,6 +67,7 @@ from habitus.http.static import CompressedStaticFiles
 from habitus.imports import api as imports_api
 from habitus.imports import web as imports_web
 from habitus.insights import web as insights_web
+from habitus.kit import tracing
 from habitus.kit.fanout import build_fanout
 from habitus.kit.logging import configure_logging
 from habitus.kit.ratelimit import build_limiter
@@ -108,11 +110,21 @@ refresh token; Swagger's *Authorize* button uses `POST /api/v1/auth/token`.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, span_exporter: SpanExporter | None = None
+) -> FastAPI:
+    """The app. `span_exporter` replaces the OTLP exporter when tracing is on (tests)."""
     settings = settings or Settings()
     register_all()
     configure_logging(settings.log_level, settings.log_format)
     settings.signing_key  # noqa: B018 - create or read the secret now, not mid-request
+    # Issue 22: off unless HABITUS_OTEL_ENABLED; then spans for requests (below), SQL
+    # (the engine, in the lifespan), outgoing HTTP and worker jobs (kit/tracing.py).
+    traces = (
+        tracing.start(settings, role="web", exporter=span_exporter)
+        if settings.otel_enabled
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,12 +135,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         limiter = build_limiter(settings.redis_url, settings.redis_prefix + "rl:")
         app.state.engine = engine
+        if traces is not None:
+            traces.instrument_engine(engine)
         app.state.sessionmaker = db.create_sessionmaker(engine)
         app.state.writer_queue = db.WriterQueue(
             enabled=engine.dialect.name == "sqlite",
             timeout_seconds=settings.lock_timeout_seconds,
         )
         app.state.ctx = AppContext.build(settings, limiter)
+        # Issue 22: verified sign-ins kept per process, revocations shared via Redis.
+        app.state.signins = signin_cache.build(
+            settings.sign_in_cache_seconds, settings.redis_url, settings.redis_prefix
+        )
         # Work a request started and does not wait for (a coach plan being written);
         # the worker takes over what a stopped process left (its lease runs out).
         app.state.tasks = set()
@@ -138,8 +156,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chat_disconnects.watch(app.state.fanout)
         # Issue 6: the Web Push key pair is made at first start and kept after.
         await asyncio.to_thread(load_or_create_vapid, settings.data_dir)
+        worker_stop = asyncio.Event()
         background = (
-            [asyncio.create_task(worker.run_forever(app.state.sessionmaker, settings))]
+            [
+                asyncio.create_task(
+                    worker.run_forever(app.state.sessionmaker, settings, stop=worker_stop)
+                )
+            ]
             if settings.run_worker
             else []
         )
@@ -151,9 +174,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             for task in background:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                # Issue 22: deliveries being sent finish and are recorded (cut off after
+                # the grace), rather than being cancelled mid-send and sent again later.
+                await worker.stop_within(task, worker_stop, settings.shutdown_grace_seconds)
             for task in list(app.state.tasks):
                 task.cancel()
             await asyncio.gather(*app.state.tasks, return_exceptions=True)
@@ -161,7 +184,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await app.state.ctx.llm.aclose()
             await app.state.fanout.close()
             await limiter.close()
+            await app.state.signins.close()
             await engine.dispose()
+            if traces is not None:
+                # Sends the spans still buffered: a blocking POST (at most the exporter's
+                # timeout, 10 s, when the collector is down), kept off the event loop.
+                await asyncio.to_thread(traces.shutdown)
 
     app = FastAPI(
         title="Habitus",
@@ -187,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
+    app.state.tracing = traces  # None while tracing is off
     install_handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
@@ -286,6 +315,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         PageCompressionMiddleware, minimum_size=COMPRESS_MINIMUM_BYTES, compresslevel=6
     )
     app.add_middleware(RequestContextMiddleware, hsts=settings.https)
+    if traces is not None:
+        traces.install(app)  # outermost: the span times everything above
     return app
 
 

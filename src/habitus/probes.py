@@ -7,10 +7,11 @@ import ipaddress
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from habitus.errors import NotFound, Unauthorized, problem_response
+from habitus.kit import prometheus
 from habitus.migrations_runner import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
@@ -80,7 +81,8 @@ async def metrics(request: Request) -> Response:
 
 
 def _exposition() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    # Summed over every `serve --workers` process (kit/prometheus.py, issue 22).
+    return Response(prometheus.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 def _from_allowed_network(request: Request, networks: list[str]) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from habitus import housekeeping
 from habitus.analytics import reactions as analytics
 from habitus.auth.settings_port import IMPORT_FORM
+from habitus.backups import schedule as backup_schedule
 from habitus.breaks import service as breaks_service
 from habitus.chat import unread_notices
 from habitus.chat import web as chat_web
@@ -156,6 +157,10 @@ def _register(target: Registry) -> None:
         "health.expire_extractions",
         health_extraction.run_expiry,
         every_seconds=health_extraction.EXPIRY_INTERVAL_SECONDS,
+    )
+    # Issue 22: scheduled backups with retention (off unless HABITUS_BACKUP_INTERVAL_HOURS).
+    target.job(
+        "backups.scheduled", backup_schedule.run, every_seconds=backup_schedule.CHECK_SECONDS
     )
 
     # Commands one feature offers another.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import uuid
 
@@ -15,6 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from habitus.config import Settings
+from habitus.kit import tracing
 from habitus.registry import Job, JobContext, registry
 
 log = structlog.get_logger(__name__)
@@ -38,12 +40,21 @@ async def run_once(
     for job in registry.jobs.values():
         total = 0
         for _ in range(MAX_ROUNDS):
-            step = await job.step(ctx)
+            step = await traced_step(job, ctx)
             total += step
             if step == 0:
                 break
         found[job.name] = total
     return found
+
+
+async def traced_step(job: Job, ctx: JobContext) -> int:
+    """One run of `job`, in a span of its own when tracing is on (issue 22): what it
+    queried and sent is one trace, and its log lines carry that trace's id."""
+    with tracing.job_span(job.name) as span:
+        found = await job.step(ctx)
+        span.set_attribute(tracing.JOB_FOUND_ATTRIBUTE, found)
+        return found
 
 
 async def _repeat(job: Job, ctx: JobContext, stop: asyncio.Event) -> None:
@@ -52,7 +63,7 @@ async def _repeat(job: Job, ctx: JobContext, stop: asyncio.Event) -> None:
     while not stop.is_set():
         found = 0
         try:
-            found = await job.step(ctx)
+            found = await traced_step(job, ctx)
         except Exception:  # a failed step must not stop the next one
             log.exception("worker_step_failed", worker=ctx.worker, step=job.name)
         if found and job.every_seconds is None:
@@ -74,3 +85,48 @@ async def run_forever(
     log.info("worker_started", worker=ctx.worker, jobs=list(registry.jobs))
     stop = stop or asyncio.Event()
     await asyncio.gather(*(_repeat(job, ctx, stop) for job in registry.jobs.values()))
+
+
+async def stop_within(task: asyncio.Task[None], stop: asyncio.Event, grace: float) -> None:
+    """Issue 22, graceful shutdown: ask `run_forever` to stop (each job ends after the
+    step it is in, so a delivery being sent is sent and recorded, not left to its lease
+    and sent again by another worker), wait at most `grace` seconds, then cancel what
+    is left (a delivery cut off mid-send goes again once its lease runs out)."""
+    stop.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=grace)
+    except TimeoutError:
+        log.warning("worker_stop_cut_off", grace_seconds=grace)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def run_until_signalled(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, worker: str | None = None
+) -> None:
+    """`habitus worker`: run every job until SIGTERM or SIGINT, then stop gracefully
+    (`stop_within`, `HABITUS_SHUTDOWN_GRACE_SECONDS`). Without this, SIGTERM ended the
+    process at once, mid-send: its claims waited out their lease and were sent twice."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_forever(maker, settings, worker=worker, stop=stop))
+
+    def signalled_again_cuts_off() -> None:
+        # The first signal asks for a graceful stop; a second (Ctrl-C twice) cuts it off.
+        if stop.is_set():
+            task.cancel()
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, signalled_again_cuts_off)
+    signalled = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    signalled.cancel()
+    if task.done():  # the jobs ended on their own (an error): report it
+        task.result()
+        return
+    log.info("worker_stopping", grace_seconds=settings.shutdown_grace_seconds)
+    with contextlib.suppress(asyncio.CancelledError):
+        await stop_within(task, stop, settings.shutdown_grace_seconds)
+    log.info("worker_stopped")

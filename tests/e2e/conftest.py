@@ -367,3 +367,12 @@ def check_page(page: Page, *, axe: bool = True) -> None:
     `axe=False` for third-party pages (Swagger UI, ReDoc) that are not ours to fix."""
     problems = page_problems(page, axe=axe)
     assert problems == [], f"{page.url}: " + "; ".join(problems)
+
+
+def go_to_place(page: Page, name: str) -> None:
+    """Follow one of the header's places (Coach, Insights, Analytics, Health ...), as a
+    person does: on a phone they sit under "More", which opens first."""
+    toggle = page.locator(".places-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    page.get_by_role("link", name=name, exact=True).click()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.conftest import Account, check_page, sign_in
+from tests.e2e.conftest import Account, check_page, go_to_place, sign_in
 from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
@@ -71,7 +71,7 @@ def test_goal_to_plan_to_today_at_360(
 
     # The way in: the header's Coach link (not a sixth tab in the phone's tab bar).
     page.goto("/today")
-    page.get_by_role("link", name="Coach", exact=True).click()
+    go_to_place(page, "Coach")
     expect(page).to_have_url(re.compile(r"/coach$"))
     expect(page.locator(".nav-bottom a")).to_have_count(5)
     look_everywhere(page, "index-empty")

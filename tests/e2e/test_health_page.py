@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Account, check_page, sign_in
+from tests.e2e.conftest import Account, check_page, go_to_place, sign_in
 from tests.e2e.shots import shots_dir
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +62,7 @@ def test_log_two_weights_and_see_the_chart_and_summary(
     sign_in(page, account)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/today")
-    page.get_by_role("link", name="Health", exact=True).click()
+    go_to_place(page, "Health")
     expect(page).to_have_url(re.compile(r"/health$"))
     expect(page.get_by_role("heading", name="Health", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="No readings yet")).to_be_visible()

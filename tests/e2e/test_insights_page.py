@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Account, api, check_page, cli, sign_in
+from tests.e2e.conftest import Account, api, check_page, cli, go_to_place, sign_in
 from tests.e2e.shots import shots_dir
 from tests.fixtures.live import LiveServer
 
@@ -92,7 +92,7 @@ def test_insights_page_before_and_after_training(
 
     # The way in: the header's Insights link, next to Coach; still five tabs.
     page.goto("/today")
-    page.get_by_role("link", name="Insights", exact=True).click()
+    go_to_place(page, "Insights")
     expect(page).to_have_url(re.compile(r"/insights$"))
     expect(page.locator(".nav-bottom a")).to_have_count(5)
     expect(page.get_by_role("heading", name="Insights", level=1)).to_be_visible()

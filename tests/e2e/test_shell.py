@@ -44,11 +44,11 @@ def test_more_menu_keeps_the_phone_bar_on_one_row(page: Page, signed_in: Account
     assert one_row["height"] < 80, one_row  # brand, Inbox, Chat and More on one row
     coach = page.get_by_role("link", name="Coach")
     expect(coach).to_be_hidden()
-    toggle = page.locator(".more-toggle")
+    toggle = page.locator(".places-toggle")
     toggle.press("Enter")
     expect(coach).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    screenshot(page, "more-menu-phone")
+    screenshot(page, "places-menu-phone")
     page.keyboard.press("Escape")
     expect(coach).to_be_hidden()
     expect(toggle).to_be_focused()
@@ -59,11 +59,11 @@ def test_more_menu_keeps_the_phone_bar_on_one_row(page: Page, signed_in: Account
     toggle.press("Enter")
     coach.press("Enter")
     expect(page).to_have_url(re.compile(r"/coach$"))
-    expect(page.locator(".more-toggle[data-current]")).to_have_count(1)
+    expect(page.locator(".places-toggle[data-current]")).to_have_count(1)
 
     page.set_viewport_size(DESKTOP)
     page.goto("/today")
-    expect(page.locator(".more-toggle")).to_be_hidden()
+    expect(page.locator(".places-toggle")).to_be_hidden()
     for label in ("Coach", "Insights", "Analytics", "Health"):
         expect(page.get_by_role("link", name=label)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -40,6 +40,12 @@ def counting(app: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+def without_sign_in(statements: list[str]) -> list[str]:
+    """The statements but the sign-in read, which comes and goes with the process's
+    sign-in cache (issue 22), not with what a page or an answer holds."""
+    return [statement for statement in statements if "FROM auth_sessions" not in statement]
+
+
 async def make_habits(client, persona, count: int) -> None:
     """`count` habits of every schedule and kind, each with entries."""
     for n in range(count):
@@ -64,7 +70,7 @@ async def statements_for(app, client, persona, path: str) -> list[str]:
     with counting(app) as statements:
         response = await client.get(f"{API}{path}", headers=persona.headers)
     assert response.status_code == 200, response.text
-    return statements
+    return without_sign_in(statements)
 
 
 @pytest.mark.slow

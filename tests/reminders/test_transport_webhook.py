@@ -356,3 +356,38 @@ async def test_a_slow_receiver_times_out_as_temporary(tmp_path: Path, sink: Sink
         await WebhookTransport().send(
             reminder(), webhook_config({"url": sink.url(), "secret": SECRET}), settings
         )
+
+
+async def test_a_traced_delivery_is_a_client_span_and_sends_its_traceparent(
+    tmp_path: Path, sink: Sink
+) -> None:
+    """Issue 22 (tracing of outgoing HTTP): with tracing on, a webhook delivery is a
+    client span named without the URL's path or query (a webhook URL is a secret), and
+    the receiver gets its W3C `traceparent`. Tracing off: no such header."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from habitus.kit import tracing
+
+    config = webhook_config({"url": sink.url(), "secret": SECRET})
+    await WebhookTransport().send(reminder(), config, settings_for(tmp_path))
+    assert "traceparent" not in {name.lower() for name in sink.requests[0].headers}
+
+    exporter = InMemorySpanExporter()
+    settings = settings_for(tmp_path, otel_enabled=True)
+    active = tracing.start(settings, role="worker", exporter=exporter)
+    try:
+        await WebhookTransport().send(reminder(), config, settings)
+        active.provider.force_flush()
+    finally:
+        active.shutdown()
+    [span] = [span for span in exporter.get_finished_spans() if span.name == "POST"]
+    headers = {name.lower(): value for name, value in sink.requests[1].headers.items()}
+    trace_id = format(span.context.trace_id, "032x")
+    span_id = format(span.context.span_id, "016x")
+    version, sent_trace, sent_span, flags = headers["traceparent"].split("-")
+    assert (version, sent_trace, sent_span) == ("00", trace_id, span_id)
+    assert int(flags, 16) & 1  # sampled
+    assert span.attributes is not None
+    assert span.attributes["http.response.status_code"] == 200
+    assert span.attributes["url.full"] == f"http://127.0.0.1:{sink.port}"
+    assert "hooks" not in str(dict(span.attributes))

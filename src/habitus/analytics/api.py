@@ -63,7 +63,9 @@ async def heatmap(
     required across your habits (or one habit, or one category). A `times_per_period`
     day counts 1 of 1 when done and nothing otherwise. Sends an `ETag`."""
     check_window(first, last)
-    etag = await queries.etag(session, user, habit_id, "heatmap", first, last, category)
+    # Issue 22: the habits are read once, for the ETag and for the answer.
+    habits = await queries.all_habits(session, user)
+    etag = queries.etag_of(user, habits, habit_id, "heatmap", first, last, category)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     found = await queries.heatmap(
@@ -74,6 +76,7 @@ async def heatmap(
         habit_id=habit_id,
         category=category,
         threshold=ctx.settings.summary_threshold_days,
+        habits=habits,
     )
     response.headers["ETag"] = etag
     return HeatmapOut(

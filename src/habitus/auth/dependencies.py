@@ -1,12 +1,14 @@
 """Who is asking: a Bearer token (API clients) or a session cookie (the web UI).
 
 Both resolve to the same `Principal` with one query (the sign-in joined to its user),
-so a revoked sign-in or a disabled account is refused on the very next request.
+or none while the process keeps that sign-in (issue 22, `signin_cache`); either way a
+revoked sign-in or a disabled account is refused on the very next request.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from habitus import db
 from habitus.auth import access_tokens, identifiers, repository
 from habitus.auth.service import WEB_SESSION_TOUCH
+from habitus.auth.signin_cache import SignInCache
 from habitus.auth.tokens import InvalidToken, read_access_token, token_digest
 from habitus.context import AppContext
 from habitus.errors import AccountDisabled, Forbidden, TooManyRequests, Unauthorized
@@ -80,15 +83,51 @@ class Viewer:
         )
 
 
-async def _from_bearer(session: AsyncSession, ctx: AppContext, token: str) -> Principal:
+async def _signed_in(
+    session: AsyncSession,
+    cache: SignInCache | None,
+    key: object,
+    user_id: uuid.UUID | None,
+    load: Callable[[], Awaitable[tuple[AuthSession, User] | None]],
+) -> tuple[AuthSession, User] | None:
+    """The sign-in and its user: from the process's cache while no revocation since
+    (issue 22), else `load`ed (one query) and kept when the user is known beforehand."""
+    if cache is None or not cache.enabled or user_id is None:
+        return await load()
+    versions = await cache.versions(user_id)  # before loading: see signin_cache
+    entry = cache.get(key, versions)
+    if entry is not None:
+        return cache.attach(session, entry)
+    found = await load()
+    # Refusals are not kept: a disabled user or an ended sign-in is read each time.
+    usable = found is not None and not found[1].is_disabled and found[0].revoked_at is None
+    if found is not None and usable and versions is not None and found[1].id == user_id:
+        cache.put(key, found[0], found[1], versions)
+    return found
+
+
+def _signin_cache(request: Request) -> SignInCache | None:
+    cache: SignInCache | None = getattr(request.app.state, "signins", None)
+    return cache
+
+
+async def _from_bearer(
+    session: AsyncSession, ctx: AppContext, token: str, cache: SignInCache | None = None
+) -> Principal:
     try:
         claims = read_access_token(token, key=ctx.settings.signing_key, now=clock.now())
     except InvalidToken as error:
         raise Unauthorized(
             "The access token is invalid or has expired.", code="invalid-token"
         ) from error
-    found = await repository.session_with_user(
-        session, session_id=claims.session_id, user_id=claims.user_id
+    found = await _signed_in(
+        session,
+        cache,
+        ("bearer", claims.session_id),
+        claims.user_id,
+        lambda: repository.session_with_user(
+            session, session_id=claims.session_id, user_id=claims.user_id
+        ),
     )
     if found is None:
         raise Unauthorized("The access token is invalid or has expired.", code="invalid-token")
@@ -100,10 +139,24 @@ async def _from_bearer(session: AsyncSession, ctx: AppContext, token: str) -> Pr
     return Principal(user=user, session=auth_session, via="bearer")
 
 
-async def _from_cookie(session: AsyncSession, cookie: str) -> Principal | None:
-    found = await repository.web_session_with_user(session, token_digest(cookie))
+async def _from_cookie(
+    session: AsyncSession, cookie: str, cache: SignInCache | None = None
+) -> Principal | None:
+    digest = token_digest(cookie)
+    # A cookie names no user: its owner is learnt on its first lookup (it never
+    # changes), and the sign-in is kept from the second on.
+    owner = cache.owners.get(digest) if cache is not None else None
+    found = await _signed_in(
+        session,
+        cache,
+        ("cookie", digest),
+        owner,
+        lambda: repository.web_session_with_user(session, digest),
+    )
     if found is None:
         return None
+    if cache is not None and owner is None:
+        cache.owners[digest] = found[1].id
     auth_session, user = found
     if user.is_disabled:
         raise AccountDisabled(user.disabled_reason)
@@ -136,9 +189,9 @@ async def get_principal(
         )
         principal = Principal(user=user, session=None, via="token", token=pat)
     elif token:
-        principal = await _from_bearer(session, ctx, token)
+        principal = await _from_bearer(session, ctx, token, _signin_cache(request))
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        principal = await _from_cookie(session, cookie)
+        principal = await _from_cookie(session, cookie, _signin_cache(request))
         if principal is not None:
             request.state.web_session_id = principal.session and principal.session.id
             if request.url.path.startswith("/api/"):
@@ -210,8 +263,23 @@ async def _idempotency_required(
     await idempotency.guard(request, user.id, key, required=True)
 
 
-def idempotent(*, required: bool = False) -> params.Depends:
+async def _idempotency_required_at_end(
+    request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None
+) -> None:
+    await idempotency.guard(request, user.id, key, required=True, at_end=True)
+
+
+def idempotent(*, required: bool = False, at_end: bool = False) -> params.Depends:
     """A route dependency for a signed-in user's POST: `dependencies=[idempotent()]`.
-    With `required=True` a request without the header is refused (400)."""
-    guard: params.Depends = Depends(_idempotency_required if required else _idempotency_optional)
+    With `required=True` a request without the header is refused (400). `at_end`
+    (issue 22, with `required`): the key is claimed together with the answer, one
+    statement fewer; only for handlers whose every effect is in the transaction
+    (`http.idempotency`)."""
+    guard: params.Depends
+    if at_end:
+        if not required:
+            raise ValueError("at_end is for routes that require the key")
+        guard = Depends(_idempotency_required_at_end)
+    else:
+        guard = Depends(_idempotency_required if required else _idempotency_optional)
     return guard

@@ -17,6 +17,16 @@ its file first) must not write before its slow part, so its guard only looks the
 (a committed key is answered exactly as above) and the handler claims it at the end, in
 the request's transaction, with `claim_late`; its own writes in between are its business
 (the import's record stops a second import of the same file).
+
+A route on the hot path may claim its key **with its answer**, at the end (issue 22:
+one statement instead of two; `guard(..., at_end=True)`, only for handlers whose effects
+are all in the transaction: a check-in). Its handler runs first; then one
+`INSERT ... (key, request hash, answer) ON CONFLICT DO NOTHING RETURNING id` stores the
+key and the answer together. A conflict means the key was committed by another request
+(PostgreSQL makes the insert wait for a first request still running; SQLite's writers
+take turns): this request rolls back everything it wrote and answers as above (the
+stored answer, or 422 for another body). A request that fails looks the key up after
+its rollback, so a retry whose first attempt succeeded still gets that first answer.
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 _STORED_HEADERS = ("content-type", "location", "etag")
 _STATE_ATTR = "idempotency_reservation"
 _PENDING_ATTR = "idempotency_pending"
+_AT_END_ATTR = "idempotency_at_end"
 _ATTEMPTS = 3
 
 
@@ -98,8 +109,11 @@ def request_fingerprint(request: Request, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, required: bool) -> None:
-    """Claim `key` for this request, or raise `Replay` / 409 / 422."""
+async def guard(
+    request: Request, user_id: uuid.UUID, key: str | None, *, required: bool, at_end: bool = False
+) -> None:
+    """Claim `key` for this request, or raise `Replay` / 409 / 422. `at_end`: claim it
+    with the answer instead (`complete`), see the module's notes."""
     if key is None:
         if required:
             raise AppError(
@@ -116,6 +130,9 @@ async def guard(request: Request, user_id: uuid.UUID, key: str | None, *, requir
     session.info["idempotency_key"] = key
     if db.writes_deferred(session):
         await _look_up(request, session, Pending(user_id, key, fingerprint))
+        return
+    if at_end:
+        setattr(request.state, _AT_END_ATTR, Pending(user_id, key, fingerprint))
         return
     ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
     for _ in range(_ATTEMPTS):
@@ -250,23 +267,92 @@ def _stored_response(row: IdempotencyKey) -> Response:
     )
 
 
+def _answer_columns(response: Response) -> dict[str, Any]:
+    body = getattr(response, "body", None)
+    headers = {name: value for name, value in response.headers.items() if name in _STORED_HEADERS}
+    return {
+        "response_status": response.status_code,
+        "response_headers": headers,
+        "response_body": bytes(body) if body is not None else b"",
+    }
+
+
 async def complete(request: Request, response: Response) -> None:
-    """Store the answer in the key's row, in the request's transaction."""
+    """Store the answer in the key's row, in the request's transaction. A key claimed
+    at the end is inserted here with it; raises `Replay` / 422 / 409 when another
+    request committed the key first (the caller rolls back)."""
+    at_end: Pending | None = getattr(request.state, _AT_END_ATTR, None)
+    if at_end is not None:
+        setattr(request.state, _AT_END_ATTR, None)
+        await _claim_with_answer(request, at_end, _answer_columns(response))
+        return
     reservation: Reservation | None = getattr(request.state, _STATE_ATTR, None)
     if reservation is None:
         return
     setattr(request.state, _STATE_ATTR, None)
-    body = getattr(response, "body", None)
-    headers = {name: value for name, value in response.headers.items() if name in _STORED_HEADERS}
     await db.request_session(request).execute(
-        _COMPLETE,
-        {
-            "row": reservation.row_id,
-            "response_status": response.status_code,
-            "response_headers": headers,
-            "response_body": bytes(body) if body is not None else b"",
-        },
+        _COMPLETE, {"row": reservation.row_id, **_answer_columns(response)}
     )
+
+
+@lru_cache(maxsize=4)
+def _claim_with_answer_statement(dialect: str) -> Any:
+    insert: Any = db.insert_for(dialect)
+    table = cast(Table, IdempotencyKey.__table__)
+    columns = ("id", "user_id", "key", "request_hash", "created_at", "expires_at")
+    answer = ("response_status", "response_headers", "response_body")
+    return (
+        insert(table)
+        .values({name: bindparam(name) for name in columns + answer})
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(table.c.id)
+    )
+
+
+async def _claim_with_answer(request: Request, pending: Pending, answer: dict[str, Any]) -> None:
+    session = db.request_session(request)
+    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+    statement = _claim_with_answer_statement(db.dialect_of(session))
+    for _ in range(_ATTEMPTS):
+        now = clock.now()
+        values = {
+            "id": uuid.uuid4(),
+            "user_id": pending.user_id,
+            "key": pending.key,
+            "request_hash": pending.fingerprint,
+            "created_at": now,
+            "expires_at": now + ttl,
+            **answer,
+        }
+        try:
+            result = await session.execute(statement, values)
+        except DBAPIError as error:
+            if db.is_lock_timeout(error):
+                raise _in_flight() from error
+            raise
+        if result.scalar_one_or_none() is not None:
+            return
+        existing = await _committed(session, pending.user_id, pending.key)
+        if existing is not None:
+            raise _answer_to(existing, pending.fingerprint)
+    raise _in_flight()
+
+
+async def answer_after_failure(request: Request) -> Response | None:
+    """After a failed request with a key claimed at the end has rolled back: the answer
+    of the request that committed that key, if one did (as the guard of an up-front
+    claim would have answered before running the handler); raises 422 for another body."""
+    pending: Pending | None = getattr(request.state, _AT_END_ATTR, None)
+    if pending is None:
+        return None
+    setattr(request.state, _AT_END_ATTR, None)
+    existing = await _committed(db.request_session(request), pending.user_id, pending.key)
+    if existing is None:
+        return None
+    answer = _answer_to(existing, pending.fingerprint)
+    if isinstance(answer, Replay):
+        return answer.response
+    raise answer
 
 
 _TABLE = cast(Table, IdempotencyKey.__table__)

@@ -49,9 +49,21 @@ class TransactionalRoute(APIRoute):
                 if failed:
                     await db.rollback_request(request)
                     idempotency.forget(request)
-                    return response
-                await idempotency.complete(request, response)
+                    return await idempotency.answer_after_failure(request) or response
+                try:
+                    await idempotency.complete(request, response)
+                except idempotency.Replay as replay:
+                    # The key was committed by another request meanwhile: its answer,
+                    # and nothing of this one's writes.
+                    await db.rollback_request(request)
+                    return replay.response
                 await db.commit_request(request)
+            except Exception:
+                await db.rollback_request(request)
+                idempotency.forget(request)
+                if (replayed := await idempotency.answer_after_failure(request)) is not None:
+                    return replayed
+                raise
             except BaseException:
                 await db.rollback_request(request)
                 idempotency.forget(request)

@@ -12,9 +12,23 @@ import sys
 from typing import Any
 
 import structlog
+from opentelemetry import trace
+
+
+def add_trace_ids(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Issue 22: a line written inside a span (a request, a worker job) names its trace and
+    span, so the trace of a logged error is one search away. Outside a span, or with
+    tracing off, nothing is added."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
+    return event
+
 
 _SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
+    add_trace_ids,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

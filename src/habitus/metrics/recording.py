@@ -82,12 +82,30 @@ async def record_many(
         await mark_active(session, user_id, now)
 
 
+# Issue 22: the (user, UTC day) rows this process saw committed. Only the day's first
+# action needs the INSERT; the rest would be no-ops, so they skip the round trip (a row
+# goes only with its user, whose id is never reused). Bounded: emptied when it grows.
+_KNOWN_ACTIVE: set[tuple[uuid.UUID, date]] = set()
+_KNOWN_ACTIVE_MAX = 100_000
+
+
+def _remember_active(user_id: uuid.UUID, day: date) -> None:
+    if len(_KNOWN_ACTIVE) >= _KNOWN_ACTIVE_MAX:
+        _KNOWN_ACTIVE.clear()
+    _KNOWN_ACTIVE.add((user_id, day))
+
+
 async def mark_active(session: AsyncSession, user_id: uuid.UUID, when: datetime) -> None:
     """The user did something on `when`'s UTC day: one statement, a no-op after the
-    day's first (ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike)."""
+    day's first (ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike), and none when
+    this process already saw that day's row committed."""
+    day = utc_day(when)
+    if (user_id, day) in _KNOWN_ACTIVE:
+        return
     statement = (
         db.insert_for(db.dialect_of(session))(ActivityDay)
-        .values(user_id=user_id, day=utc_day(when))
+        .values(user_id=user_id, day=day)
         .on_conflict_do_nothing(index_elements=["user_id", "day"])
     )
     await session.execute(statement)
+    db.after_commit(session, lambda: _remember_active(user_id, day))

@@ -11,6 +11,7 @@ import asyncio
 import random
 import time
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +23,7 @@ from habitus.config import Settings
 from habitus.kit import clock, signing
 from habitus.metrics import recording as product_events
 from habitus.models import Channel, Delivery
-from habitus.reminders import messages, metrics, repository
+from habitus.reminders import firing, messages, metrics, repository
 from habitus.reminders.channel_types import CHANNEL_TYPES
 from habitus.reminders.transports.base import Message, PermanentFailure, TemporaryFailure
 
@@ -123,35 +124,117 @@ async def _send(
 async def deliver_due(
     maker: async_sessionmaker[AsyncSession], settings: Settings, worker: str
 ) -> int:
-    """One round: claim due deliveries, send them, record the outcomes. Rows claimed."""
+    """One round: claim deliveries due now or within `delivery_claim_ahead_seconds`,
+    send each at its instant (issue 22: never before), record the outcomes. Rows
+    handled (sent, failed or called off; not those handed back unsent)."""
     now = clock.now()
+    window = timedelta(seconds=settings.delivery_claim_ahead_seconds)
     async with db.job_transaction(maker) as session:
         claimed = await repository.claim_deliveries(
             session,
             now,
-            now + timedelta(seconds=settings.delivery_lease_seconds),
+            now + timedelta(seconds=settings.delivery_lease_seconds) + window,
             worker,
             settings.delivery_concurrency * 4,
+            until=now + window,
         )
         channels = await repository.channels_by_id(session, {row.channel_id for row in claimed})
     if not claimed:
         return 0
-    gate = asyncio.Semaphore(settings.delivery_concurrency)
-    sends = [
-        asyncio.create_task(_send(settings, row, channels.get(row.channel_id), gate))
-        for row in claimed
-    ]
-    done: list[Outcome] = []
-    for finished in asyncio.as_completed(sends):
-        done.append(await finished)
-        if len(done) >= RECORD_EVERY:
-            async with db.job_transaction(maker) as session:
-                await record(session, settings, worker, done)
-            done = []
-    if done:
-        async with db.job_transaction(maker) as session:
-            await record(session, settings, worker, done)
-    return len(claimed)
+    by_instant: dict[datetime, list[Delivery]] = defaultdict(list)
+    for row in claimed:
+        by_instant[max(row.next_attempt_at, now)].append(row)
+    batch = _Batch(
+        maker, settings, worker, channels, asyncio.Semaphore(settings.delivery_concurrency)
+    )
+    handled = await asyncio.gather(
+        *(batch.send_at(instant, rows) for instant, rows in sorted(by_instant.items()))
+    )
+    await batch.flush()
+    return sum(handled)
+
+
+class _Batch:
+    """One round's claimed deliveries, sent instant by instant; outcomes recorded in
+    chunks as sends finish, so a worker that dies mid-batch leaves at most
+    RECORD_EVERY sent-but-unrecorded deliveries to be sent again."""
+
+    def __init__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        worker: str,
+        channels: dict[uuid.UUID, Channel],
+        gate: asyncio.Semaphore,
+    ) -> None:
+        self.maker, self.settings, self.worker = maker, settings, worker
+        self.channels, self.gate = channels, gate
+        self.done: list[Outcome] = []
+
+    async def send_at(self, instant: datetime, rows: list[Delivery]) -> int:
+        if not await _wait_until(instant, self.settings.delivery_claim_ahead_seconds):
+            # The clock did not reach the instant (frozen in a test, or stepped back):
+            # hand the rows back rather than send early.
+            async with db.job_transaction(self.maker) as session:
+                await repository.release_deliveries(session, self.worker, [r.id for r in rows])
+            return 0
+        prepared = [row for row in rows if _prepared_ahead(row)]
+        off = await self._call_off_done(prepared) if prepared else set()
+        rows = [row for row in rows if row.id not in off]
+        sends = [
+            asyncio.create_task(
+                _send(self.settings, row, self.channels.get(row.channel_id), self.gate)
+            )
+            for row in rows
+        ]
+        for finished in asyncio.as_completed(sends):
+            self.done.append(await finished)
+            if len(self.done) >= RECORD_EVERY:
+                await self.flush()
+        return len(rows) + len(off)
+
+    async def _call_off_done(self, prepared: list[Delivery]) -> set[uuid.UUID]:
+        """D9.3 at send time: a reminder fired ahead whose day is no longer pending (a
+        check-in since it was prepared) sends nothing; its deliveries and inbox row
+        are removed and its occurrence recorded as `suppressed`."""
+        async with db.job_transaction(self.maker) as session:
+            off = await firing.called_off(session, self.settings, prepared)
+            removed = set(
+                await repository.cancel_deliveries(session, self.worker, [row.id for row in off])
+            )
+            keys = {firing.reminder_day(row) for row in off if row.id in removed}
+            await repository.suppress_occurrences(session, [key for key in keys if key])
+        for _ in removed:
+            metrics.SUPPRESSED.labels("suppressed").inc()
+        return {row.id for row in off}
+
+    async def flush(self) -> None:
+        if not self.done:
+            return
+        outcomes, self.done = self.done, []
+        async with db.job_transaction(self.maker) as session:
+            await record(session, self.settings, self.worker, outcomes)
+
+
+def _prepared_ahead(row: Delivery) -> bool:
+    """A first attempt of a delivery written before its instant (firing ahead)."""
+    return row.attempts == 1 and row.created_at < row.due_at
+
+
+async def _wait_until(instant: datetime, bound_seconds: float) -> bool:
+    """Sleep until `clock.now()` reaches `instant`; False if it does not within
+    `bound_seconds` (and a little), or stands still while we sleep (a frozen clock in
+    tests): a send is never early, and never waits long."""
+    deadline = time.monotonic() + bound_seconds + 0.5
+    while (left := (instant - clock.now()).total_seconds()) > 0:
+        if time.monotonic() + left > deadline:
+            return False
+        before = clock.now()
+        # A hair past the instant: the loop may wake a timer slightly early.
+        await asyncio.sleep(left + 0.001)
+        if clock.now() == before:
+            return False
+    return True
 
 
 async def record(

@@ -2,7 +2,15 @@
 forward with a conditional UPDATE, its occurrence is recorded once per local date
 (D9.4), and what it should say is decided at firing time (D9.3): the inbox gets a
 notification and each target channel a delivery row, in the same transaction. The
-dispatcher sends the deliveries."""
+dispatcher sends the deliveries.
+
+Firing ahead (issue 22): reminders due within `reminder_fire_ahead_seconds` are fired
+before their instant, so the work of a burst is done by the time it is due. Only what
+will be sent is fired ahead: a reminder whose answer is "send" and that has a channel
+to send to. Its inbox row carries the due instant as `created_at` (the inbox does not
+show it before then), its deliveries become sendable at that instant (`next_attempt_at`)
+and the dispatcher asks D9.3 again just before sending (`called_off`). Anything
+else (suppressed, quiet, inbox-only) is left to be decided at its instant, as before."""
 
 from __future__ import annotations
 
@@ -22,7 +30,7 @@ from habitus.core.evaluate import HabitNow
 from habitus.core.time import WEEKDAYS, zone
 from habitus.habits import repository as habits_repository
 from habitus.habits.evaluation import evaluate
-from habitus.models import Channel, Habit, Reminder, User
+from habitus.models import Channel, Delivery, Habit, Reminder, User
 from habitus.reminders import messages, metrics, repository
 from habitus.reminders.schedule import contexts_by_habit, next_of, parse_time
 
@@ -61,24 +69,53 @@ def in_quiet_hours(user: User, instant: datetime) -> bool:
 async def fire_due(
     maker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
 ) -> int:
-    """Fire every reminder due at `now`, a batch per transaction; occurrences fired."""
+    """Fire every reminder due at `now`, a batch per transaction, then prepare those due
+    within the fire-ahead horizon; occurrences fired."""
     fired = 0
     while True:
         async with db.job_transaction(maker) as session:
             due = await repository.due_reminders(session, now, BATCH)
             if not due:
-                return fired
+                break
             fired += await _fire_batch(session, settings, due, now)
         # Loop until nothing is due: each firing moves its reminder strictly forward.
+    horizon = timedelta(seconds=settings.reminder_fire_ahead_seconds)
+    if horizon:
+        fired += await fire_ahead(maker, settings, now, now + horizon)
+    return fired
+
+
+async def fire_ahead(
+    maker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime, until: datetime
+) -> int:
+    """Prepare the reminders due after `now` and at or before `until` (issue 22). A
+    reminder left to its instant stays where it is, so the walk goes forward by its
+    (due instant, id) rather than asking for "what is due" again."""
+    fired, after = 0, None
+    while True:
+        async with db.job_transaction(maker) as session:
+            due = await repository.reminders_due_between(session, now, until, after, BATCH)
+            if not due:
+                return fired
+            fired += await _fire_batch(session, settings, due, now, ahead=True)
+        last = due[-1]
+        assert last.next_fire_at is not None
+        after = (last.next_fire_at, last.id)
 
 
 async def _fire_batch(
-    session: AsyncSession, settings: Settings, due: list[Reminder], now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    due: list[Reminder],
+    now: datetime,
+    *,
+    ahead: bool = False,
 ) -> int:
     """Decide, claim and write a batch in a few bulk statements: each user's habits are
     evaluated once per day whatever the number of reminders, the reminders move forward
     in one executemany, the occurrences go in one INSERT whose RETURNING says which
-    were new (D9.4), then the inbox rows and the deliveries in one INSERT each."""
+    were new (D9.4), then the inbox rows and the deliveries in one INSERT each.
+    `ahead`: the reminders are not due yet; only those that will send are fired."""
     users, habits = await repository.users_and_habits(
         session,
         {row.user_id for row in due},
@@ -102,11 +139,13 @@ async def _fire_batch(
             ctx = contexts.get(reminder.habit_id) if reminder.habit_id else None
             # After downtime, skip straight to the occurrences not yet stale.
             next_at, next_day = next_of(reminder, user, ctx, max(was, now - STALE_AFTER))
-            moves.append({"b_id": reminder.id, "b_was": was, "b_next": next_at, "b_date": next_day})
             if now - was > STALE_AFTER:
                 decision = Decision("expired")
             else:
                 decision = await decider.decide(user, reminder, habits, day, was)
+            if ahead and not _sends(decision, reminder, channels.get(user.id, [])):
+                continue  # decided at its instant (D9.3 then, not now)
+            moves.append({"b_id": reminder.id, "b_was": was, "b_next": next_at, "b_date": next_day})
             planned.append((reminder, user, was, day, decision))
     await repository.advance_reminders(session, moves)
     new = await repository.record_occurrences(
@@ -132,7 +171,10 @@ async def _fire_batch(
             metrics.SUPPRESSED.labels(decision.outcome).inc()
             continue
         kind = reminder.kind if reminder.kind != "habit" else "reminder"
-        notification = _notification_row(user, kind, decision.text, decision.habit, day, now)
+        # Fired ahead, the inbox row is dated at its instant and shows from then on;
+        # its deliveries become sendable then too.
+        at = max(was, now)
+        notification = _notification_row(user, kind, decision.text, decision.habit, day, at)
         inbox.append(notification)
         if decision.outcome == "sent":
             deliveries.extend(
@@ -147,6 +189,7 @@ async def _fire_batch(
                     _targets(reminder, channels.get(user.id, [])),
                     now,
                     notification["id"],
+                    sendable_at=at,
                 )
             )
         metrics.FIRED.labels(reminder.kind).inc()
@@ -187,6 +230,8 @@ def _delivery_rows(
     channels: list[Channel],
     now: datetime,
     notification_id: uuid.UUID | None,
+    *,
+    sendable_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -205,10 +250,15 @@ def _delivery_rows(
             "state": "pending",
             "attempts": 0,
             "due_at": due_at,
-            "next_attempt_at": now,
+            "next_attempt_at": sendable_at or now,
         }
         for channel in channels
     ]
+
+
+def _sends(decision: Decision, reminder: Reminder, enabled: list[Channel]) -> bool:
+    """Whether a firing ahead of time would send something (a channel to send to)."""
+    return decision.outcome == "sent" and bool(_targets(reminder, enabled))
 
 
 def _targets(reminder: Reminder, enabled: list[Channel]) -> list[Channel]:
@@ -242,6 +292,67 @@ async def notify(
     )
     notification_id: uuid.UUID = row["id"]
     return notification_id
+
+
+REMINDER_SOURCE = "reminder:"
+
+
+def reminder_day(delivery: Delivery) -> tuple[uuid.UUID, date] | None:
+    """The (reminder id, local date) a delivery was fired for, from its source key
+    (`reminder:<id>:<date>`); None for other sources (events, tests)."""
+    if not delivery.source_key.startswith(REMINDER_SOURCE):
+        return None
+    try:
+        _, reminder_id, day = delivery.source_key.split(":")
+        return uuid.UUID(reminder_id), date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+# The kinds whose answer depends on the day's state: asked again at send time. A habit
+# reminder too when it is `only_if_pending` (D9.3).
+CONDITIONAL_KINDS = frozenset({"streak_at_risk", "digest"})
+
+
+async def called_off(
+    session: AsyncSession, settings: Settings, deliveries: list[Delivery]
+) -> list[Delivery]:
+    """D9.3 at send time (issue 22): of these deliveries, prepared ahead and about to be
+    sent, those whose reminder would not send now (the day was checked in since, the
+    account was disabled, the habit archived), or whose reminder was deleted or turned
+    off since it was prepared."""
+    keyed = {row.id: key for row in deliveries if (key := reminder_day(row)) is not None}
+    reminders = await repository.reminders_by_id(session, {key[0] for key in keyed.values()})
+    gone = {
+        row.id
+        for row in deliveries
+        if row.id in keyed
+        and ((found := reminders.get(keyed[row.id][0])) is None or not found.enabled)
+    }
+    off = [row for row in deliveries if row.id in gone]
+    conditional = {
+        reminder.id: reminder
+        for reminder in reminders.values()
+        if reminder.enabled and (reminder.only_if_pending or reminder.kind in CONDITIONAL_KINDS)
+    }
+    if not conditional:
+        return off
+    users, habits = await repository.users_and_habits(
+        session,
+        {reminder.user_id for reminder in conditional.values()},
+        {reminder.habit_id for reminder in conditional.values() if reminder.habit_id},
+    )
+    decider = Decider(session, settings)
+    for row in deliveries:
+        key = keyed.get(row.id)
+        reminder = conditional.get(key[0]) if key else None
+        user = users.get(reminder.user_id) if reminder else None
+        if key is None or reminder is None or user is None:
+            continue
+        decision = await decider.decide(user, reminder, habits, key[1], row.due_at)
+        if decision.outcome != "sent":
+            off.append(row)
+    return off
 
 
 class Decider:

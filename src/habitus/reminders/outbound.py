@@ -20,7 +20,7 @@ that the guard follows); and asyncio's default event loop, which also connects t
 `socket.connect`. What it cannot see: connections made in C without Python's socket
 module, such as uvloop's (the loop `habitus serve` runs on), and threads started bare
 (`threading.Thread` begins with an empty context). That is why the webhook transport,
-on async httpx, still connects only to addresses it resolved and vetted itself, and why
+on asyncio's streams, still connects only to addresses it resolved and vetted itself, and why
 Apprise is limited to services that send from the calling thread or Apprise's executors.
 """
 

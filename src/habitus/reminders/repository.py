@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus import db
+from habitus.kit import clock
 from habitus.kit.pagination import after_time_id
 from habitus.models import (
     Channel,
@@ -134,6 +135,78 @@ async def due_reminders(session: AsyncSession, now: datetime, limit: int) -> lis
     return list(await session.scalars(query))
 
 
+async def reminders_due_between(
+    session: AsyncSession,
+    now: datetime,
+    until: datetime,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Reminder]:
+    """Reminders due after `now` and at or before `until` (firing ahead, issue 22), in
+    (due instant, id) order from `after`. On PostgreSQL locked like `due_reminders`."""
+    query = select(Reminder).where(
+        Reminder.enabled.is_(True), Reminder.next_fire_at > now, Reminder.next_fire_at <= until
+    )
+    if after is not None:
+        query = query.where(
+            or_(
+                Reminder.next_fire_at > after[0],
+                and_(Reminder.next_fire_at == after[0], Reminder.id > after[1]),
+            )
+        )
+    query = query.order_by(Reminder.next_fire_at, Reminder.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(await session.scalars(query))
+
+
+async def reminders_by_id(
+    session: AsyncSession, reminder_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, Reminder]:
+    """The reminders behind a batch of deliveries (the D9.3 check at send time)."""
+    if not reminder_ids:
+        return {}
+    found = await session.scalars(select(Reminder).where(Reminder.id.in_(reminder_ids)))
+    return {row.id: row for row in found}
+
+
+async def suppress_occurrences(session: AsyncSession, keys: list[tuple[uuid.UUID, Any]]) -> None:
+    """Occurrences (reminder id, local date) whose prepared sending was called off at
+    its instant (D9.3): recorded as `suppressed`, as if decided then."""
+    for reminder_id, local_date in keys:
+        await session.execute(
+            update(ReminderOccurrence)
+            .where(
+                ReminderOccurrence.reminder_id == reminder_id,
+                ReminderOccurrence.local_date == local_date,
+            )
+            .values(outcome="suppressed")
+        )
+
+
+async def cancel_deliveries(
+    session: AsyncSession, worker: str, delivery_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Remove prepared deliveries this worker holds that are not to be sent after all
+    (D9.3 at send time), with their inbox rows; the ids removed."""
+    if not delivery_ids:
+        return []
+    result = await session.execute(
+        delete(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.claimed_by == worker,
+            Delivery.state == "sending",
+        )
+        .returning(Delivery.id, Delivery.notification_id)
+    )
+    removed = list(result)
+    notifications = {row[1] for row in removed if row[1] is not None}
+    if notifications:
+        await session.execute(delete(Notification).where(Notification.id.in_(notifications)))
+    return [row[0] for row in removed]
+
+
 _ADVANCE = (
     # Not a domain state: SQLAlchemy types `__table__` as a FromClause; it is a Table.
     update(Reminder.__table__)  # type: ignore[arg-type]
@@ -190,6 +263,12 @@ async def users_and_habits(
 # --- inbox ------------------------------------------------------------------------------------
 
 
+def _shown() -> Any:
+    """A reminder fired ahead (issue 22) is dated at its due instant: the inbox shows
+    it from then on, not while it is being prepared."""
+    return Notification.created_at <= clock.now()
+
+
 async def add_notification(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID:
     notification_id = uuid.uuid4()
     session.add(Notification(id=notification_id, **values))
@@ -205,7 +284,7 @@ async def notifications_of(
     after: list[Any] | None,
     limit: int,
 ) -> list[Notification]:
-    query = select(Notification).where(Notification.user_id == user_id)
+    query = select(Notification).where(Notification.user_id == user_id, _shown())
     if unread:
         query = query.where(Notification.read_at.is_(None))
     if (later := after_time_id(Notification, after)) is not None:
@@ -219,7 +298,7 @@ async def notifications_of(
 async def all_notifications_of(session: AsyncSession, user_id: uuid.UUID) -> list[Notification]:
     found = await session.scalars(
         select(Notification)
-        .where(Notification.user_id == user_id)
+        .where(Notification.user_id == user_id, _shown())
         .order_by(Notification.created_at, Notification.id)
     )
     return list(found)
@@ -229,7 +308,7 @@ async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
     found = await session.scalar(
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None), _shown())
     )
     return int(found or 0)
 
@@ -239,7 +318,7 @@ async def mark_read(
 ) -> int:
     """Mark one notification (or, with None, every unread one) read; rows changed."""
     query = update(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)
+        Notification.user_id == user_id, Notification.read_at.is_(None), _shown()
     )
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
@@ -272,21 +351,29 @@ async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> i
     return db.rowcount(await session.execute(statement))
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: datetime, until: datetime | None = None) -> Any:
+    """Due by `until` (now, or a moment ahead: the dispatcher waits for the instant),
+    or a claim whose lease ran out by `now`."""
     return or_(
-        and_(Delivery.state.in_(("pending", "failed")), Delivery.next_attempt_at <= now),
+        and_(Delivery.state.in_(("pending", "failed")), Delivery.next_attempt_at <= (until or now)),
         and_(Delivery.state == "sending", Delivery.lease_until < now),
     )
 
 
 async def claim_deliveries(
-    session: AsyncSession, now: datetime, lease_until: datetime, worker: str, limit: int
+    session: AsyncSession,
+    now: datetime,
+    lease_until: datetime,
+    worker: str,
+    limit: int,
+    *,
+    until: datetime | None = None,
 ) -> list[Delivery]:
-    """Claim up to `limit` due deliveries for `worker`: candidates are read, then one
-    conditional UPDATE takes those still claimable. Under concurrent workers a row
-    changes hands once: PostgreSQL re-checks the condition after a competing UPDATE
-    commits, SQLite runs one writer at a time."""
-    query = select(Delivery.id).where(_claimable(now)).order_by(Delivery.next_attempt_at)
+    """Claim up to `limit` deliveries due by `until` (default `now`) for `worker`:
+    candidates are read, then one conditional UPDATE takes those still claimable. Under
+    concurrent workers a row changes hands once: PostgreSQL re-checks the condition
+    after a competing UPDATE commits, SQLite runs one writer at a time."""
+    query = select(Delivery.id).where(_claimable(now, until)).order_by(Delivery.next_attempt_at)
     if session.get_bind().dialect.name == "postgresql":
         # Rows another worker is claiming are skipped rather than waited for.
         query = query.with_for_update(skip_locked=True)
@@ -295,7 +382,7 @@ async def claim_deliveries(
         return []
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(candidates), _claimable(now))
+        .where(Delivery.id.in_(candidates), _claimable(now, until))
         .values(
             state="sending",
             lease_until=lease_until,
@@ -311,6 +398,28 @@ async def claim_deliveries(
         select(Delivery).where(Delivery.id.in_(claimed)).execution_options(populate_existing=True)
     )
     return list(found)
+
+
+async def release_deliveries(
+    session: AsyncSession, worker: str, delivery_ids: list[uuid.UUID]
+) -> None:
+    """Hand back claimed deliveries unsent (their instant did not come): pending again,
+    the attempt the claim counted taken back."""
+    if delivery_ids:
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(delivery_ids),
+                Delivery.claimed_by == worker,
+                Delivery.state == "sending",
+            )
+            .values(
+                state="pending",
+                attempts=Delivery.attempts - 1,
+                lease_until=None,
+                claimed_by=None,
+            )
+        )
 
 
 async def finish_delivery(
@@ -350,9 +459,12 @@ async def mark_sent(session: AsyncSession, worker: str, rows: list[dict[str, Any
 
 
 async def add_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Attempt rows in one INSERT (issue 22: a burst records thousands a second)."""
     if rows:
-        session.add_all(DeliveryAttempt(id=uuid.uuid4(), **row) for row in rows)
-        await session.flush()
+        await session.execute(
+            insert(DeliveryAttempt.__table__),  # type: ignore[arg-type]
+            [{"id": uuid.uuid4(), **row} for row in rows],
+        )
 
 
 async def deliveries(

@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
+import weakref
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -80,6 +82,17 @@ async def resolve_and_check(url: str, *, allow_private: bool) -> list[IPAddress]
     return await resolve_host(host, port, allow_private=allow_private)
 
 
+# Issue 22: a burst sends many deliveries to the same few hosts; each name is looked up
+# once per this many seconds (per event loop), not once per delivery. The answer is
+# vetted every time it is used, cached or not, so the SSRF guard is unchanged; a short
+# TTL bounds how long a changed DNS answer goes unseen.
+LOOKUP_TTL_SECONDS = 10.0
+LOOKUP_CACHE_SIZE = 1024
+_lookups: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, int], tuple[float, list[IPAddress]]]
+] = weakref.WeakKeyDictionary()
+
+
 async def resolve_host(host: str, port: int, *, allow_private: bool) -> list[IPAddress]:
     """Resolve `host` and vet every address (any bad one refuses the whole name: a
     connection could pick it)."""
@@ -87,18 +100,34 @@ async def resolve_host(host: str, port: int, *, allow_private: bool) -> list[IPA
     if literal is not None:
         addresses = [literal]
     else:
-        infos = await asyncio.to_thread(
-            socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-        )
-        addresses = []
-        for _family, _type, _proto, _canonical, sockaddr in infos:
-            # Drop an IPv6 zone ("fe80::1%eth0"): the address itself decides.
-            address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-            if address not in addresses:
-                addresses.append(address)
+        addresses = await _looked_up(host, port)
     if not allow_private:
         for address in addresses:
             check_public_address(address, shown_as=host)
+    return addresses
+
+
+async def _looked_up(host: str, port: int) -> list[IPAddress]:
+    """The addresses `host` resolves to, from a lookup at most LOOKUP_TTL_SECONDS old
+    (in this event loop: tests that fake DNS start from nothing). Failures are not
+    kept: the next send looks again."""
+    cache = _lookups.setdefault(asyncio.get_running_loop(), {})
+    key = (host.lower(), port)
+    kept = cache.get(key)
+    if kept is not None and kept[0] > time.monotonic():
+        return list(kept[1])
+    infos = await asyncio.to_thread(
+        socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )
+    addresses: list[IPAddress] = []
+    for _family, _type, _proto, _canonical, sockaddr in infos:
+        # Drop an IPv6 zone ("fe80::1%eth0"): the address itself decides.
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    if len(cache) >= LOOKUP_CACHE_SIZE:
+        cache.clear()  # rare (a thousand hosts within seconds): start again
+    cache[key] = (time.monotonic() + LOOKUP_TTL_SECONDS, list(addresses))
     return addresses
 
 

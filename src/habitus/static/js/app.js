@@ -133,7 +133,7 @@
 // it, the drop-down behaves like a menu people know: a click elsewhere or Escape closes
 // it (Escape gives focus back to its toggle), and following one of its links closes it.
 (function () {
-  var menu = document.querySelector(".more-menu");
+  var menu = document.querySelector(".places-menu");
   if (!menu) {
     return;
   }
