@@ -45,7 +45,9 @@ def press(page: Page, name: str) -> None:
 def send_photo(page: Page, photo: Path) -> None:
     page.goto("/health")
     page.locator("#photo-file").set_input_files(str(photo))
-    page.get_by_role("button", name="Read the photo").click()
+    # The click waits for the navigation it starts: the photo is read on the server (OCR),
+    # which on a loaded CI machine took longer than a click's usual 10 s.
+    page.get_by_role("button", name="Read the photo").click(timeout=60_000)
     expect(page).to_have_url(re.compile(r"/health/photo/[0-9a-f-]{36}$"), timeout=30_000)
     expect(page.get_by_role("heading", name="Check the values from your photo")).to_be_visible()
 
