@@ -50,20 +50,7 @@
   }
 
   function start() {
-    if (!window.Chart) {
-      return;
-    }
-    document.querySelectorAll("canvas[data-metrics-chart]").forEach(function (canvas) {
-      var source = document.getElementById(canvas.getAttribute("data-metrics-chart"));
-      if (!source) {
-        return;
-      }
-      try {
-        draw(canvas, JSON.parse(source.textContent));
-      } catch (error) {
-        // A chart that cannot be drawn leaves the figures and the table to say it.
-      }
-    });
+    window.HabitusChartTheme.drawAll("canvas[data-metrics-chart]", "data-metrics-chart", draw);
   }
 
   if (document.readyState === "loading") {

@@ -7,7 +7,6 @@
 (function () {
   "use strict";
 
-  var charts = [];
 
   var theme = window.HabitusChartTheme;
   var cssVar = theme.cssVar;
@@ -91,23 +90,9 @@
   }
 
   function start() {
-    if (!window.Chart) {
-      return;
-    }
-    document.querySelectorAll("canvas[data-an-chart]").forEach(function (canvas) {
-      var source = document.getElementById(canvas.getAttribute("data-chart-source"));
-      if (!source) {
-        return;
-      }
-      var data;
-      try {
-        data = JSON.parse(source.textContent);
-      } catch (error) {
-        return;
-      }
-      charts.push(draw(canvas, data, canvas.getAttribute("data-an-chart") === "line" ? "line" : "bar"));
-    });
-    theme.onThemeChange(function () { charts.forEach(paint); });
+    theme.drawAll("canvas[data-an-chart]", "data-chart-source", function (canvas, data) {
+      return draw(canvas, data, canvas.getAttribute("data-an-chart") === "line" ? "line" : "bar");
+    }, paint);
   }
 
   if (document.readyState === "loading") {

@@ -4,7 +4,6 @@
 (function () {
   "use strict";
 
-  var charts = [];
 
   // Theme colours, transparency, reduced motion and theme changes: chart-theme.js.
   var theme = window.HabitusChartTheme;
@@ -180,24 +179,9 @@
 
   function start() {
     scrollToNewest();
-    if (!window.Chart) {
-      return;
-    }
-    document.querySelectorAll("canvas[data-chart-source]").forEach(function (canvas) {
-      var source = document.getElementById(canvas.getAttribute("data-chart-source"));
-      if (!source) {
-        return;
-      }
-      var data;
-      try {
-        data = JSON.parse(source.textContent);
-      } catch (error) {
-        return;
-      }
-      charts.push(data.kind === "amounts" ? amountsChart(canvas, data) : scoreChart(canvas, data));
-    });
-    // The theme may follow the system: repaint when it changes.
-    theme.onThemeChange(function () { charts.forEach(paint); });
+    theme.drawAll("canvas[data-chart-source]", "data-chart-source", function (canvas, data) {
+      return data.kind === "amounts" ? amountsChart(canvas, data) : scoreChart(canvas, data);
+    }, paint);
   }
 
   if (document.readyState === "loading") {

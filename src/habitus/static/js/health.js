@@ -125,19 +125,7 @@
   }
 
   function start() {
-    var canvas = document.querySelector("canvas[data-chart-source]");
-    if (!canvas || !window.Chart) {
-      return;
-    }
-    var source = document.getElementById(canvas.getAttribute("data-chart-source"));
-    var data;
-    try {
-      data = JSON.parse(source.textContent);
-    } catch (error) {
-      return;
-    }
-    var chart = draw(canvas, data);
-    theme.onThemeChange(function () { paint(chart); });
+    theme.drawAll("canvas[data-chart-source]", "data-chart-source", draw, paint);
   }
 
   if (document.readyState === "loading") {
