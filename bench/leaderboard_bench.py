@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 import httpx
 
 from bench import cli, machine
-from bench.seed import postgres_database, sqlite_database, utc_today
+from bench.seed import on_each_database, utc_today
 from bench.today_bench import SqlCounter, app_client, line, timed
 from habitus.db import create_engine, create_sessionmaker, job_transaction
 from habitus.migrations_runner import upgrade
@@ -96,18 +95,11 @@ async def main_async(args: argparse.Namespace) -> int:
     info = await machine.describe()
     print(f"leaderboard_bench: {MEMBERS} members x {DAYS} days; {machine.one_line(info)}")
     results: dict[str, Any] = {"machine": info}
-    with tempfile.TemporaryDirectory(prefix="habitus-bench-") as tmp:
-        data_dir = Path(tmp)
-        if args.only in (None, "sqlite"):
-            with sqlite_database(data_dir, "leaderboard") as url:
-                results["sqlite"] = await bench_database(
-                    url, "sqlite", data_dir, args.reps, args.warmup
-                )
-        if args.only in (None, "postgresql"):
-            async with postgres_database("leaderboard") as url:
-                results["postgresql"] = await bench_database(
-                    url, "postgresql", data_dir, args.reps, args.warmup
-                )
+    results |= await on_each_database(
+        "leaderboard",
+        args.only,
+        lambda url, kind, data_dir: bench_database(url, kind, data_dir, args.reps, args.warmup),
+    )
     ok = True
     for name in ("sqlite", "postgresql"):
         if name not in results:

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -30,7 +29,7 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from bench import cli, machine
-from bench.seed import postgres_database, sqlite_database, utc_today
+from bench.seed import on_each_database, utc_today
 from bench.today_bench import SqlCounter, app_client, line, timed
 from habitus.db import create_engine, create_sessionmaker, job_transaction
 from habitus.metrics import rollup
@@ -187,18 +186,11 @@ async def main_async(args: argparse.Namespace) -> int:
     info = await machine.describe()
     print(f"metrics_bench: {USERS} users x {DAYS} days; {machine.one_line(info)}")
     results: dict[str, Any] = {"machine": info}
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        if args.only in (None, "sqlite"):
-            with sqlite_database(data_dir, "metrics") as url:
-                results["sqlite"] = await bench_database(
-                    url, "sqlite", data_dir, args.reps, args.warmup
-                )
-        if args.only in (None, "postgresql"):
-            async with postgres_database("metrics") as url:
-                results["postgresql"] = await bench_database(
-                    url, "postgresql", data_dir, args.reps, args.warmup
-                )
+    results |= await on_each_database(
+        "metrics",
+        args.only,
+        lambda url, kind, data_dir: bench_database(url, kind, data_dir, args.reps, args.warmup),
+    )
     ok = True
     for name in ("sqlite", "postgresql"):
         if name not in results:

@@ -17,9 +17,10 @@ import asyncio
 import os
 import random
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -283,6 +284,23 @@ def sqlite_database(directory: Path, label: str) -> Iterator[str]:
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+async def on_each_database(
+    label: str, only: str | None, run: Callable[[str, str, Path], Awaitable[Any]]
+) -> dict[str, Any]:
+    """`run(url, "sqlite" | "postgresql", data_dir)` on a fresh database of each kind
+    (`only`: just that one), in one temporary data directory; the results by kind."""
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="habitus-bench-") as tmp:
+        data_dir = Path(tmp)
+        if only in (None, "sqlite"):
+            with sqlite_database(data_dir, label) as url:
+                results["sqlite"] = await run(url, "sqlite", data_dir)
+        if only in (None, "postgresql"):
+            async with postgres_database(label) as url:
+                results["postgresql"] = await run(url, "postgresql", data_dir)
+    return results
 
 
 def describe(seeded: Seeded) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +28,7 @@ import httpx
 from sqlalchemy import select
 
 from bench import cli, machine
-from bench.seed import describe, postgres_database, seed, sqlite_database, utc_today
+from bench.seed import describe, on_each_database, seed, utc_today
 from bench.today_bench import FAST_ARGON2, SqlCounter, timed
 from bench.today_bench import app_client as today_app_client
 from habitus.analytics import queries as analytics
@@ -136,18 +135,11 @@ async def main_async(args: argparse.Namespace) -> int:
     info = await machine.describe()
     print(f"summaries_bench: {HABITS} habits x {YEARS} years; {machine.one_line(info)}")
     results: dict[str, Any] = {"machine": info}
-    with tempfile.TemporaryDirectory(prefix="habitus-bench-") as tmp:
-        data_dir = Path(tmp)
-        if args.only in (None, "sqlite"):
-            with sqlite_database(data_dir, "summaries") as url:
-                results["sqlite"] = await bench_database(
-                    url, "sqlite", data_dir, args.reps, args.warmup
-                )
-        if args.only in (None, "postgresql"):
-            async with postgres_database("summaries") as url:
-                results["postgresql"] = await bench_database(
-                    url, "postgresql", data_dir, args.reps, args.warmup
-                )
+    results |= await on_each_database(
+        "summaries",
+        args.only,
+        lambda url, kind, data_dir: bench_database(url, kind, data_dir, args.reps, args.warmup),
+    )
     ok = True
     for label in ("sqlite", "postgresql"):
         if label not in results:

@@ -28,7 +28,6 @@ import gc
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -41,7 +40,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import delete, event
 
 from bench import cli, machine
-from bench.seed import Seeded, describe, postgres_database, seed, sqlite_database
+from bench.seed import Seeded, describe, on_each_database, seed
 from habitus.config import Settings
 from habitus.db import create_engine
 from habitus.main import create_app
@@ -203,18 +202,13 @@ async def main_async(args: argparse.Namespace) -> int:
     info = await machine.describe()
     print(f"today_bench: {HABITS} habits x {YEARS} years; {machine.one_line(info)}")
     results: dict[str, Any] = {"machine": info}
-    with tempfile.TemporaryDirectory(prefix="habitus-bench-") as tmp:
-        data_dir = Path(tmp)
-        if args.only in (None, "sqlite"):
-            with sqlite_database(data_dir, "today") as url:
-                results["sqlite"] = await bench_database(
-                    url, "sqlite", data_dir, args.reps, args.warmup, args.cold_reps
-                )
-        if args.only in (None, "postgresql"):
-            async with postgres_database("today") as url:
-                results["postgresql"] = await bench_database(
-                    url, "postgresql", data_dir, args.reps, args.warmup, args.cold_reps
-                )
+    results |= await on_each_database(
+        "today",
+        args.only,
+        lambda url, kind, data_dir: bench_database(
+            url, kind, data_dir, args.reps, args.warmup, args.cold_reps
+        ),
+    )
     for name in ("sqlite", "postgresql"):
         if name not in results:
             continue

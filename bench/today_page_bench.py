@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from typing import Any
 import httpx
 
 from bench import cli, machine
-from bench.seed import Seeded, describe, postgres_database, seed, sqlite_database
+from bench.seed import Seeded, describe, on_each_database, seed
 from bench.today_bench import FAST_ARGON2, SqlCounter, app_client, line, timed
 
 TARGET_MS = 30.0
@@ -116,18 +115,11 @@ async def main_async(args: argparse.Namespace) -> int:
     info = await machine.describe()
     print(f"today_page_bench: {HABITS} habits x {YEARS} years; {machine.one_line(info)}")
     results: dict[str, Any] = {"machine": info}
-    with tempfile.TemporaryDirectory(prefix="habitus-bench-") as tmp:
-        data_dir = Path(tmp)
-        if args.only in (None, "sqlite"):
-            with sqlite_database(data_dir, "today_page") as url:
-                results["sqlite"] = await bench_database(
-                    url, "sqlite", data_dir, args.reps, args.warmup
-                )
-        if args.only in (None, "postgresql"):
-            async with postgres_database("today_page") as url:
-                results["postgresql"] = await bench_database(
-                    url, "postgresql", data_dir, args.reps, args.warmup
-                )
+    results |= await on_each_database(
+        "today_page",
+        args.only,
+        lambda url, kind, data_dir: bench_database(url, kind, data_dir, args.reps, args.warmup),
+    )
     for name in ("sqlite", "postgresql"):
         if name not in results:
             continue
