@@ -77,11 +77,13 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
+# The two passes split what need not run twice (tests/fixtures/passes.py): tests that
+# touch no database run on SQLite only, each browser test file in one of the passes.
 test-sqlite: install-dev
-	HABITUS_TEST_DATABASE=sqlite $(BIN)/pytest -n 2 -q
+	HABITUS_TEST_SPLIT=1 HABITUS_TEST_DATABASE=sqlite $(BIN)/pytest -n 2 -q
 
 test-postgres: install-dev
-	HABITUS_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 -q
+	HABITUS_TEST_SPLIT=1 HABITUS_TEST_DATABASE=postgresql $(BIN)/pytest -n 2 -q
 
 # The whole suite, as CI runs it.
 test: lint typecheck test-sqlite test-postgres

@@ -20,6 +20,7 @@ from habitus.config import Settings
 from habitus.db import create_engine
 from habitus.main import create_app
 from habitus.wiring import register_all
+from tests.fixtures import passes
 from tests.fixtures.apps import AppPool, settings_key
 from tests.fixtures.database import (
     backend,
@@ -37,12 +38,21 @@ from tests.fixtures.personas import Persona, create_persona, make_persona
 register_all()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `slow` run first, the rest in their usual order. Under xdist
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests this pass leaves to the other one are deselected (tests/fixtures/passes.py:
+    with `make test`, a test that touches no database runs in the SQLite pass only, and
+    each browser test file in one of the two passes).
+
+    Tests marked `slow` run first, the rest in their usual order. Under xdist
     (`--dist worksteal`, pyproject.toml) a worker that runs out of tests takes some of
     another's queue, never the test that worker is running: a minute-long test left to
     the end ran on alone while the other worker idled. Started first, it runs while the
     other worker gets through the short ones."""
+    left = passes.left_for_the_other_pass(items, backend())
+    if left:
+        config.hook.pytest_deselected(items=left)
+        leaving = set(map(id, left))
+        items[:] = [item for item in items if id(item) not in leaving]
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
