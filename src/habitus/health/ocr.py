@@ -23,7 +23,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from PIL import Image, ImageOps
 
 # Below this the engine finds nothing worth reading (and some of its steps fail on
@@ -132,7 +131,9 @@ def read_text(image: Image.Image) -> list[TextBox]:
     prepared, scale = _prepared(image)
     engine = _get_engine()
     with _read_lock:
-        result, _ = engine(np.asarray(prepared))
+        import numpy  # with the engine, not at start-up (0.2 s of every process's start)
+
+        result, _ = engine(numpy.asarray(prepared))
     boxes = [
         TextBox(
             text=str(text).strip(),

@@ -40,16 +40,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
-import openai
 import structlog
-from openai.types.chat import ChatCompletion
 
 from habitus.kit import clock
 
 if TYPE_CHECKING:
     # Only for annotations: config imports kit (rates), so a runtime import would make
     # a cycle between the two packages (tests/test_architecture.py).
+    import openai
+
     from habitus.config import Settings
+
+# The `openai` package is imported where a client is made (issue 22): it took 0.6 s of
+# every `habitus` process's start (each CLI command, each web and worker process), and
+# most installations never configure a model.
 
 log = structlog.get_logger(__name__)
 
@@ -154,6 +158,8 @@ class LlmClient:
         self._owns_http_client = http_client is None
         self._sdk: openai.AsyncOpenAI | None = None
         if self.configured:
+            import openai  # on first use: see the note at the imports
+
             self._sdk = openai.AsyncOpenAI(
                 api_key=settings.llm_api_key or PLACEHOLDER_API_KEY,
                 base_url=(settings.llm_base_url or "").strip(),
@@ -297,6 +303,8 @@ class LlmClient:
         """One request, repeated on 429 and 5xx up to `llm_retries` times while the
         budget lasts."""
         assert self._sdk is not None
+        import openai  # loaded with the client above
+
         retries = self._settings.llm_retries
         for attempt in range(retries + 1):
             remaining = deadline - clock.monotonic()
@@ -403,6 +411,8 @@ def _response_format(
 def _answer_from(completion: object, requested_model: str, seconds: float) -> Answer:
     # The SDK does not validate bodies: a server may send JSON that is no completion
     # at all (or text, which the SDK hands back as a str).
+    from openai.types.chat import ChatCompletion  # loaded with the client
+
     if not isinstance(completion, ChatCompletion):
         raise LlmUnavailable("malformed", type(completion).__name__)
     try:
