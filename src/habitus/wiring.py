@@ -140,7 +140,9 @@ def _register(target: Registry) -> None:
 
     # The worker's steps, each in a loop of its own.
     target.job("reminders.fire", jobs.fire)
-    target.job("events.consumers", consumers.run_all)
+    target.job(
+        "events.consumers", consumers.run_all, pause_after_work=consumers.PAUSE_AFTER_WORK_SECONDS
+    )
     target.job("reminders.deliver", jobs.deliver)
     target.job("rewards.freezes", freezes.run, every_seconds=freezes.INTERVAL_SECONDS)
     target.job(

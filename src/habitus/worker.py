@@ -58,7 +58,8 @@ async def traced_step(job: Job, ctx: JobContext) -> int:
 
 
 async def _repeat(job: Job, ctx: JobContext, stop: asyncio.Event) -> None:
-    """Run `job` again at once while it finds work, else after its interval."""
+    """Run `job` again while it finds work (at once, or after its `pause_after_work`),
+    else after its interval."""
     interval = job.every_seconds or ctx.settings.worker_poll_seconds
     while not stop.is_set():
         found = 0
@@ -67,6 +68,9 @@ async def _repeat(job: Job, ctx: JobContext, stop: asyncio.Event) -> None:
         except Exception:  # a failed step must not stop the next one
             log.exception("worker_step_failed", worker=ctx.worker, step=job.name)
         if found and job.every_seconds is None:
+            if job.pause_after_work:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=job.pause_after_work)
             continue
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
