@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,8 +31,10 @@ from habitus.reminders.transports.base import Message, PermanentFailure, Tempora
 log = structlog.get_logger(__name__)
 
 # Outcomes are recorded in chunks as sends finish, so a worker that dies mid-batch
-# leaves at most this many sent-but-unrecorded deliveries to be sent again.
-RECORD_EVERY = 16
+# leaves at most this many sent-but-unrecorded deliveries to be sent again (besides the
+# sends in flight, up to `delivery_concurrency`, 32). Issue 22: 16 -> 32, half the
+# recording transactions in a burst, no more exposure than the sends in flight.
+RECORD_EVERY = 32
 
 
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -96,7 +99,11 @@ def channel_config(channel: Channel) -> dict[str, object]:
 
 
 async def _send(
-    settings: Settings, delivery: Delivery, channel: Channel | None, gate: asyncio.Semaphore
+    settings: Settings,
+    delivery: Delivery,
+    channel: Channel | None,
+    gate: asyncio.Semaphore,
+    configs: dict[uuid.UUID, Any] | None = None,
 ) -> Outcome:
     async with gate:
         started_at = clock.now()
@@ -108,7 +115,12 @@ async def _send(
             # Transports are imported on first use: Apprise alone takes a second or two
             # to import, which a worker that only sends webhooks need not pay at start-up.
             kind = CHANNEL_TYPES[channel.type]
-            config = kind.stored(channel_config(channel))
+            # Parsed once per channel in a round (a burst sends many to each channel).
+            config = None if configs is None else configs.get(channel.id)
+            if config is None:
+                config = kind.stored(channel_config(channel))
+                if configs is not None:
+                    configs[channel.id] = config
             await kind.transport().send(message_of(settings, delivery, channel), config, settings)
         except PermanentFailure as failure:
             status, error = "permanent", failure.reason
@@ -169,6 +181,7 @@ class _Batch:
     ) -> None:
         self.maker, self.settings, self.worker = maker, settings, worker
         self.channels, self.gate = channels, gate
+        self.configs: dict[uuid.UUID, Any] = {}
         self.done: list[Outcome] = []
 
     async def send_at(self, instant: datetime, rows: list[Delivery]) -> int:
@@ -183,7 +196,9 @@ class _Batch:
         rows = [row for row in rows if row.id not in off]
         sends = [
             asyncio.create_task(
-                _send(self.settings, row, self.channels.get(row.channel_id), self.gate)
+                _send(
+                    self.settings, row, self.channels.get(row.channel_id), self.gate, self.configs
+                )
             )
             for row in rows
         ]

@@ -18,6 +18,7 @@ open, at the moment they open it (redirects, rebinding, hosts named in query str
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import time
@@ -76,10 +77,13 @@ async def resolve_and_check(url: str, *, allow_private: bool) -> list[IPAddress]
     order, for the caller to connect to. Raises `UnsafeTarget`, or `OSError` when the
     name cannot be resolved (worth trying again later, not the user's fault)."""
     check_public_url(url, allow_private=allow_private)
+    return await resolve_host(_host_of(url), _port_of(url), allow_private=allow_private)
+
+
+@functools.lru_cache(maxsize=4096)
+def _port_of(url: str) -> int:
     parts = urlsplit(url.strip())
-    host = _host_of(url)
-    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    return await resolve_host(host, port, allow_private=allow_private)
+    return parts.port or (443 if parts.scheme.lower() == "https" else 80)
 
 
 # Issue 22: a burst sends many deliveries to the same few hosts; each name is looked up
@@ -131,6 +135,9 @@ async def _looked_up(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
+# Issue 22: a burst checks the same few URLs thousands of times; these two are pure
+# functions of their text, so their answers are kept (a refusal raises, and is not).
+@functools.lru_cache(maxsize=4096)
 def _host_of(url: str) -> str:
     try:
         parts = urlsplit(url.strip())
@@ -144,6 +151,7 @@ def _host_of(url: str) -> str:
     return parts.hostname
 
 
+@functools.lru_cache(maxsize=4096)
 def _literal_address(name: str) -> IPAddress | None:
     """The address a name denotes without DNS: an IP literal, or one of the legacy IPv4
     spellings resolvers still accept ("127.1", "0x7f.0.0.1", "2130706433")."""
