@@ -16,7 +16,6 @@ import hmac
 import json
 import ssl
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
@@ -376,9 +375,10 @@ class _KeptConnections:
                 del self.idle[key]
 
 
-_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _KeptConnections] = (
-    weakref.WeakKeyDictionary()
-)
+# By event loop. Not a WeakKeyDictionary: the kept connections refer to their loop, so
+# its entry would never go; a closed loop's pool is dropped when a new loop makes one
+# (one loop per process in the app; one per test in the suite).
+_pools: dict[asyncio.AbstractEventLoop, _KeptConnections] = {}
 
 
 def _kept() -> _KeptConnections:
@@ -387,6 +387,8 @@ def _kept() -> _KeptConnections:
     loop = asyncio.get_running_loop()
     pool = _pools.get(loop)
     if pool is None:
+        for old in [old for old in _pools if old.is_closed()]:
+            del _pools[old]
         pool = _pools[loop] = _KeptConnections()
     return pool
 
