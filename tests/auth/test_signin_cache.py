@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from habitus.auth.dependencies import _signed_in
@@ -24,36 +23,25 @@ from tests.fixtures.database import backend
 from tests.fixtures.live import LiveServer, habitus_env, live_server
 from tests.fixtures.personas import DEFAULT_PASSWORD, Persona
 from tests.fixtures.web import browser, web_login
+from tests.habits.test_queries import counting
 
 ME = "/api/v1/me"
 PAGE = "/settings"
 
 
-@contextmanager
-def sign_in_reads(app: FastAPI) -> Iterator[list[str]]:
-    """The statements of `app` that read a sign-in (auth_sessions), while the block runs."""
-    seen: list[str] = []
-
-    def listen(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
-        if "FROM auth_sessions" in statement:
-            seen.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
+def sign_in_reads(statements: list[str]) -> list[str]:
+    """The statements that read a sign-in (auth_sessions)."""
+    return [statement for statement in statements if "FROM auth_sessions" in statement]
 
 
 async def test_a_repeated_request_reads_no_sign_in(client, app, alice: Persona):
     """Issue 22: the second request with the same token is answered from the cache."""
     assert (await client.get(ME, headers=alice.headers)).status_code == 200
-    with sign_in_reads(app) as reads:
+    with counting(app) as statements:
         response = await client.get(ME, headers=alice.headers)
     assert response.status_code == 200
     assert response.json()["email"] == alice.email
-    assert reads == []
+    assert sign_in_reads(statements) == []
 
 
 async def test_a_cached_user_disabled_is_refused_at_once(client, app, admin, bob: Persona):
@@ -65,11 +53,11 @@ async def test_a_cached_user_disabled_is_refused_at_once(client, app, admin, bob
         f"/api/v1/admin/users/{bob.id}/disable", json={"reason": "spam"}, headers=admin.headers
     )
     assert disabled.status_code == 200, disabled.text
-    with sign_in_reads(app) as reads:
+    with counting(app) as statements:
         refused = await client.get(ME, headers=bob.headers)
     assert refused.status_code == 403
     assert refused.json()["type"].endswith("account-disabled")
-    assert len(reads) == 1
+    assert len(sign_in_reads(statements)) == 1
 
 
 async def test_a_cached_sign_in_ended_is_refused_at_once(client, alice: Persona):
@@ -219,9 +207,9 @@ async def test_a_browser_sign_in_is_kept_and_still_ends_at_once(client, app, adm
         await web_login(web, alice.email, alice.password)
         for _ in range(2):
             assert (await web.get(PAGE)).status_code == 200
-        with sign_in_reads(app) as reads:
+        with counting(app) as statements:
             assert (await web.get(PAGE)).status_code == 200
-        assert reads == []
+        assert sign_in_reads(statements) == []
         disabled = await client.post(
             f"/api/v1/admin/users/{alice.id}/disable",
             json={"reason": "spam"},

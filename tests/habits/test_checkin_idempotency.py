@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from habitus.kit import clock
 from habitus.models import Entry, IdempotencyKey
 from tests.fixtures.database import backend
 from tests.habits.helpers import API, check_in, count, create_habit
+from tests.habits.test_queries import counting
 
 
 async def _water(client, persona) -> str:  # type: ignore[no-untyped-def]
@@ -37,28 +35,13 @@ async def _values(db_session) -> list[float | None]:  # type: ignore[no-untyped-
     return list(await db_session.scalars(select(Entry.value)))
 
 
-@contextmanager
-def key_statements(app: FastAPI) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listen(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
-        if "idempotency_keys" in statement:
-            seen.append(statement)
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
-
-
 async def test_the_key_and_the_answer_are_one_statement(client, app, alice, db_session):
     """Issue 22: one INSERT stores the key with the answer (it was an INSERT, then an
     UPDATE), and the stored answer is the one given."""
     habit_id = await _water(client, alice)
-    with key_statements(app) as statements:
+    with counting(app) as every:
         response = await check_in(client, alice, habit_id, key="once", value=2)
+    statements = [statement for statement in every if "idempotency_keys" in statement]
     assert response.status_code == 201, response.text
     assert len(statements) == 1
     assert statements[0].lstrip().upper().startswith("INSERT")
