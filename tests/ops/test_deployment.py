@@ -61,9 +61,9 @@ from tests.fixtures.database import backend, in_ci
 from tests.fixtures.live import BIN, free_port, habitus_env
 from tests.fixtures.personas import DEFAULT_PASSWORD
 from tests.fixtures.web import CSRF_COOKIE, SESSION_COOKIE, form_csrf_token
+from tests.fixtures.webhook_sink import WebhookSink, webhook_sink
 from tests.ops.proxy import Backend, RoundRobinProxy
 from tests.ops.reminders import add_due_reminders
-from tests.ops.sink import WebhookSink, webhook_sink
 
 pytestmark = [
     pytest.mark.skipif(

@@ -25,9 +25,9 @@ from habitus.models import Delivery, DeliveryAttempt
 from tests.conftest import TEST_SECRET, AppFactory
 from tests.fixtures.live import BIN, habitus_env, live_server
 from tests.fixtures.personas import DEFAULT_PASSWORD, Persona
+from tests.fixtures.webhook_sink import webhook_sink
 from tests.habits.helpers import API, create_habit
 from tests.ops.reminders import add_due_reminders
-from tests.ops.sink import webhook_sink
 
 GRACE_SECONDS = 10
 SLOW_SIGN_IN_SECONDS = 2.0

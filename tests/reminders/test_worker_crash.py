@@ -6,18 +6,14 @@ receiver on loopback, the ledger read back from the database."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +28,7 @@ from tests.conftest import TEST_SECRET
 from tests.fixtures.database import backend
 from tests.fixtures.live import BIN, habitus_env
 from tests.fixtures.personas import Persona
+from tests.fixtures.webhook_sink import WebhookSink, webhook_sink
 from tests.habits.helpers import API, create_habit
 
 pytestmark = pytest.mark.skipif(
@@ -44,56 +41,15 @@ KILL_AFTER = 40  # requests received before worker A is killed
 DEADLINE_SECONDS = 45
 
 
-@dataclass
-class SlowSink:
-    """A webhook receiver that takes its time; it records every Idempotency-Key."""
-
-    url: str = ""
-    keys: list[str] = field(default_factory=list)
-    # Requests whose Idempotency-Key is not the body's delivery_id (API.md: they match).
-    mismatched: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def count(self) -> int:
-        with self.lock:
-            return len(self.keys)
-
-
 @pytest.fixture
-def slow_sink() -> Iterator[SlowSink]:
-    state = SlowSink()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            time.sleep(SLOW_SECONDS)
-            key = self.headers.get("Idempotency-Key", "")
-            with state.lock:
-                state.keys.append(key)
-                if json.loads(body).get("delivery_id") != key:
-                    state.mismatched.append(key)
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        request_queue_size = 128  # the default 5 drops connections: 1 s SYN retries
-
-    server = Server(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+def slow_sink() -> Iterator[WebhookSink]:
+    """A webhook receiver that takes its time; it records every Idempotency-Key."""
+    with webhook_sink(delay=SLOW_SECONDS) as sink:
+        yield sink
 
 
 async def due_reminders(
-    client: httpx.AsyncClient, db_session: AsyncSession, persona: Persona, sink: SlowSink
+    client: httpx.AsyncClient, db_session: AsyncSession, persona: Persona, sink: WebhookSink
 ) -> None:
     """A habit and a webhook through the API; then many reminders of that habit, all
     due a moment ago, written straight to the table (fast)."""
@@ -157,7 +113,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     alice: Persona,
     bob: Persona,
     charlie: Persona,
-    slow_sink: SlowSink,
+    slow_sink: WebhookSink,
     tmp_path: Path,
 ) -> None:
     """Issue 6: kill -9 a worker mid-batch, start two more at once: every due reminder
