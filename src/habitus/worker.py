@@ -67,13 +67,11 @@ async def _repeat(job: Job, ctx: JobContext, stop: asyncio.Event) -> None:
             found = await traced_step(job, ctx)
         except Exception:  # a failed step must not stop the next one
             log.exception("worker_step_failed", worker=ctx.worker, step=job.name)
-        if found and job.every_seconds is None:
-            if job.pause_after_work:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=job.pause_after_work)
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+        busy = found and job.every_seconds is None
+        wait = job.pause_after_work if busy else interval
+        if wait:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)
 
 
 async def run_forever(

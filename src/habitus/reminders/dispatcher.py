@@ -103,7 +103,7 @@ async def _send(
     delivery: Delivery,
     channel: Channel | None,
     gate: asyncio.Semaphore,
-    configs: dict[uuid.UUID, Any] | None = None,
+    configs: dict[uuid.UUID, Any],
 ) -> Outcome:
     async with gate:
         started_at = clock.now()
@@ -116,11 +116,9 @@ async def _send(
             # to import, which a worker that only sends webhooks need not pay at start-up.
             kind = CHANNEL_TYPES[channel.type]
             # Parsed once per channel in a round (a burst sends many to each channel).
-            config = None if configs is None else configs.get(channel.id)
+            config = configs.get(channel.id)
             if config is None:
-                config = kind.stored(channel_config(channel))
-                if configs is not None:
-                    configs[channel.id] = config
+                config = configs[channel.id] = kind.stored(channel_config(channel))
             await kind.transport().send(message_of(settings, delivery, channel), config, settings)
         except PermanentFailure as failure:
             status, error = "permanent", failure.reason

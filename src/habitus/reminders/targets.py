@@ -46,7 +46,7 @@ class UnsafeTarget(ValueError):
 def check_public_url(url: str, *, allow_private: bool) -> None:
     """Refuse a URL that is not http(s), has no host, or names a non-public address by
     its literal IP or a local name. No DNS is done here (see `resolve_and_check`)."""
-    host = _host_of(url)
+    host, _port = _host_and_port(url)
     check_public_host(host, allow_private=allow_private)
 
 
@@ -77,13 +77,8 @@ async def resolve_and_check(url: str, *, allow_private: bool) -> list[IPAddress]
     order, for the caller to connect to. Raises `UnsafeTarget`, or `OSError` when the
     name cannot be resolved (worth trying again later, not the user's fault)."""
     check_public_url(url, allow_private=allow_private)
-    return await resolve_host(_host_of(url), _port_of(url), allow_private=allow_private)
-
-
-@functools.lru_cache(maxsize=4096)
-def _port_of(url: str) -> int:
-    parts = urlsplit(url.strip())
-    return parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    host, port = _host_and_port(url)
+    return await resolve_host(host, port, allow_private=allow_private)
 
 
 # Issue 22: a burst sends many deliveries to the same few hosts; each name is looked up
@@ -138,17 +133,17 @@ async def _looked_up(host: str, port: int) -> list[IPAddress]:
 # Issue 22: a burst checks the same few URLs thousands of times; these two are pure
 # functions of their text, so their answers are kept (a refusal raises, and is not).
 @functools.lru_cache(maxsize=4096)
-def _host_of(url: str) -> str:
+def _host_and_port(url: str) -> tuple[str, int]:
     try:
         parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - reading it validates the port
+        port = parts.port  # reading it validates the port
     except ValueError as error:
         raise UnsafeTarget(f"{url!r} is not a valid address") from error
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise UnsafeTarget("only http:// and https:// addresses are allowed")
     if not parts.hostname:
         raise UnsafeTarget(f"{url!r} has no host name")
-    return parts.hostname
+    return parts.hostname, port or (443 if parts.scheme.lower() == "https" else 80)
 
 
 @functools.lru_cache(maxsize=4096)
