@@ -220,3 +220,14 @@ async def test_a_browser_sign_in_is_kept_and_still_ends_at_once(client, app, adm
     # A page answers a disabled account with the sign-in page, as without the cache.
     assert refused.status_code == 303
     assert refused.headers["location"].startswith("/login")
+
+
+def test_cookie_owners_are_kept_only_while_the_cache_is_on() -> None:
+    """Issue 22 (review): a cookie's owner was remembered even with the cache off (on
+    PostgreSQL without Redis, the default), one entry per web session, never emptied."""
+    user_id = uuid.uuid4()
+    off, on = SignInCache(0), SignInCache(30)
+    off.remember_owner("digest", user_id)
+    on.remember_owner("digest", user_id)
+    assert off.owner_of("digest") is None
+    assert on.owner_of("digest") == user_id

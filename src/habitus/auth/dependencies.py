@@ -145,7 +145,7 @@ async def _from_cookie(
     digest = token_digest(cookie)
     # A cookie names no user: its owner is learnt on its first lookup (it never
     # changes), and the sign-in is kept from the second on.
-    owner = cache.owners.get(digest) if cache is not None else None
+    owner = cache.owner_of(digest) if cache is not None else None
     found = await _signed_in(
         session,
         cache,
@@ -156,7 +156,7 @@ async def _from_cookie(
     if found is None:
         return None
     if cache is not None and owner is None:
-        cache.owners[digest] = found[1].id
+        cache.remember_owner(digest, found[1].id)
     auth_session, user = found
     if user.is_disabled:
         raise AccountDisabled(user.disabled_reason)

@@ -115,7 +115,7 @@ class SignInCache:
         self._users: dict[uuid.UUID, int] = {}
         # A web session's owner, learnt from its first lookup: a cookie names no user,
         # and the versions must be read before the rows are (see `versions`).
-        self.owners: dict[str, uuid.UUID] = {}
+        self._owners: dict[str, uuid.UUID] = {}
         _caches.add(self)
 
     @property
@@ -145,14 +145,23 @@ class SignInCache:
             # Dicts keep insertion order: drop the oldest tenth.
             for old in list(self._entries)[: _MAX_ENTRIES // 10]:
                 del self._entries[old]
-        if len(self.owners) >= _MAX_ENTRIES:
-            self.owners.clear()
         self._entries[key] = _Entry(
             user=_snapshot(user),
             auth_session=_snapshot(auth_session),
             versions=versions,
             until=time.monotonic() + self.ttl,
         )
+
+    def owner_of(self, cookie_digest: str) -> uuid.UUID | None:
+        return self._owners.get(cookie_digest)
+
+    def remember_owner(self, cookie_digest: str, user_id: uuid.UUID) -> None:
+        """Kept only while the cache is on, and bounded like the entries."""
+        if not self.enabled:
+            return
+        if len(self._owners) >= _MAX_ENTRIES:
+            self._owners.clear()
+        self._owners[cookie_digest] = user_id
 
     def attach(self, session: Any, entry: _Entry) -> tuple[AuthSession, User]:
         """Copies of the entry's rows in `session` (no query): the request may change
